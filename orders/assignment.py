@@ -1,0 +1,45 @@
+"""Who gets the next order or task: the least loaded present colleague, round robin on ties."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from orders import roles
+from orders.models import OPEN_STAGES, Department, Order, StaffProfile, Task
+
+DEPARTMENT_GROUPS = {
+    Department.SALES: roles.SALES_MANAGERS,
+    Department.PRODUCTION: roles.PRODUCTION,
+    Department.LOGISTICS: roles.LOGISTICS,
+}
+
+
+def _load(department: str) -> Subquery:
+    if department == Department.SALES:
+        work = Order.objects.filter(manager_id=OuterRef("user_id"), stage__in=OPEN_STAGES)
+        key = "manager_id"
+    else:
+        work = Task.objects.open().filter(assignee_id=OuterRef("user_id"), department=department)
+        key = "assignee_id"
+    counted = work.order_by().values(key).annotate(n=Count("id")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def pick_assignee(department: str) -> AbstractBaseUser | None:
+    """Lock the department's profiles so concurrent assignments see each other's choice."""
+    group = DEPARTMENT_GROUPS[department]
+    profile = (
+        StaffProfile.objects.select_for_update(of=("self",))
+        .filter(user__is_active=True, is_present=True, user__groups__name=group)
+        .annotate(load=_load(department))
+        .order_by("load", F("last_assigned_at").asc(nulls_first=True), "user_id")
+        .select_related("user")
+        .first()
+    )
+    if profile is None:
+        return None
+    StaffProfile.objects.filter(pk=profile.pk).update(last_assigned_at=timezone.now())
+    return profile.user

@@ -1,0 +1,127 @@
+"""Messages to the client: recorded in the timeline first, e-mailed after commit."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import EventKind, NotificationStatus, Order, TimelineEvent
+
+logger = logging.getLogger(__name__)
+
+# kind → the line written into the timeline (the e-mail itself comes from templates/emails/).
+CLIENT_MESSAGES = {
+    "invoice_issued": _("Invoice sent to the client"),
+    "payment_received": _("Payment receipt sent to the client"),
+    "production_finished": _("Client told that production is finished"),
+    "delivery_details": _("Delivery details sent to the client"),
+    "shipped": _("Client told that the order is shipped"),
+    "picked_up": _("Client thanked for picking the order up"),
+    "message": _("Message sent to the client"),
+}
+
+
+def client_notify(
+    *, order: Order, kind: str, actor: AbstractBaseUser | None = None, **data: object
+) -> TimelineEvent:
+    """Record a client notification and queue its e-mail once the transaction commits."""
+    from orders.services import event_record
+
+    event = event_record(
+        order=order,
+        kind=EventKind.NOTIFICATION,
+        actor=actor,
+        text=str(CLIENT_MESSAGES[kind]),
+        notification=kind,
+        **data,
+    )
+    _queue(event, order)
+    return event
+
+
+def event_send_to_client(*, event: TimelineEvent, actor: AbstractBaseUser) -> TimelineEvent:
+    """Send an existing timeline entry (a comment, "line made") to the client."""
+    event.data = {**event.data, "notification": event.data.get("notification", "message")}
+    event.save(update_fields=["data"])
+    _queue(event, event.order)
+    return event
+
+
+def _queue(event: TimelineEvent, order: Order) -> None:
+    customer = order.customer
+    if customer.do_not_notify or not customer.email:
+        event.notification_status = NotificationStatus.SKIPPED
+        event.save(update_fields=["notification_status"])
+        return
+    event.notification_status = NotificationStatus.QUEUED
+    event.save(update_fields=["notification_status"])
+
+    from orders.tasks import send_client_email
+
+    send_client_email.delay_on_commit(event.pk)
+
+
+def build_client_email(event: TimelineEvent) -> EmailMultiAlternatives:
+    order = event.order
+    customer = order.customer
+    kind = event.data.get("notification", "message")
+    with translation.override(customer.language):
+        context = {
+            "order": order,
+            "customer": customer,
+            "event": event,
+            "site_url": settings.SITE_URL,
+            **_extra_context(event),
+        }
+        subject = render_to_string(f"emails/{kind}_subject.txt", context).strip()
+        text = render_to_string(f"emails/{kind}.txt", context)
+        html = render_to_string(f"emails/{kind}.html", context)
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()), body=text, to=[customer.email]
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _extra_context(event: TimelineEvent) -> dict[str, object]:
+    from invoices.models import Invoice, Payment
+
+    extra: dict[str, object] = {}
+    if "invoice_id" in event.data:
+        extra["invoice"] = Invoice.objects.filter(pk=event.data["invoice_id"]).first()
+    if "payment_id" in event.data:
+        extra["payment"] = Payment.objects.filter(pk=event.data["payment_id"]).first()
+    order = event.order
+    if order.carrier_id and order.tracking_number:
+        extra["tracking_url"] = order.carrier.tracking_link(order.tracking_number)
+    return extra
+
+
+def mark_sent(event: TimelineEvent) -> None:
+    TimelineEvent.objects.filter(pk=event.pk).update(
+        notification_status=NotificationStatus.SENT, sent_to_client_at=timezone.now()
+    )
+
+
+def mark_failed(event_id: int, error: str) -> None:
+    from orders.services import notify_staff
+
+    with transaction.atomic():
+        event = TimelineEvent.objects.select_related("order__manager").get(pk=event_id)
+        event.notification_status = NotificationStatus.FAILED
+        event.data = {**event.data, "error": error[:500]}
+        event.save(update_fields=["notification_status", "data"])
+        notify_staff(
+            user=event.order.manager,
+            order=event.order,
+            text=str(_("Could not e-mail the client about order %(number)s"))
+            % {"number": event.order.number},
+        )
+    logger.error("client e-mail for event %s failed for good: %s", event_id, error)

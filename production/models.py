@@ -1,0 +1,82 @@
+"""Products with their bill of materials and labour: what a thing costs us to make."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+CENT = Decimal("0.01")
+
+
+class Material(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    unit = models.CharField(_("unit"), max_length=16, default="pcs")
+    unit_cost = models.DecimalField(_("unit cost"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    sku = models.CharField(_("SKU"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    unit = models.CharField(_("unit"), max_length=16, default="pcs")
+    price = models.DecimalField(_("price"), max_digits=14, decimal_places=2)
+    lead_time_days = models.PositiveSmallIntegerField(_("lead time, working days"), default=3)
+    labour_minutes = models.PositiveIntegerField(_("labour, minutes per unit"), default=0)
+    labour_rate = models.DecimalField(
+        _("labour rate per hour"), max_digits=10, decimal_places=2, default=Decimal("0")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name}"
+
+    @property
+    def labour_cost(self) -> Decimal:
+        return (Decimal(self.labour_minutes) * self.labour_rate / 60).quantize(CENT)
+
+    @property
+    def material_cost(self) -> Decimal:
+        total = sum(
+            (item.quantity * item.material.unit_cost for item in self.bom.all()), Decimal(0)
+        )
+        return Decimal(total).quantize(CENT)
+
+    @property
+    def standard_cost(self) -> Decimal:
+        """Cost of one unit: materials of the bill plus labour."""
+        return self.material_cost + self.labour_cost
+
+
+class BillOfMaterialsItem(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="bom")
+    material = models.ForeignKey(Material, on_delete=models.PROTECT, verbose_name=_("material"))
+    quantity = models.DecimalField(_("quantity per unit"), max_digits=12, decimal_places=3)
+
+    class Meta:
+        verbose_name = _("bill of materials item")
+        verbose_name_plural = _("bill of materials")
+        constraints = [
+            models.UniqueConstraint(fields=["product", "material"], name="bom_item_unique"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="bom_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.material} × {self.quantity.normalize()}"
