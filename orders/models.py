@@ -127,6 +127,9 @@ class YearCounter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["name", "year"], name="year_counter_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.name} {self.year}: {self.last}"
+
 
 class OrderQuerySet(models.QuerySet):
     def open(self) -> OrderQuerySet:
