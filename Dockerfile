@@ -1,0 +1,24 @@
+FROM python:3.11-slim-bookworm
+
+# WeasyPrint needs Pango; fonts-dejavu covers Cyrillic.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+       libharfbuzz0b libffi8 fonts-dejavu-core gettext \
+    && rm -rf /var/lib/apt/lists/*
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY config ./config
+COPY orders ./orders
+COPY invoices ./invoices
+COPY production ./production
+COPY logistics ./logistics
+RUN pip install --no-cache-dir .
+COPY . .
+RUN SECRET_KEY=build DEBUG=1 python manage.py collectstatic --noinput
+
+RUN useradd --create-home conveyor && mkdir -p /app/media && chown conveyor /app/media
+USER conveyor
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -1,0 +1,57 @@
+"""System checks for dangerous combinations of settings."""
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+
+@register(Tags.security, deploy=True)
+def check_production_services(app_configs, **kwargs):
+    problems = []
+    if not settings.DEBUG and not settings.DATABASE_URL:
+        problems.append(
+            Warning(
+                "DATABASE_URL is not set: production would run on a local SQLite file.",
+                hint="Set DATABASE_URL=postgres://…",
+                id="conveyor.W001",
+            )
+        )
+    if not settings.DEBUG and not settings.REDIS_URL:
+        problems.append(
+            Warning(
+                "REDIS_URL is not set: background work runs inside web requests.",
+                hint="Set REDIS_URL=redis://…",
+                id="conveyor.W002",
+            )
+        )
+    if settings.CELERY_TASK_ALWAYS_EAGER and settings.REDIS_URL:
+        problems.append(
+            Warning(
+                "CELERY_TASK_ALWAYS_EAGER is on although Redis is configured.", id="conveyor.W003"
+            )
+        )
+    if not settings.DEBUG and settings.SITE_URL.startswith("http://"):
+        problems.append(
+            Warning(
+                "SITE_URL is not https: links sent to clients are insecure.", id="conveyor.W004"
+            )
+        )
+    return problems
+
+
+@register()
+def check_cloudpayments_pair(app_configs, **kwargs):
+    if bool(settings.CLOUDPAYMENTS_PUBLIC_ID) != bool(settings.CLOUDPAYMENTS_API_SECRET):
+        return [
+            Error(
+                "Set both CLOUDPAYMENTS_PUBLIC_ID and CLOUDPAYMENTS_API_SECRET, or neither.",
+                id="conveyor.E001",
+            )
+        ]
+    if settings.CLOUDPAYMENTS_TEST_MODE and not settings.DEBUG and settings.CLOUDPAYMENTS_PUBLIC_ID:
+        return [
+            Warning(
+                "CloudPayments test mode is on in production: test payments count.",
+                id="conveyor.W005",
+            )
+        ]
+    return []
