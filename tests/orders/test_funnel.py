@@ -198,8 +198,8 @@ def test_postpayment_with_courier_goes_straight_to_production(
     invoice = order.invoices.get()
     assert (invoice.kind, invoice.amount) == (InvoiceKind.POSTPAYMENT, Decimal("17500.00"))
     subjects = [m.subject for m in mailoutbox]
-    assert "Your order %s is made" % order.number in subjects
-    assert "Invoice %s" % invoice.number in subjects
+    assert f"Your order {order.number} is made" in subjects
+    assert f"Invoice {invoice.number}" in subjects
 
     f.pay(invoice)
     order = f.ship(f.refreshed(order), staff["manager"])
