@@ -74,3 +74,41 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "invoices.register_payment",
     ],
 }
+
+
+SLA_HOURS = {"take_into_work": "2", "produce_line": "24", "deliver": "8", "custom": "8"}
+STAGE_LIMIT_HOURS = {
+    "new": "4",
+    "qualification": "16",
+    "prepayment": "40",
+    "production": "120",
+    "postpayment": "40",
+    "delivery_details": "8",
+    "delivery": "24",
+}
+
+
+def install(apps) -> None:
+    """Create the groups with their permissions and the default calendar, SLAs and stage
+    limits. Idempotent; run by a migration (and by tests after a database flush)."""
+    from decimal import Decimal
+
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for name, perms in ROLE_PERMISSIONS.items():
+        group, _created = group_model.objects.get_or_create(name=name)
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            group.permissions.add(
+                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+    admins, _created = group_model.objects.get_or_create(name=ADMINS)
+    admins.permissions.set(permission_model.objects.all())
+
+    apps.get_model("orders", "WorkingCalendar").objects.get_or_create(pk=1)
+    sla_model = apps.get_model("orders", "TaskSLA")
+    for kind, hours in SLA_HOURS.items():
+        sla_model.objects.get_or_create(kind=kind, defaults={"working_hours": Decimal(hours)})
+    limit_model = apps.get_model("orders", "StageLimit")
+    for stage, hours in STAGE_LIMIT_HOURS.items():
+        limit_model.objects.get_or_create(stage=stage, defaults={"working_hours": Decimal(hours)})

@@ -7,6 +7,7 @@ import os
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 
@@ -42,6 +43,15 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.section("tests that needed the real services and did not run")
         for line in _NEEDED_SERVICES:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def _roles_after_flush(request) -> None:
+    """Transactional tests flush the database, data migrations included: put roles back."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        roles.install(django_apps)
 
 
 def make_user(username: str, *groups: str, password: str = "pass-12345", **extra) -> User:
