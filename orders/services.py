@@ -60,8 +60,11 @@ def next_number(name: str, *, year: int | None = None) -> tuple[int, int]:
     """The next number of a gapless yearly sequence. Must run inside the transaction that
     uses it: the counter row stays locked until commit, and a rollback returns the number."""
     year = year or timezone.localdate().year
-    YearCounter.objects.get_or_create(name=name, year=year)
-    counter = YearCounter.objects.select_for_update().get(name=name, year=year)
+    locked = YearCounter.objects.select_for_update()
+    counter = locked.filter(name=name, year=year).first()
+    if counter is None:  # the year's first number; get_or_create survives a racing insert
+        YearCounter.objects.get_or_create(name=name, year=year)
+        counter = locked.get(name=name, year=year)
     counter.last += 1
     counter.save(update_fields=["last"])
     return year, counter.last
@@ -298,7 +301,7 @@ class LineInput:
     discount: Decimal = ZERO
 
 
-def _write_lines(order: Order, lines: list[LineInput]) -> None:
+def _write_lines(order: Order, lines: list[LineInput], *, replace: bool = True) -> None:
     for line in lines:
         if not line.product.is_active:
             raise OrderError(
@@ -309,7 +312,8 @@ def _write_lines(order: Order, lines: list[LineInput]) -> None:
         price = line.product.price if line.price is None else line.price
         if line.discount < 0 or line.discount > line.quantity * price:
             raise OrderError(errors={"lines": [str(rules.DISCOUNT_TOO_BIG)]})
-    order.lines.all().delete()
+    if replace:
+        order.lines.all().delete()
     OrderLine.objects.bulk_create(
         [
             OrderLine(
@@ -373,7 +377,7 @@ def order_create(
             comment=comment,
             currency="RUB",
         )
-        _write_lines(order, lines)
+        _write_lines(order, lines, replace=False)
         order.manager = manager or pick_assignee(Department.SALES)
         order.save(update_fields=["manager"])
         event_record(

@@ -1,0 +1,256 @@
+"""The intake API the web shop calls."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from orders.models import ApiKey, Customer, Order, OrderLine, Stage, Task, TimelineEvent
+from orders.services import api_key_create
+from tests import factories as f
+
+URL = "/api/v1/orders/"
+
+
+@pytest.fixture
+def key(db) -> str:
+    return api_key_create(name="Web shop")[1]
+
+
+@pytest.fixture
+def post(client, key):
+    def send(body, *, token: str | None = None, raw: bytes | None = None):
+        return client.post(
+            URL,
+            raw if raw is not None else json.dumps(body),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token or key}"},
+        )
+
+    return send
+
+
+def valid(**overrides) -> dict:
+    body = {
+        "external_id": "shop-1001",
+        "customer": {
+            "name": "Анна Иванова",
+            "email": "anna@example.com",
+            "phone": "+7 900 000-00-01",
+        },
+        "lines": [{"sku": "TBL-1", "quantity": 1}, {"sku": "CHR-1", "quantity": "2.5"}],
+        "delivery": {"method": "carrier", "address": "Москва, ул. Лесная, 5"},
+        "comment": "Позвоните заранее",
+    }
+    body.update(overrides)
+    return body
+
+
+def nothing_created() -> bool:
+    return not (
+        Order.objects.exists()
+        or Customer.objects.exists()
+        or OrderLine.objects.exists()
+        or Task.objects.exists()
+        or TimelineEvent.objects.exists()
+    )
+
+
+def test_it_creates_an_assigned_order(post, staff, catalogue):
+    response = post(valid())
+    assert response.status_code == 201
+    body = response.json()
+    order = Order.objects.get(number=body["number"])
+    assert body == {
+        "number": order.number,
+        "stage": "new",
+        "url": f"http://testserver/orders/{order.number}/",
+    }
+    assert order.number == f"{timezone.localdate().year}-00001"
+    assert (order.source, order.external_id, order.manager) == (
+        "web_shop",
+        "shop-1001",
+        staff["manager"],
+    )
+    assert order.total_amount == Decimal("25000.00")  # 15,000 + 2.5 × 4,000
+    assert order.delivery_address == "Москва, ул. Лесная, 5"
+    assert order.events.get().text == "Позвоните заранее"
+    assert order.tasks.get().assignee == staff["manager"]
+
+
+def test_the_same_external_id_again_returns_the_same_order(post, staff, catalogue):
+    first = post(valid()).json()
+    again = post(valid(lines=[{"sku": "CHR-1", "quantity": 9}]))
+    assert again.status_code == 200
+    assert again.json() == first
+    assert Order.objects.count() == 1
+    assert Order.objects.get().lines_count == 2
+
+
+def test_a_returning_client_is_recognised_by_email(post, staff, catalogue):
+    post(valid())
+    post(
+        valid(external_id="shop-1002", customer={"name": "А. Иванова", "email": "ANNA@example.com"})
+    )
+    assert Customer.objects.count() == 1
+    assert Customer.objects.get().orders.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"external_id": ""}, "external_id", "This field is required."),
+        ({"customer": None}, "customer", "This field is required."),
+        ({"customer": {"name": "", "email": "a@b.ru"}}, "customer.name", "This field is required."),
+        (
+            {"customer": {"name": "A", "email": "not-an-email"}},
+            "customer.email",
+            "Enter a valid e-mail address.",
+        ),
+        (
+            {"customer": {"name": "A"}},
+            "customer",
+            "Give an e-mail or a phone so we can reach the client.",
+        ),
+        ({"lines": []}, "lines", "Give at least one line."),
+        ({"lines": [{"sku": "NOPE", "quantity": 1}]}, "lines[0].sku", "Unknown product SKU: NOPE."),
+        (
+            {"lines": [{"sku": "TBL-1", "quantity": 0}]},
+            "lines[0].quantity",
+            "The quantity must be a number more than 0, at most 3 decimals.",
+        ),
+        (
+            {"lines": [{"sku": "TBL-1", "quantity": "many"}]},
+            "lines[0].quantity",
+            "The quantity must be a number more than 0, at most 3 decimals.",
+        ),
+        (
+            {"lines": [{"sku": "TBL-1", "quantity": 1.0001}]},
+            "lines[0].quantity",
+            "The quantity must be a number more than 0, at most 3 decimals.",
+        ),
+        (
+            {"delivery": {"method": "teleport"}},
+            "delivery.method",
+            "Use one of: pickup, courier, carrier.",
+        ),
+        (
+            {"delivery": {"method": "courier", "address": ""}},
+            "delivery.address",
+            "The address is required unless the client picks up.",
+        ),
+        ({"comment": 42}, "comment", "Must be text of at most 5000 characters."),
+    ],
+)
+def test_each_invalid_field_is_reported_and_nothing_is_created(
+    post, staff, catalogue, change, field, message
+):
+    response = post(valid(**change))
+    assert response.status_code == 400
+    assert response.json()["errors"][field] == [message]
+    assert nothing_created()
+
+
+def test_every_problem_is_reported_at_once(post, staff, catalogue):
+    response = post({"lines": [{"sku": "X", "quantity": -1}]})
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {
+        "external_id",
+        "customer",
+        "lines[0].sku",
+        "lines[0].quantity",
+    }
+
+
+def test_a_body_that_is_not_json_is_refused(post, staff, catalogue):
+    response = post(None, raw=b"{not json")
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"__all__": ["The body is not valid JSON."]}}
+
+
+def test_an_inactive_product_is_refused(post, staff, catalogue):
+    catalogue["chair"].is_active = False
+    catalogue["chair"].save()
+    response = post(valid())
+    assert response.json()["errors"] == {"lines[1].sku": ["Unknown product SKU: CHR-1."]}
+    assert nothing_created()
+
+
+@pytest.mark.parametrize("header", ["", "Bearer", "Bearer cvr_00000000_nope", "Basic abc"])
+def test_a_bad_key_is_refused(client, staff, catalogue, header, key):
+    response = client.post(
+        URL,
+        json.dumps(valid()),
+        content_type="application/json",
+        headers={"Authorization": header} if header else {},
+    )
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="conveyor"'
+    assert nothing_created()
+
+
+def test_a_revoked_key_is_refused(post, key, staff, catalogue):
+    ApiKey.objects.update(revoked_at=timezone.now())
+    assert post(valid()).status_code == 401
+
+
+def test_keys_are_stored_hashed(key):
+    stored = ApiKey.objects.get()
+    assert key not in (stored.key_hash, stored.prefix)
+    assert len(stored.key_hash) == 64
+
+
+def test_get_returns_the_money_and_the_invoices(client, key, staff, catalogue):
+    from orders.models import PaymentScheme
+
+    order = f.take(f.new_order([(catalogue["table"], 2)]), staff["manager"])
+    order = f.qualify(
+        order,
+        staff["manager"],
+        payment_scheme=PaymentScheme.PARTIAL_PREPAYMENT,
+        prepayment_amount=Decimal("10000"),
+    )
+    invoice = order.invoices.get()
+    f.pay(invoice, Decimal("4000"))
+
+    response = client.get(f"{URL}{order.number}/", headers={"Authorization": f"Bearer {key}"})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert {k: body[k] for k in ("number", "stage", "total", "paid", "balance")} == {
+        "number": order.number,
+        "stage": Stage.PREPAYMENT,
+        "total": "30000.00",
+        "paid": "4000.00",
+        "balance": "26000.00",
+    }
+    assert [(i["number"], i["kind"], i["amount"], i["status"]) for i in body["invoices"]] == [
+        (invoice.number, "prepayment", "10000.00", "partially_paid")
+    ]
+    assert "public_url" in body["invoices"][0]
+
+
+def test_get_needs_a_key_and_an_existing_order(client, key, db):
+    assert client.get(f"{URL}2026-99999/").status_code == 401
+    assert (
+        client.get(f"{URL}2026-99999/", headers={"Authorization": f"Bearer {key}"}).status_code
+        == 404
+    )
+
+
+def test_intake_runs_a_fixed_number_of_queries(post, staff, catalogue, django_assert_num_queries):
+    post(valid(external_id="warm-up"))  # the calendar row exists from the first order on
+    lines = [{"sku": "TBL-1", "quantity": 1}] * 5
+    # key lookup + last_used; products; duplicate check; 2 savepoints; returning customer
+    # found by e-mail; order counter (lock, update); order insert; lines bulk
+    # insert; manager pick (lock profiles + stamp); manager update; created event; calendar +
+    # holidays; SLA; task insert; bell; recalculate (lines, payments, next deadline, update);
+    # 2 savepoint releases.
+    with django_assert_num_queries(26):
+        assert post(valid(external_id="shop-5", lines=lines)).status_code == 201
+    with django_assert_num_queries(26):
+        lines = [{"sku": "CHR-1", "quantity": 1}] * 40
+        assert post(valid(external_id="shop-40", lines=lines)).status_code == 201
