@@ -1,0 +1,135 @@
+"""Django admin: every model is there, and stage buttons go through the services."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import User
+
+from invoices.models import Invoice, Payment
+from orders.models import ApiKey, Order, PaymentScheme, Stage
+from tests import factories as f
+
+
+@pytest.fixture
+def admin_client(client, db):
+    user = User.objects.create_superuser("root", "root@example.com", "pass-12345")
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def test_every_model_of_ours_is_in_admin():
+    from django.apps import apps
+
+    ours = [
+        m
+        for app in ("orders", "invoices", "production", "logistics")
+        for m in apps.get_app_config(app).get_models()
+    ]
+    inlined = {
+        inline.model
+        for model_admin in admin.site._registry.values()
+        for inline in model_admin.inlines
+    }
+    missing = [
+        m.__name__
+        for m in ours
+        if m not in admin.site._registry and m not in inlined and m.__name__ != "YearCounter"
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "orders/order",
+        "orders/task",
+        "orders/customer",
+        "orders/timelineevent",
+        "invoices/invoice",
+        "invoices/payment",
+        "production/product",
+        "logistics/carrier",
+        "orders/holiday",
+        "orders/apikey",
+    ],
+)
+def test_admin_lists_open_with_search_and_filters(admin_client, staff, catalogue, page):
+    f.new_order([(catalogue["chair"], 1)])
+    assert admin_client.get(f"/admin/{page}/?q=a").status_code == 200
+
+
+def test_the_order_page_offers_the_stage_buttons(admin_client, staff, catalogue):
+    order = f.new_order([(catalogue["chair"], 1)])
+    page = admin_client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    assert "Take into work" in page
+    assert "Cancel order…" in page
+
+
+def test_a_button_runs_the_service_and_shows_a_refusal(admin_client, staff, catalogue):
+    order = f.new_order([(catalogue["chair"], 1)])
+    url = f"/admin/orders/order/{order.pk}/action/"
+    admin_client.post(url + "take_into_work/")
+    assert f.refreshed(order).stage == Stage.QUALIFICATION
+    assert f.refreshed(order).tasks.get().status == "done"
+
+    response = admin_client.post(url + "qualify/", follow=True)
+    assert "Choose the payment scheme." in response.content.decode()
+    assert f.refreshed(order).stage == Stage.QUALIFICATION
+
+
+def test_cancel_asks_for_a_reason(admin_client, staff, catalogue):
+    order = f.new_order([(catalogue["chair"], 1)])
+    url = f"/admin/orders/order/{order.pk}/cancel/"
+    assert admin_client.get(url).status_code == 200
+    admin_client.post(url, {"reason": "Duplicate of another order"})
+    order = f.refreshed(order)
+    assert (order.stage, order.lost_reason) == (Stage.LOST, "Duplicate of another order")
+
+
+def test_a_payment_is_registered_and_reversed_from_admin(admin_client, staff, catalogue):
+    order = f.take(f.new_order([(catalogue["chair"], 1)]), staff["manager"])
+    order = f.qualify(order, staff["manager"], payment_scheme=PaymentScheme.FULL_PREPAYMENT)
+    invoice = order.invoices.get()
+    admin_client.post(
+        f"/admin/invoices/invoice/{invoice.pk}/register-payment/",
+        {"amount": "4000.00", "reference": "п/п 17"},
+    )
+    assert f.refreshed(order).stage == Stage.PRODUCTION
+    payment = Payment.objects.get()
+    assert (payment.recorded_by, payment.reference) == (admin_client.user, "п/п 17")
+
+    admin_client.post(f"/admin/invoices/payment/{payment.pk}/reverse/", {"reason": "Wrong order"})
+    assert Payment.objects.count() == 2
+    assert f.refreshed(order).paid_amount == Decimal("0.00")
+    assert Invoice.objects.get().status == "issued"
+
+
+def test_payments_cannot_be_deleted_in_admin(admin_client, staff, catalogue):
+    order = f.take(f.new_order([(catalogue["chair"], 1)]), staff["manager"])
+    order = f.qualify(order, staff["manager"], payment_scheme=PaymentScheme.FULL_PREPAYMENT)
+    f.pay(order.invoices.get())
+    payment = Payment.objects.get()
+    assert (
+        admin_client.post(
+            f"/admin/invoices/payment/{payment.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert Payment.objects.count() == 1
+
+
+def test_an_api_key_created_in_admin_is_shown_once(admin_client):
+    response = admin_client.post("/admin/orders/apikey/add/", {"name": "Web shop"}, follow=True)
+    key = ApiKey.objects.get()
+    shown = [str(m) for m in response.context["messages"]]
+    assert any(m.startswith("The key, shown only now: cvr_" + key.prefix) for m in shown)
+    assert key.key_hash not in response.content.decode()
+
+
+def test_orders_are_not_added_by_hand_in_admin(admin_client):
+    assert admin_client.get("/admin/orders/order/add/").status_code == 403
+    assert not Order.objects.exists()

@@ -1,0 +1,86 @@
+"""What a new user meets: demo data, the login page, the deploy check, the funnel diagram."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.contrib.auth.models import User
+from django.core.management import call_command
+
+from orders import roles
+from orders.graph import pipeline_mermaid
+from orders.models import OPEN_STAGES, Order, Stage
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_seed_demo_gives_every_role_a_user_and_orders_in_every_stage(db, capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    for group in roles.ROLE_LABELS:
+        user = User.objects.filter(groups__name=group).first()
+        assert user is not None and user.check_password("conveyor-demo")
+        assert user.username in out
+    stages = set(Order.objects.values_list("stage", flat=True))
+    assert stages == set(OPEN_STAGES) | {Stage.WON, Stage.LOST}
+    assert 35 <= Order.objects.count() <= 45
+    # Made by the services: every order past "new" has its stage changes in the timeline.
+    for order in Order.objects.exclude(stage=Stage.NEW):
+        assert order.events.filter(kind="stage").exists()
+
+    call_command("seed_demo")  # `make run` again: nothing doubled
+    assert 35 <= Order.objects.count() <= 45
+
+
+def test_the_login_page_and_admin_answer(client, db):
+    assert client.get("/login/").status_code == 200
+    assert client.get("/admin/login/").status_code == 200
+    assert client.get("/").status_code == 302
+
+
+def test_check_deploy_is_clean_with_production_values():
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "x" * 60 + "-production-like-secret",
+        "DATABASE_URL": "postgres://conveyor@127.0.0.1:5432/conveyor",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "SITE_URL": "https://crm.example.com",
+        "ALLOWED_HOSTS": "crm.example.com",
+        "SECURE_SSL_REDIRECT": "1",
+        "SESSION_COOKIE_SECURE": "1",
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_a_missing_secret_key_fails_loudly():
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "Environment variable SECRET_KEY is required." in result.stderr
+
+
+def test_a_bad_boolean_fails_loudly():
+    env = {**os.environ, "DEBUG": "maybe"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_the_funnel_diagram_in_docs_is_current():
+    assert (ROOT / "docs" / "pipeline.md").read_text(encoding="utf-8") == pipeline_mermaid()
