@@ -48,9 +48,9 @@ DEPARTMENT_HEADS = {
 
 
 # The messages, translated into each recipient's language when written.
-REMINDER = gettext_lazy("Deadline soon: “%(title)s” (order %(number)s) is due %(due)s.")
-OVERDUE = gettext_lazy("Overdue: “%(title)s” (order %(number)s) was due %(due)s.")
-OVERDUE_HEAD = gettext_lazy("Overdue: “%(title)s” (order %(number)s, %(user)s) was due %(due)s.")
+REMINDER = gettext_lazy("Deadline soon: “%(title)s” (order %(number)s) is due %(due)s")
+OVERDUE = gettext_lazy("Overdue: “%(title)s” (order %(number)s) was due %(due)s")
+OVERDUE_HEAD = gettext_lazy("Overdue: “%(title)s” (order %(number)s, %(who)s) was due %(due)s")
 STAGE_TOO_LONG = gettext_lazy(
     "Order %(number)s has been in “%(stage)s” longer than %(hours)s working hours."
 )
@@ -216,10 +216,8 @@ def _tell(report: DeadlineReport, limits: dict[str, Decimal]) -> list[int]:
                 user,
                 task.order,
                 OVERDUE if user.pk == task.assignee_id else OVERDUE_HEAD,
-                **{
-                    **params,
-                    "user": _who(task.assignee),
-                },
+                **params,
+                who=_who(task.assignee),
             )
         events.append(
             TimelineEvent(
