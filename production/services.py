@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from orders.assignment import pick_assignee
 from orders.calendar import WorkingTime
@@ -28,8 +28,8 @@ from production.models import BillOfMaterialsItem, LineCost, Product
 
 User = AbstractBaseUser
 
-NOT_A_PRODUCTION_TASK = _lazy("This is not a production task.")
-AMOUNT_NEGATIVE = _lazy("The amount cannot be negative.")
+NOT_A_PRODUCTION_TASK = gettext_lazy("This is not a production task.")
+AMOUNT_NEGATIVE = gettext_lazy("The amount cannot be negative.")
 
 
 def production_start(*, order: Order, actor: User | None) -> None:
