@@ -273,3 +273,11 @@ def test_two_processes_running_at_once_send_each_message_once(roles_restored, st
     assert sum(len(r.reminded) for r in reports) == 40
     assert set(reports[0].reminded).isdisjoint(reports[1].reminded)
     assert Notification.objects.filter(user=staff["production"]).count() == 40
+
+
+def test_beat_runs_the_deadline_job_every_minute(settings):
+    from config.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["deadlines"]
+    assert entry == {"task": "orders.tasks.deadlines_check", "schedule": 60}
+    assert entry["task"] in app.tasks
