@@ -20,7 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Round
 
 from orders import roles
-from orders.models import ZERO, Department, LineStatus, OrderLine, Stage, Task
+from orders.models import CENT, ZERO, Department, LineStatus, OrderLine, Stage, Task
 
 MONEY = DecimalField(max_digits=20, decimal_places=2)
 
@@ -101,8 +101,9 @@ def margin_by_product(*, start: dt.date, end: dt.date) -> tuple[list[MarginRow],
             sku=row["product__sku"],
             name=row["product__name"],
             quantity=row["quantity_sum"] or ZERO,
-            revenue=row["revenue"] or ZERO,
-            cost=row["cost_sum"] or ZERO,
+            # SQLite returns sums without their scale; PostgreSQL with it.
+            revenue=Decimal(row["revenue"] or ZERO).quantize(CENT),
+            cost=Decimal(row["cost_sum"] or ZERO).quantize(CENT),
         )
         for row in rows
     ]
