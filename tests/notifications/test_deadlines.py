@@ -281,3 +281,11 @@ def test_beat_runs_the_deadline_job_every_minute(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["deadlines"]
     assert entry == {"task": "orders.tasks.deadlines_check", "schedule": 60}
     assert entry["task"] in app.tasks
+
+
+def test_the_reminder_lead_is_configurable_in_working_hours(task, staff, settings):
+    settings.DEADLINE_REMINDER_WORKING_HOURS = Decimal(4)
+    run_at(at(WEDNESDAY, 10, 59))
+    assert texts(staff["production"]) == []
+    run_at(at(WEDNESDAY, 11))
+    assert len(texts(staff["production"])) == 1

@@ -107,3 +107,18 @@ def test_the_report_is_only_for_people_who_see_money(client, production_worker):
     client.force_login(production_worker)
     assert client.get(reverse("production:margin_report")).status_code == 403
     assert client.get(reverse("production:margin_report_csv")).status_code == 403
+
+
+def test_the_order_costing_fragment_shows_standard_and_actual_costs(staff, catalogue):
+    from django.template.loader import render_to_string
+
+    order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    production_task_done(
+        task=production_tasks(order)[0], actor=staff["production"], materials_cost=Decimal(2000)
+    )  # 2,000 + standard labour 1,200
+    order.refresh_from_db()
+    html = render_to_string("production/partials/order_costing.html", {"order": order})
+    assert "3200.00 (actual)" in html
+    assert "4600.00 (standard)" in html
+    assert f'<th class="num">{order.margin}</th>' in html
+    assert order.margin == Decimal("31000.00") - Decimal("7800.00")
