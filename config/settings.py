@@ -177,3 +177,21 @@ LOGGING = {
 
 # Conveyor
 ORDER_CURRENCY = "RUB"
+
+# Shop floor, logistics, client notifications and deadline control
+from decimal import Decimal, InvalidOperation  # noqa: E402
+
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+try:
+    # Remind the assignee this many working hours before a task's deadline.
+    DEADLINE_REMINDER_WORKING_HOURS = Decimal(env_str("DEADLINE_REMINDER_WORKING_HOURS", "2"))
+except InvalidOperation:
+    raise ImproperlyConfigured("DEADLINE_REMINDER_WORKING_HOURS must be a number.") from None
+if DEADLINE_REMINDER_WORKING_HOURS <= 0:
+    raise ImproperlyConfigured("DEADLINE_REMINDER_WORKING_HOURS must be more than 0.")
+CELERY_BEAT_SCHEDULE["deadlines"] = {
+    "task": "orders.tasks.deadlines_check",
+    "schedule": env_int("DEADLINES_CHECK_SECONDS", 60),
+}
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("orders.bell.unread_notifications")

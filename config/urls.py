@@ -7,5 +7,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("production/", include("production.urls")),
+    path("logistics/", include("logistics.urls")),
+    path("notifications/", include("orders.bell_urls")),
     path("", include("orders.urls")),
 ]

@@ -28,13 +28,17 @@ def _load(department: str) -> Subquery:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def pick_assignee(department: str) -> AbstractBaseUser | None:
-    """Lock the department's profiles so concurrent assignments see each other's choice."""
+def pick_assignee(department: str, *, team_id: int | None = None) -> AbstractBaseUser | None:
+    """Lock the department's profiles so concurrent assignments see each other's choice.
+    With `team_id`, only members of that production team are candidates."""
     group = DEPARTMENT_GROUPS[department]
+    candidates = StaffProfile.objects.select_for_update(of=("self",)).filter(
+        user__is_active=True, is_present=True, user__groups__name=group
+    )
+    if team_id is not None:
+        candidates = candidates.filter(user__production_teams=team_id)
     profile = (
-        StaffProfile.objects.select_for_update(of=("self",))
-        .filter(user__is_active=True, is_present=True, user__groups__name=group)
-        .annotate(load=_load(department))
+        candidates.annotate(load=_load(department))
         .order_by("load", F("last_assigned_at").asc(nulls_first=True), "user_id")
         .select_related("user")
         .first()

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import EventKind, NotificationStatus, Order, TimelineEvent
+from orders.models import EventKind, Notification, NotificationStatus, Order, TimelineEvent
 
 logger = logging.getLogger(__name__)
 
@@ -125,3 +125,19 @@ def mark_failed(event_id: int, error: str) -> None:
             % {"number": event.order.number},
         )
     logger.error("client e-mail for event %s failed for good: %s", event_id, error)
+
+
+def build_staff_email(notification: Notification) -> EmailMultiAlternatives:
+    """A plain e-mail copy of a bell notification, in the recipient's language."""
+    user = notification.user
+    profile = getattr(user, "profile", None)
+    language = (profile.language if profile else "") or settings.LANGUAGE_CODE
+    with translation.override(language):
+        body = render_to_string(
+            "emails/staff_notification.txt",
+            {"notification": notification, "user": user, "site_url": settings.SITE_URL},
+        )
+    subject = f"Conveyor: {notification.text}"
+    return EmailMultiAlternatives(
+        subject=" ".join(subject.split())[:200], body=body, to=[user.email]
+    )

@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from orders.models import NotificationStatus, TimelineEvent
+from orders.models import Notification, NotificationStatus, TimelineEvent
 from orders.notify import build_client_email, mark_failed, mark_sent
 
 logger = logging.getLogger(__name__)
@@ -31,3 +31,37 @@ def send_client_email(self, event_id: int) -> None:
         logger.warning("client e-mail for event %s failed, retrying: %r", event_id, exc)
         raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 3600)) from exc
     mark_sent(event)
+
+
+@shared_task(acks_late=True)
+def deadlines_check() -> dict[str, int]:
+    """The beat job of deadline control; safe to run from several beat processes."""
+    from orders.deadlines import deadlines_run
+
+    return deadlines_run().as_dict()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def send_staff_notifications(self, notification_ids: list[int]) -> None:
+    """E-mail copies of bell notifications. A retry carries only the ids not sent yet,
+    so nobody gets the same message twice."""
+    from orders.notify import build_staff_email
+
+    notifications = list(
+        Notification.objects.filter(pk__in=notification_ids)
+        .exclude(user__email="")
+        .select_related("user__profile")
+        .order_by("id")
+    )
+    for position, notification in enumerate(notifications):
+        try:
+            build_staff_email(notification).send()
+        except Exception as exc:
+            remaining = [n.pk for n in notifications[position:]]
+            if self.request.retries >= self.max_retries:
+                logger.error("staff e-mails %s failed for good: %r", remaining, exc)
+                return
+            logger.warning("staff e-mails %s failed, retrying: %r", remaining, exc)
+            raise self.retry(
+                args=[remaining], exc=exc, countdown=min(30 * 2**self.request.retries, 3600)
+            ) from exc

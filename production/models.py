@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 CENT = Decimal("0.01")
@@ -25,6 +27,23 @@ class Material(models.Model):
         return self.name
 
 
+class Team(models.Model):
+    """A group of production staff that makes certain products (a workshop, a line)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="production_teams", verbose_name=_("members")
+    )
+
+    class Meta:
+        verbose_name = _("production team")
+        verbose_name_plural = _("production teams")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Product(models.Model):
     sku = models.CharField(_("SKU"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=255)
@@ -36,6 +55,15 @@ class Product(models.Model):
         _("labour rate per hour"), max_digits=10, decimal_places=2, default=Decimal("0")
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Production tasks of this product go to the team's members only (everybody when unset).
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="products",
+        verbose_name=_("production team"),
+    )
 
     class Meta:
         verbose_name = _("product")
@@ -80,3 +108,36 @@ class BillOfMaterialsItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.material} × {self.quantity.normalize()}"
+
+
+class LineCost(models.Model):
+    """What making an order line actually took, as recorded on the shop floor. The line's
+    actual cost is materials + minutes at the product's labour rate; a part left blank is
+    taken from the standard cost."""
+
+    line = models.OneToOneField(
+        "orders.OrderLine", on_delete=models.CASCADE, related_name="recorded_cost"
+    )
+    materials_cost = models.DecimalField(
+        _("materials used, cost"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    labour_minutes = models.PositiveIntegerField(_("minutes worked"), null=True, blank=True)
+    labour_rate = models.DecimalField(_("labour rate per hour"), max_digits=10, decimal_places=2)
+    total = models.DecimalField(_("actual cost"), max_digits=14, decimal_places=2)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("actual cost of a line")
+        verbose_name_plural = _("actual costs of lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(materials_cost__gte=0) | Q(materials_cost__isnull=True),
+                name="line_cost_materials_not_negative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_id}: {self.total}"

@@ -1,0 +1,205 @@
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from orders.models import DeliveryMethod, PaymentScheme, Stage, Task, TaskKind
+from orders.services import task_complete
+from tests.production.helpers import (
+    carrier,
+    order_in_delivery,
+    order_in_production,
+    production_tasks,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def delivery_task(order) -> Task:
+    return order.tasks.get(kind=TaskKind.DELIVER)
+
+
+def test_saving_delivery_details_gives_logistics_a_task_due_on_the_planned_date(staff, catalogue):
+    order = order_in_delivery(
+        manager=staff["manager"], worker=staff["production"], catalogue=catalogue
+    )
+    assert order.stage == Stage.DELIVERY
+    task = delivery_task(order)
+    assert task.assignee == staff["logistics"]
+    assert timezone.localdate(task.due_at) == order.planned_ship_date
+
+
+def test_the_delivery_list_sorts_tasks_into_overdue_today_and_tomorrow(client, staff, catalogue):
+    orders = [
+        order_in_delivery(manager=staff["manager"], worker=staff["production"], catalogue=catalogue)
+        for _ in range(3)
+    ]
+    now = timezone.now()
+    Task.objects.filter(pk=delivery_task(orders[0]).pk).update(due_at=now - dt.timedelta(hours=1))
+    Task.objects.filter(pk=delivery_task(orders[1]).pk).update(
+        due_at=timezone.localtime(now).replace(hour=23, minute=59)
+    )
+    client.force_login(staff["logistics"])
+    page = client.get(reverse("logistics:deliveries"))
+    sections = {key: [t.order.number for t in tasks] for key, _, tasks in page.context["sections"]}
+    assert sections == {
+        "overdue": [orders[0].number],
+        "today": [orders[1].number],
+        "tomorrow": [orders[2].number],
+        "later": [],
+    }
+
+
+@pytest.mark.parametrize("orders", [1, 4])
+def test_the_delivery_list_runs_a_fixed_number_of_queries(
+    client, staff, catalogue, orders, django_assert_num_queries
+):
+    for _ in range(orders):
+        order_in_delivery(manager=staff["manager"], worker=staff["production"], catalogue=catalogue)
+    client.force_login(staff["logistics"])
+    # Queries: the session, the user, the logistics group check, the open delivery tasks
+    # with their orders, customers, carriers and responsible people.
+    with django_assert_num_queries(4):
+        page = client.get(reverse("logistics:deliveries"))
+    assert page.context["count"] == orders
+
+
+def test_completing_with_a_tracking_number_wins_the_order_and_tells_the_client(
+    client, staff, catalogue, django_capture_on_commit_callbacks
+):
+    order = order_in_delivery(
+        manager=staff["manager"], worker=staff["production"], catalogue=catalogue
+    )
+    client.force_login(staff["logistics"])
+    mail.outbox.clear()
+    today = timezone.localdate()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("logistics:complete", args=[delivery_task(order).pk]),
+            {"shipped_on": today.isoformat(), "tracking_number": " 10010 "},
+        )
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert (order.stage, order.shipped_on, order.tracking_number) == (Stage.WON, today, "10010")
+    [message] = mail.outbox
+    assert message.to == ["client@example.com"]
+    assert "https://cdek.example/track?n=10010" in message.body
+
+
+def test_it_refuses_a_shipping_date_in_the_future(client, staff, catalogue):
+    order = order_in_delivery(
+        manager=staff["manager"], worker=staff["production"], catalogue=catalogue
+    )
+    client.force_login(staff["logistics"])
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    page = client.post(
+        reverse("logistics:complete", args=[delivery_task(order).pk]),
+        {"shipped_on": tomorrow.isoformat()},
+        follow=True,
+    )
+    assert "The shipping date cannot be in the future." in page.content.decode()
+    order.refresh_from_db()
+    assert order.stage == Stage.DELIVERY
+
+
+def test_the_delivery_list_is_for_logistics(client, staff):
+    client.force_login(staff["production"])
+    assert client.get(reverse("logistics:deliveries")).status_code == 403
+
+
+def test_the_manager_saves_carrier_delivery_details_with_a_comment(client, staff, catalogue):
+    order = order_in_production(
+        manager=staff["manager"], catalogue=catalogue, scheme=PaymentScheme.FULL_PREPAYMENT
+    )
+    for task in production_tasks(order):
+        task_complete(task=task, actor=staff["production"])
+    client.force_login(staff["manager"])
+    url = reverse("logistics:delivery_details", args=[order.number])
+    form = client.get(url)
+    assert set(form.context["form"].fields) == {
+        "carrier",
+        "delivery_address",
+        "planned_ship_date",
+        "comment",
+    }
+    ship = timezone.localdate() + dt.timedelta(days=2)
+    saved = client.post(
+        url,
+        {
+            "carrier": carrier().pk,
+            "delivery_address": "Kazan, Baumana 5",
+            "planned_ship_date": ship.isoformat(),
+            "comment": "Call before arrival",
+        },
+    )
+    assert saved.status_code == 302
+    order.refresh_from_db()
+    assert (order.stage, order.delivery_address, order.planned_ship_date) == (
+        Stage.DELIVERY,
+        "Kazan, Baumana 5",
+        ship,
+    )
+    assert order.events.filter(kind="delivery", text="Call before arrival").exists()
+
+
+def test_missing_delivery_details_are_listed_and_nothing_moves(client, staff, catalogue):
+    order = order_in_production(
+        manager=staff["manager"], catalogue=catalogue, scheme=PaymentScheme.FULL_PREPAYMENT
+    )
+    for task in production_tasks(order):
+        task_complete(task=task, actor=staff["production"])
+    client.force_login(staff["manager"])
+    page = client.post(
+        reverse("logistics:delivery_details", args=[order.number]),
+        {"delivery_address": "", "comment": "x"},
+    )
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert "Choose the carrier." in html
+    assert "Fill in the planned shipping date." in html
+    order.refresh_from_db()
+    assert order.stage == Stage.DELIVERY_DETAILS
+
+
+def test_a_pickup_needs_only_its_date_and_logistics_hands_it_over(client, staff, catalogue):
+    order = order_in_production(
+        manager=staff["manager"],
+        catalogue=catalogue,
+        scheme=PaymentScheme.FULL_PREPAYMENT,
+        delivery_method=DeliveryMethod.PICKUP,
+    )
+    for task in production_tasks(order):
+        task_complete(task=task, actor=staff["production"])
+    client.force_login(staff["manager"])
+    url = reverse("logistics:delivery_details", args=[order.number])
+    assert set(client.get(url).context["form"].fields) == {"pickup_date", "comment"}
+    day = timezone.localdate() + dt.timedelta(days=1)
+    assert client.post(url, {"pickup_date": day.isoformat()}).status_code == 302
+    order.refresh_from_db()
+    assert order.stage == Stage.DELIVERY
+    task = delivery_task(order)
+    assert task.title == f"Hand over order {order.number} (pickup)"
+    client.force_login(staff["logistics"])
+    client.post(
+        reverse("logistics:complete", args=[task.pk]),
+        {"shipped_on": timezone.localdate().isoformat()},
+    )
+    order.refresh_from_db()
+    assert order.stage == Stage.WON
+
+
+def test_delivery_details_are_for_the_orders_manager(client, staff, catalogue, logistics_worker):
+    order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    client.force_login(staff["logistics"])
+    url = reverse("logistics:delivery_details", args=[order.number])
+    assert client.get(url).status_code == 403
+
+
+def test_the_form_says_when_the_order_is_not_ready_for_delivery_details(client, staff, catalogue):
+    order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    client.force_login(staff["manager"])
+    page = client.get(reverse("logistics:delivery_details", args=[order.number]))
+    assert page.context["form"] is None
+    assert "delivery details are entered when it is made and paid" in page.content.decode()

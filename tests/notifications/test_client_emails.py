@@ -1,0 +1,163 @@
+import pytest
+from django.core import mail
+
+from orders.models import NotificationStatus, PaymentScheme, TimelineEvent
+from orders.services import task_complete
+from tests.notifications import failing_mail
+from tests.production.helpers import (
+    customer,
+    order_in_delivery,
+    order_in_production,
+    production_tasks,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def finish_production(order, worker, capture) -> None:
+    mail.outbox.clear()
+    with capture(execute=True):
+        for task in production_tasks(order):
+            task_complete(task=task, actor=worker)
+
+
+def notification_event(order, kind: str) -> TimelineEvent:
+    return order.events.get(kind="notification", data__notification=kind)
+
+
+def test_a_russian_client_hears_that_production_is_finished_in_russian(
+    staff, catalogue, django_capture_on_commit_callbacks
+):
+    order = order_in_production(
+        manager=staff["manager"],
+        catalogue=catalogue,
+        client=customer("ru", name="Иван Петров"),
+        scheme=PaymentScheme.FULL_PREPAYMENT,
+    )
+    finish_production(order, staff["production"], django_capture_on_commit_callbacks)
+    [message] = mail.outbox
+    assert message.subject == f"Ваш заказ {order.number} изготовлен"
+    assert "Здравствуйте, Иван Петров!" in message.body
+    assert f"Хорошие новости: ваш заказ {order.number} изготовлен." in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html" and "Хорошие новости" in html
+    event = notification_event(order, "production_finished")
+    assert event.notification_status == NotificationStatus.SENT
+    assert event.sent_to_client_at is not None
+
+
+def test_an_english_client_hears_it_in_english(
+    staff, catalogue, django_capture_on_commit_callbacks
+):
+    order = order_in_production(
+        manager=staff["manager"],
+        catalogue=catalogue,
+        client=customer("en", name="Jane Doe"),
+        scheme=PaymentScheme.FULL_PREPAYMENT,
+    )
+    finish_production(order, staff["production"], django_capture_on_commit_callbacks)
+    [message] = mail.outbox
+    assert message.subject == f"Your order {order.number} is made"
+    assert "Hello, Jane Doe!" in message.body
+
+
+def test_the_shipped_message_carries_the_tracking_link_in_the_clients_language(
+    staff, catalogue, django_capture_on_commit_callbacks
+):
+    order = order_in_delivery(
+        manager=staff["manager"], worker=staff["production"], catalogue=catalogue
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        task_complete(
+            task=order.tasks.get(kind="deliver"),
+            actor=staff["logistics"],
+            tracking_number="RU123",
+        )
+    [message] = mail.outbox
+    assert message.subject == f"Ваш заказ {order.number} отправлен"
+    assert "Трек-номер: RU123" in message.body
+    assert "Отследить посылку: https://cdek.example/track?n=RU123" in message.body
+    assert 'href="https://cdek.example/track?n=RU123"' in message.alternatives[0][0]
+
+
+def test_a_client_marked_do_not_notify_gets_nothing_and_the_timeline_says_so(
+    staff, catalogue, django_capture_on_commit_callbacks
+):
+    client = customer("ru", do_not_notify=True)
+    order = order_in_production(
+        manager=staff["manager"],
+        catalogue=catalogue,
+        client=client,
+        scheme=PaymentScheme.FULL_PREPAYMENT,
+    )
+    finish_production(order, staff["production"], django_capture_on_commit_callbacks)
+    assert mail.outbox == []
+    event = notification_event(order, "production_finished")
+    assert event.notification_status == NotificationStatus.SKIPPED
+
+
+@pytest.fixture
+def worker_like_retries(monkeypatch) -> list[int]:
+    """Eager tasks re-raise a retry in tests; a worker would run it later. Let the eager
+    runner retry at once, like a worker whose countdowns are over, and record them."""
+    from config.celery import app
+    from orders.tasks import send_client_email
+
+    monkeypatch.setattr(app.conf, "task_eager_propagates", False)
+    countdowns: list[int] = []
+    retry = send_client_email.retry
+
+    def recording_retry(*args, **kwargs):
+        countdowns.append(kwargs["countdown"])
+        return retry(*args, **kwargs)
+
+    monkeypatch.setattr(send_client_email, "retry", recording_retry)
+    return countdowns
+
+
+def test_a_send_that_keeps_failing_is_retried_then_shown_on_the_order(
+    staff, catalogue, django_capture_on_commit_callbacks, settings, caplog, worker_like_retries
+):
+    order = order_in_production(
+        manager=staff["manager"], catalogue=catalogue, scheme=PaymentScheme.FULL_PREPAYMENT
+    )
+    settings.EMAIL_BACKEND = "tests.notifications.failing_mail.EmailBackend"
+    failing_mail.attempts.clear()
+    finish_production(order, staff["production"], django_capture_on_commit_callbacks)
+    # The first try and five retries with backoff, then it gives up visibly.
+    assert failing_mail.attempts == [f"Ваш заказ {order.number} изготовлен"] * 6
+    assert worker_like_retries == [30, 60, 120, 240, 480]
+    event = notification_event(order, "production_finished")
+    assert event.notification_status == NotificationStatus.FAILED
+    assert "SMTPServerDisconnected" in event.data["error"]
+    assert (
+        staff["manager"]
+        .notifications.filter(text=f"Could not e-mail the client about order {order.number}")
+        .exists()
+    )
+    assert "failed for good" in caplog.text
+
+
+def test_a_send_that_fails_once_goes_out_on_the_retry(
+    staff, catalogue, django_capture_on_commit_callbacks, monkeypatch, worker_like_retries
+):
+    from django.core.mail.backends.locmem import EmailBackend
+
+    order = order_in_production(
+        manager=staff["manager"], catalogue=catalogue, scheme=PaymentScheme.FULL_PREPAYMENT
+    )
+    real_send = EmailBackend.send_messages
+    calls = []
+
+    def flaky(self, messages):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionResetError("mail server restarted")
+        return real_send(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", flaky)
+    finish_production(order, staff["production"], django_capture_on_commit_callbacks)
+    assert len(calls) == 2
+    assert len(mail.outbox) == 1
+    assert notification_event(order, "production_finished").notification_status == "sent"

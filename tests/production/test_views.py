@@ -1,0 +1,151 @@
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from orders import roles
+from orders.models import Stage, TaskStatus
+from production.models import LineCost
+from tests.conftest import make_user
+from tests.production.helpers import order_in_production, production_tasks
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_shop_floor_lists_my_tasks_soonest_first(client, staff, catalogue):
+    order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    client.force_login(staff["production"])
+    page = client.get(reverse("production:shop_floor"))
+    assert page.status_code == 200
+    titles = [task.title for task in page.context["tasks"]]
+    # The chairs (3 working days) are due before the table (5).
+    assert titles == ["Make Oak chair × 4", "Make Oak table × 1"]
+    assert order.number in page.content.decode()
+
+
+def test_the_shop_floor_shows_nobody_elses_tasks(client, staff, catalogue):
+    order_in_production(manager=staff["manager"], catalogue=catalogue)
+    other = make_user("fedor", roles.PRODUCTION)
+    client.force_login(other)
+    page = client.get(reverse("production:shop_floor"))
+    assert page.context["tasks"] == []
+    assert "No open tasks" in page.content.decode()
+
+
+@pytest.mark.parametrize("orders", [1, 5])
+def test_the_shop_floor_runs_a_fixed_number_of_queries(
+    client, staff, catalogue, orders, django_assert_num_queries
+):
+    for _ in range(orders):
+        order_in_production(manager=staff["manager"], catalogue=catalogue)
+    client.force_login(staff["production"])
+    # Queries: the session, the user, the open tasks with their orders and lines.
+    with django_assert_num_queries(3):
+        page = client.get(reverse("production:shop_floor"))
+    assert len(page.context["tasks"]) == 2 * orders
+
+
+def test_start_then_done_ticks_the_line_off_with_its_actual_cost(client, staff, catalogue):
+    order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    table = production_tasks(order)[0]
+    client.force_login(staff["production"])
+    started = client.post(reverse("production:task_start", args=[table.pk]))
+    assert started.status_code == 302
+    table.refresh_from_db()
+    assert table.status == TaskStatus.IN_PROGRESS
+    done = client.post(
+        reverse("production:task_done", args=[table.pk]),
+        {"materials_cost": "2000.00", "labour_minutes": "120", "note": "Knot in the top"},
+    )
+    assert done.status_code == 302
+    assert done["Location"] == reverse("production:shop_floor")
+    table.refresh_from_db()
+    assert table.status == TaskStatus.DONE
+    assert LineCost.objects.get(line=table.line).total == Decimal("3200.00")
+    order.refresh_from_db()
+    assert order.lines_made == 1
+
+
+def test_done_with_a_bad_number_shows_the_form_again_and_changes_nothing(client, staff, catalogue):
+    order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    table = production_tasks(order)[0]
+    client.force_login(staff["production"])
+    page = client.post(reverse("production:task_done", args=[table.pk]), {"materials_cost": "-5"})
+    assert page.status_code == 400
+    assert "Ensure this value is greater than or equal to 0." in page.content.decode()
+    table.refresh_from_db()
+    assert table.status == TaskStatus.OPEN
+
+
+def test_done_twice_says_the_task_is_already_done(client, staff, catalogue):
+    order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    table = production_tasks(order)[0]
+    client.force_login(staff["production"])
+    client.post(reverse("production:task_done", args=[table.pk]))
+    again = client.post(reverse("production:task_done", args=[table.pk]), follow=True)
+    assert "This task is already Done." in again.content.decode()
+
+
+def test_a_worker_cannot_tick_off_someone_elses_task(client, staff, catalogue):
+    order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    other = make_user("fedor", roles.PRODUCTION)
+    client.force_login(other)
+    table = production_tasks(order)[0]
+    assert client.post(reverse("production:task_done", args=[table.pk])).status_code == 403
+    assert client.get(reverse("production:task", args=[table.pk])).status_code == 403
+
+
+def test_the_task_page_shows_lines_without_prices_to_production(client, staff, catalogue):
+    order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    client.force_login(staff["production"])
+    page = client.get(reverse("production:task", args=[production_tasks(order)[0].pk]))
+    html = page.content.decode()
+    assert "Oak table" in html and "Oak chair" in html
+    assert page.context["show_money"] is False
+    assert "15000.00" not in html and "Price" not in html
+
+
+def test_the_task_page_shows_prices_and_margin_to_whoever_sees_money(client, staff, catalogue):
+    order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    head = make_user("ivan", roles.HEAD_OF_PRODUCTION)
+    head.user_permissions.add(Permission.objects.get(codename="view_money"))
+    client.force_login(head)
+    page = client.get(reverse("production:task", args=[production_tasks(order)[0].pk]))
+    html = page.content.decode()
+    assert page.context["show_money"] is True
+    assert "15000.00" in html and "11750.00" in html  # the table's price and margin
+
+
+def test_the_board_lists_tasks_by_worker_and_reassigns(
+    client, staff, catalogue, head_of_production
+):
+    order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    fedor = make_user("fedor", roles.PRODUCTION, first_name="Fedor")
+    client.force_login(head_of_production)
+    page = client.get(reverse("production:board"))
+    assert [(w, len(t)) for w, t in page.context["columns"]] == [(staff["production"], 2)]
+    table = production_tasks(order)[0]
+    moved = client.post(
+        reverse("production:task_reassign", args=[table.pk]), {"assignee": fedor.pk}
+    )
+    assert moved.status_code == 302
+    table.refresh_from_db()
+    assert table.assignee == fedor
+    assert fedor.notifications.filter(text__contains="Make Oak table").exists()
+
+
+def test_the_board_is_only_for_the_head_of_production(client, staff, head_of_sales):
+    client.force_login(staff["production"])
+    assert client.get(reverse("production:board")).status_code == 403
+    client.force_login(head_of_sales)
+    assert client.get(reverse("production:board")).status_code == 403
+
+
+def test_the_last_line_done_on_the_shop_floor_moves_the_order(client, staff, catalogue):
+    order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    client.force_login(staff["production"])
+    for task in production_tasks(order):
+        client.post(reverse("production:task_done", args=[task.pk]))
+    order.refresh_from_db()
+    assert order.stage == Stage.POSTPAYMENT
