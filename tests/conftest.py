@@ -49,7 +49,10 @@ def pytest_terminal_summary(terminalreporter) -> None:
 def _roles_after_flush(request) -> None:
     """Transactional tests flush the database, data migrations included: put roles back."""
     marker = request.node.get_closest_marker("django_db")
-    if marker and marker.kwargs.get("transaction"):
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if transactional:
         request.getfixturevalue("transactional_db")
         roles.install(django_apps)
 

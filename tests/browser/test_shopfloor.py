@@ -11,19 +11,13 @@ from tests.production.helpers import (
     carrier,
     customer,
     order_in_production,
-    restore_roles,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def roles_restored(transactional_db) -> None:
-    restore_roles()
-
-
-@pytest.fixture
-def people(roles_restored, staff, head_of_production):
+def people(transactional_db, staff, head_of_production):
     return staff
 
 

@@ -24,7 +24,7 @@ from orders.models import (
 )
 from orders.services import LineInput, order_create
 from orders.tasks import deadlines_check
-from tests.production.helpers import customer, restore_roles
+from tests.production.helpers import customer
 
 pytestmark = pytest.mark.django_db
 
@@ -34,11 +34,6 @@ WEDNESDAY = dt.date(2026, 11, 25)
 FRIDAY = dt.date(2026, 11, 27)
 MONDAY = dt.date(2026, 11, 30)
 TUESDAY = dt.date(2026, 12, 1)
-
-
-@pytest.fixture
-def roles_restored(transactional_db) -> None:
-    restore_roles()
 
 
 @pytest.fixture(autouse=True)
@@ -248,7 +243,7 @@ def test_the_job_runs_a_fixed_number_of_queries(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_processes_running_at_once_send_each_message_once(roles_restored, staff, catalogue):
+def test_two_processes_running_at_once_send_each_message_once(transactional_db, staff, catalogue):
     order = make_order(staff["manager"], catalogue)
     for _ in range(40):
         make_task(order, staff["production"], at(WEDNESDAY, 14))

@@ -92,23 +92,3 @@ def order_in_delivery(*, manager, worker, catalogue, client: Customer | None = N
     )
     order.refresh_from_db()
     return order
-
-
-def restore_roles() -> None:
-    """Transactional tests (browser, concurrency) start after an earlier one flushed the
-    database, which takes the groups made by the data migration with it: make them again
-    from the same table."""
-    from django.contrib.auth.models import Group, Permission
-
-    from orders.models import WorkingCalendar
-    from orders.roles import ADMINS, ROLE_PERMISSIONS
-
-    for name, dotted in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        for perm in dotted:
-            app_label, codename = perm.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-    Group.objects.get_or_create(name=ADMINS)
-    WorkingCalendar.load()
