@@ -179,7 +179,10 @@ def test_postpayment_with_courier_goes_straight_to_production(
     staff, catalogue, django_capture_on_commit_callbacks, mailoutbox
 ):
     order = f.new_order(
-        [(catalogue["chair"], 4)], method=DeliveryMethod.COURIER, address="Москва, Тверская, 1"
+        [(catalogue["chair"], 4)],
+        method=DeliveryMethod.COURIER,
+        address="Москва, Тверская, 1",
+        client=f.customer(language="en"),
     )
     order = f.take(order, staff["manager"])
     order = f.qualify(
