@@ -16,6 +16,9 @@ from production.models import BillOfMaterialsItem, Material, Product
 
 _NEEDED_SERVICES: list[str] = []
 
+# Hashing test passwords with a million PBKDF2 rounds costs most of a test's setup.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 
 def _service_missing(marker: str) -> str | None:
     if marker == "postgres" and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
