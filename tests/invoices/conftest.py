@@ -145,3 +145,14 @@ def notify(client, kind: str, fields: dict, *, fmt: str = "form", signature: str
     return client.post(
         f"/payments/cloudpayments/{kind}/", data=body, content_type=content_type, **headers
     )
+
+
+@pytest.fixture
+def fake_cp(cloudpayments):
+    from tests.invoices.fake_cloudpayments import FakeCloudPayments
+
+    fake = FakeCloudPayments(PUBLIC_ID, API_SECRET).start()
+    cloudpayments.CLOUDPAYMENTS_BASE_URL = fake.url
+    cloudpayments.CLOUDPAYMENTS_TIMEOUT = 1
+    yield fake
+    fake.stop()
