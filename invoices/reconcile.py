@@ -37,6 +37,7 @@ class ApplyResult:
     outcome: str
     payment: Payment | None = None
     issue: ReconciliationIssue | None = None
+    created: bool = False
 
 
 def issue_record(
@@ -78,6 +79,7 @@ def transaction_apply(
     currency: str,
     paid_at: dt.datetime | None,
     found_by: str,
+    defer_effects: bool = False,
 ) -> ApplyResult:
     """Register a completed card transaction once. Under the order's lock: the amount must
     be exactly the invoice's balance (a second transaction on a paid invoice is recorded
@@ -134,12 +136,13 @@ def transaction_apply(
             paid_at=paid_at,
             currency=currency,
             reference=f"CloudPayments {transaction_id}",
+            defer_effects=defer_effects,
         )
     if not created:
         return ApplyResult("already recorded", payment)
     if payment.is_overpayment:
-        return ApplyResult("recorded as an overpayment", payment)
-    return ApplyResult("recorded", payment)
+        return ApplyResult("recorded as an overpayment", payment, created=True)
+    return ApplyResult("recorded", payment, created=True)
 
 
 def payments_reconcile(*, api: CloudPaymentsAPI | None = None) -> dict[str, int]:

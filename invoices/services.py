@@ -297,14 +297,18 @@ def payment_register(
     reference: str = "",
     currency: str | None = None,
     test_mode: bool = False,
+    defer_effects: bool = False,
 ) -> tuple[Payment, bool]:
     """Record money received against an invoice; returns (payment, created).
 
     The same (source, external_id) again returns the first payment and changes nothing.
     The order row is locked first, so concurrent reports of one transaction serialize and
-    the second finds the first one's row."""
-    from orders.notify import client_notify
-    from orders.services import event_record, lock_order, order_after_payment
+    the second finds the first one's row.
+
+    With defer_effects the money is recorded (payment, invoice, order totals) but the
+    receipt and the stage move are left to payment_effects_apply, which the caller queues
+    through an outbox row: a webhook answers fast and a broker outage loses nothing."""
+    from orders.services import event_record, lock_order, order_recalculate
 
     amount = _clean_amount(amount)
     if paid_at is not None and paid_at > timezone.now() + dt.timedelta(minutes=5):
@@ -351,9 +355,43 @@ def payment_register(
             payment_id=payment.pk,
             overpayment=invoice.overpaid,
         )
-        client_notify(order=order, kind="payment_received", actor=actor, payment_id=payment.pk)
-        order_after_payment(order=order, actor=actor)
+        if defer_effects:
+            order_recalculate(order)
+        else:
+            payment_effects_apply(order=order, payment=payment, actor=actor)
     return payment, True
+
+
+def payment_effects_apply(*, order: Order, payment: Payment, actor: User | None) -> None:
+    """What a recorded payment sets off: the client's receipt and the automatic stage move
+    (prepayment → production, postpayment → delivery details). Caller holds the lock."""
+    from orders.notify import client_notify
+    from orders.services import order_after_payment
+
+    client_notify(order=order, kind="payment_received", actor=actor, payment_id=payment.pk)
+    order_after_payment(order=order, actor=actor)
+
+
+def payment_followup(*, event_id: int) -> bool:
+    """Run the deferred effects of a payment notification once: the outbox row is locked
+    and cleared in the same transaction as the effects, so a worker that dies half way
+    leaves it pending and a second run finds nothing to do."""
+    from invoices.models import ProviderEvent
+    from orders.services import lock_order
+
+    with transaction.atomic():
+        event = (
+            ProviderEvent.objects.select_for_update()
+            .filter(pk=event_id, followup_pending=True)
+            .first()
+        )
+        if event is None or event.payment_id is None:
+            return False
+        order = lock_order(event.order_id)
+        payment_effects_apply(order=order, payment=event.payment, actor=None)
+        event.followup_pending = False
+        event.save(update_fields=["followup_pending"])
+    return True
 
 
 def _clean_amount(amount: Decimal | None) -> Decimal:

@@ -57,6 +57,21 @@ def invoice_render_pdf(self, invoice_id: int) -> None:
         _send_invoice_emails(invoice)
 
 
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=10)
+def payment_followup(self, event_id: int) -> None:
+    """The receipt and the stage move after a card payment; idempotent (outbox row)."""
+    from invoices.services import payment_followup as followup
+
+    try:
+        followup(event_id=event_id)
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            logger.error("follow-up of payment notification %s failed for good", event_id)
+            raise
+        logger.warning("follow-up of payment notification %s failed, retrying: %r", event_id, exc)
+        raise self.retry(exc=exc, countdown=min(10 * 2**self.request.retries, 600)) from exc
+
+
 @shared_task(bind=True, acks_late=True, max_retries=8)
 def invoice_create_payment_link(self, invoice_id: int) -> None:
     from invoices.payment_links import payment_link_create
@@ -107,13 +122,10 @@ def invoices_sweep() -> dict[str, int]:
 
 def sweep(*, stale_after: dt.timedelta = dt.timedelta(minutes=2)) -> dict[str, int]:
     """Queue again what the database says is still to do but the broker never got: PDFs
-    older than their invoice, and the follow-up e-mails of payment notifications that
-    arrived while the broker was down. Each item is claimed with a conditional UPDATE."""
-    from orders.models import NotificationStatus, TimelineEvent
-    from orders.tasks import send_client_email
-
+    older than their invoice (claimed with a conditional UPDATE), and the follow-up of
+    payment notifications that arrived while the broker was down."""
     now = timezone.now()
-    counts = {"pdf": 0, "emails": 0}
+    counts = {"pdf": 0, "followups": 0}
     stale = Invoice.objects.exclude(status=InvoiceStatus.VOID).filter(
         pdf_version__lt=F("content_version"), pdf_queued_at__lt=now - stale_after
     )
@@ -124,25 +136,12 @@ def sweep(*, stale_after: dt.timedelta = dt.timedelta(minutes=2)) -> dict[str, i
         if claimed:
             invoice_render_pdf.delay(invoice_id)
             counts["pdf"] += 1
-    for event in ProviderEvent.objects.filter(followup_pending=True).order_by("received_at")[:200]:
-        if not ProviderEvent.objects.filter(pk=event.pk, followup_pending=True).update(
-            followup_pending=False
-        ):
-            continue
-        pending = (
-            TimelineEvent.objects.filter(
-                order_id=event.order_id,
-                notification_status=NotificationStatus.QUEUED,
-                created_at__gte=event.received_at,
-            )
-            .exclude(data__notification="invoice_issued")
-            .values_list("pk", flat=True)
-        )
-        try:
-            for event_id in pending:
-                send_client_email.delay(event_id)
-                counts["emails"] += 1
-        except Exception:
-            ProviderEvent.objects.filter(pk=event.pk).update(followup_pending=True)
-            raise
+    # Payment notifications whose follow-up (receipt, stage move) never ran: the task
+    # locks the outbox row itself, so queueing one twice is harmless.
+    pending = ProviderEvent.objects.filter(
+        followup_pending=True, processed_at__lt=now - stale_after
+    ).order_by("received_at")
+    for event_id in pending.values_list("pk", flat=True)[:200]:
+        payment_followup.delay(event_id)
+        counts["followups"] += 1
     return counts

@@ -35,7 +35,8 @@ from invoices.models import (
     ProviderEventKind,
 )
 from invoices.reconcile import transaction_apply
-from invoices.services import PaymentError, payment_refund
+from invoices.services import PaymentError, payment_refund, queue_after_commit
+from invoices.tasks import payment_followup as payment_followup_task
 from orders.models import EventKind
 
 logger = logging.getLogger(__name__)
@@ -212,10 +213,15 @@ def notification_process(event: ProviderEvent, note: Notification) -> tuple[int,
             currency=note.currency,
             paid_at=note.paid_at,
             found_by="notification",
+            defer_effects=True,
         )
         if result.payment is not None:
             event.payment = result.payment
             event.order_id = result.payment.order_id
+        if result.created:
+            # The outbox row: written with the payment, cleared by payment_followup.
+            event.followup_pending = True
+            queue_after_commit(payment_followup_task, event.pk)
         return CODE_OK, result.outcome
     if kind in (ProviderEventKind.REFUND, ProviderEventKind.CANCEL):
         return CODE_OK, _refund(event, note)
@@ -282,27 +288,16 @@ def _refund(event: ProviderEvent, note: Notification) -> str:
 
 
 def notification_handle(event: ProviderEvent, note: Notification) -> int:
-    """Process and record the outcome. The processing commits first; queueing the e-mails
-    happens after commit and may fail when the broker is down: the payment stays recorded,
-    the event keeps followup_pending, and invoices_sweep queues them once it is back."""
-    body_done = False
-    try:
-        with transaction.atomic():
-            code, outcome = notification_process(event, note)
-            event_finish(
-                event,
-                code=code,
-                outcome=outcome,
-                transaction_id=note.transaction_id[:64],
-                invoice_number=note.invoice_number[:64],
-            )
-            body_done = True
-    except Exception:
-        if not body_done:
-            raise
-        logger.exception(
-            "notification %s applied, but its follow-up could not be queued; the sweep will",
-            event.pk,
+    """Process and record the outcome in one transaction. Nothing here waits for the
+    broker: the follow-up is queued after commit, and the sweep re-queues it if the
+    broker was down."""
+    with transaction.atomic():
+        code, outcome = notification_process(event, note)
+        event_finish(
+            event,
+            code=code,
+            outcome=outcome,
+            transaction_id=note.transaction_id[:64],
+            invoice_number=note.invoice_number[:64],
         )
-        ProviderEvent.objects.filter(pk=event.pk).update(followup_pending=True)
     return code

@@ -10,6 +10,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
+from django.test import TestCase
 
 from invoices.models import Invoice, SellerProfile
 from orders.models import Customer, DeliveryMethod, PaymentScheme, Source
@@ -144,9 +145,12 @@ def notify(client, kind: str, fields: dict, *, fmt: str = "form", signature: str
         headers["HTTP_CONTENT_HMAC"] = sign(body)
     elif signature is not None:
         headers["HTTP_CONTENT_HMAC"] = signature
-    return client.post(
-        f"/payments/cloudpayments/{kind}/", data=body, content_type=content_type, **headers
-    )
+    # Run what the notification queued after commit (the payment's follow-up), as the
+    # real server does once its transaction commits.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(
+            f"/payments/cloudpayments/{kind}/", data=body, content_type=content_type, **headers
+        )
 
 
 @pytest.fixture

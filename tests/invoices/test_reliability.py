@@ -13,7 +13,7 @@ import pytest
 
 from invoices.models import Invoice, Payment, ProviderEvent
 from invoices.tasks import sweep
-from orders.models import NotificationStatus, Stage, TimelineEvent
+from orders.models import NotificationStatus, Order, Stage, TimelineEvent
 from orders.services import LineInput
 from production.models import Product
 from tests.invoices.conftest import make_order, notify, pay_fields
@@ -112,15 +112,16 @@ def test_a_payment_arriving_while_redis_is_down_is_recorded_and_followed_up_late
     response = notify(client, "pay", pay_fields(invoice, transaction_id=31337))
     assert time.monotonic() - started < 15
     assert response.json() == {"code": 0}
+    # The money is recorded at once...
     payment = Payment.objects.get()
+    invoice.refresh_from_db()
     order.refresh_from_db()
-    assert order.stage == Stage.PRODUCTION
+    assert invoice.status == "paid"
+    assert order.paid_amount == Decimal("32000.00")
+    # ...and its follow-up waits in the outbox row.
     event = ProviderEvent.objects.get(transaction_id="31337")
     assert event.followup_pending is True
-    receipt = TimelineEvent.objects.get(
-        data__payment_id=payment.pk, data__notification="payment_received"
-    )
-    assert receipt.notification_status == NotificationStatus.QUEUED
+    assert order.stage == Stage.PREPAYMENT
 
     # CloudPayments repeats the notification: still one payment, nothing lost.
     assert notify(client, "pay", pay_fields(invoice, transaction_id=31337)).json() == {"code": 0}
@@ -128,13 +129,19 @@ def test_a_payment_arriving_while_redis_is_down_is_recorded_and_followed_up_late
 
     # Redis comes back empty (no persistence): the PDF task queued before is gone too.
     redis_server.start()
-    assert sweep(stale_after=dt.timedelta(0)) == {"pdf": 1, "emails": 1}
-    assert ProviderEvent.objects.filter(followup_pending=True).count() == 0
+    assert sweep(stale_after=dt.timedelta(0)) == {"pdf": 1, "followups": 1}
     worker()
     wait_for(
-        lambda: (
-            TimelineEvent.objects.get(pk=receipt.pk).notification_status == NotificationStatus.SENT
-        ),
+        lambda: Order.objects.get(pk=order.pk).stage == Stage.PRODUCTION,
+        timeout=90,
+        what="the stage move once Redis is back",
+    )
+    wait_for(
+        lambda: TimelineEvent.objects.filter(
+            data__payment_id=payment.pk,
+            data__notification="payment_received",
+            notification_status=NotificationStatus.SENT,
+        ).exists(),
         timeout=90,
         what="the receipt e-mail once Redis is back",
     )
@@ -143,3 +150,5 @@ def test_a_payment_arriving_while_redis_is_down_is_recorded_and_followed_up_late
         timeout=90,
         what="the PDF once Redis is back",
     )
+    assert ProviderEvent.objects.filter(followup_pending=True).count() == 0
+    assert TimelineEvent.objects.filter(order=order, to_stage=Stage.PRODUCTION).count() == 1
