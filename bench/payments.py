@@ -342,7 +342,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--rates", default="25,50,100,200")
-    parser.add_argument("--seconds", type=float, default=4)
+    parser.add_argument("--seconds", type=float, default=3)
     parser.add_argument("--saturation-seconds", type=float, default=4)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--renders", type=int, default=500)
@@ -399,7 +399,7 @@ def main() -> None:
 
         call_command("migrate", verbosity=0)
         wait_port(redis_port)
-        needed = int(sum(r * args.seconds for r in rates)) + int(400 * args.saturation_seconds) + 40
+        needed = int(sum(r * args.seconds for r in rates)) + int(150 * args.saturation_seconds) + 40
         print(f"preparing {needed} orders waiting for their prepayment…", flush=True)
         started = time.perf_counter()
         invoices = prepare_invoices(needed)

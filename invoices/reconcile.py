@@ -84,7 +84,7 @@ def transaction_apply(
     """Register a completed card transaction once. Under the order's lock: the amount must
     be exactly the invoice's balance (a second transaction on a paid invoice is recorded
     as an overpayment); anything else becomes an issue for the accountants."""
-    from invoices.services import payment_register
+    from invoices.services import payment_record_locked
     from orders.services import lock_order
 
     def known() -> Payment | None:
@@ -112,8 +112,8 @@ def transaction_apply(
 
     if invoice is None:
         return flag(IssueKind.UNKNOWN_INVOICE, f"no invoice {invoice_number!r}")
-    with transaction.atomic():
-        lock_order(invoice.order_id)
+    with transaction.atomic(savepoint=False):
+        order = lock_order(invoice.order_id)
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if (payment := known()) is not None:
             return ApplyResult("already recorded", payment)
@@ -128,18 +128,17 @@ def transaction_apply(
                 IssueKind.AMOUNT_MISMATCH,
                 f"paid {amount} {currency}, due {invoice.balance} {invoice.currency}",
             )
-        payment, created = payment_register(
+        payment = payment_record_locked(
+            order=order,
             invoice=invoice,
             amount=amount,
             source=PaymentSource.CLOUDPAYMENTS,
+            actor=None,
             external_id=transaction_id,
             paid_at=paid_at,
-            currency=currency,
             reference=f"CloudPayments {transaction_id}",
             defer_effects=defer_effects,
         )
-    if not created:
-        return ApplyResult("already recorded", payment)
     if payment.is_overpayment:
         return ApplyResult("recorded as an overpayment", payment, created=True)
     return ApplyResult("recorded", payment, created=True)

@@ -308,7 +308,7 @@ def payment_register(
     With defer_effects the money is recorded (payment, invoice, order totals) but the
     receipt and the stage move are left to payment_effects_apply, which the caller queues
     through an outbox row: a webhook answers fast and a broker outage loses nothing."""
-    from orders.services import event_record, lock_order, order_recalculate
+    from orders.services import lock_order
 
     amount = _clean_amount(amount)
     if paid_at is not None and paid_at > timezone.now() + dt.timedelta(minutes=5):
@@ -329,37 +329,67 @@ def payment_register(
                 str(CURRENCY_MISMATCH)
                 % {"number": invoice.number, "expected": invoice.currency, "given": currency}
             )
-        payment = Payment.objects.create(
+        payment = payment_record_locked(
+            order=order,
             invoice=invoice,
-            order=order,
             amount=amount,
-            currency=invoice.currency,
             source=source,
-            external_id=external_id,
-            paid_at=paid_at or timezone.now(),
-            reference=reference,
-            recorded_by=actor,
-            is_overpayment=invoice.paid_amount >= invoice.amount,
-        )
-        invoice_refresh(invoice)
-        event_record(
-            order=order,
-            kind=EventKind.PAYMENT,
             actor=actor,
-            text=_("Payment of %(amount)s received for invoice %(number)s (%(source)s)")
-            % {
-                "amount": money(amount),
-                "number": invoice.number,
-                "source": payment.get_source_display(),
-            },
-            payment_id=payment.pk,
-            overpayment=invoice.overpaid,
+            external_id=external_id,
+            paid_at=paid_at,
+            reference=reference,
+            defer_effects=defer_effects,
         )
-        if defer_effects:
-            order_recalculate(order)
-        else:
-            payment_effects_apply(order=order, payment=payment, actor=actor)
     return payment, True
+
+
+def payment_record_locked(
+    *,
+    order: Order,
+    invoice: Invoice,
+    amount: Decimal,
+    source: str,
+    actor: User | None,
+    external_id: str,
+    paid_at: dt.datetime | None,
+    reference: str,
+    defer_effects: bool,
+) -> Payment:
+    """The write itself; the caller holds the order's and the invoice's locks and has
+    checked the rules (payment_register, or transaction_apply for card payments)."""
+    from orders.services import event_record, order_recalculate
+
+    payment = Payment.objects.create(
+        invoice=invoice,
+        order=order,
+        amount=amount,
+        currency=invoice.currency,
+        source=source,
+        external_id=external_id,
+        paid_at=paid_at or timezone.now(),
+        reference=reference,
+        recorded_by=actor,
+        is_overpayment=invoice.paid_amount >= invoice.amount,
+    )
+    invoice_refresh(invoice)
+    event_record(
+        order=order,
+        kind=EventKind.PAYMENT,
+        actor=actor,
+        text=_("Payment of %(amount)s received for invoice %(number)s (%(source)s)")
+        % {
+            "amount": money(amount),
+            "number": invoice.number,
+            "source": payment.get_source_display(),
+        },
+        payment_id=payment.pk,
+        overpayment=invoice.overpaid,
+    )
+    if defer_effects:
+        order_recalculate(order)
+    else:
+        payment_effects_apply(order=order, payment=payment, actor=actor)
+    return payment
 
 
 def payment_effects_apply(*, order: Order, payment: Payment, actor: User | None) -> None:
