@@ -170,9 +170,18 @@ class CloudPaymentsAPI:
             raise CloudPaymentsUnavailable(f"payments/find: incomplete answer ({exc})") from exc
 
     def list_payments(self, day: dt.date) -> list[Transaction]:
+        """The day's payments (refunds and other operations are left out: they are
+        transactions too, and must never be read as money received)."""
+        answer = self.client._send_request(
+            "payments/list", {"Date": day.strftime("%Y-%m-%d"), "Timezone": "MSK"}
+        )
+        if not answer.get("Success"):
+            raise CloudPaymentsRefused(f"CloudPayments refused: {answer.get('Message')}")
         try:
-            return list(self.client.list_payments(day, timezone="MSK"))
-        except ClientError as exc:
-            raise _refused(exc) from exc
-        except (KeyError, TypeError) as exc:
+            return [
+                Transaction.from_dict(model)
+                for model in answer.get("Model") or []
+                if model.get("Type", 0) == 0
+            ]
+        except (KeyError, TypeError, AttributeError) as exc:
             raise CloudPaymentsUnavailable(f"payments/list: incomplete answer ({exc})") from exc

@@ -123,3 +123,10 @@ def test_a_link_that_cannot_be_created_is_retried_then_recorded(fake_cp, invoice
     invoice.refresh_from_db()
     assert invoice.payment_url == ""
     assert "HTTP 500" in invoice.payment_link_error
+
+
+def test_listing_leaves_refunds_out(fake_cp):
+    fake_cp.add_transaction(transaction_id=1, invoice_id="INV-1", amount=Decimal("10"))
+    refund = fake_cp.add_transaction(transaction_id=2, invoice_id="INV-1", amount=Decimal("10"))
+    refund["Type"] = 2
+    assert [t.id for t in CloudPaymentsAPI().list_payments(dt.date(2026, 11, 26))] == [1]
