@@ -92,9 +92,8 @@ def transaction_apply(
             source=PaymentSource.CLOUDPAYMENTS, external_id=transaction_id
         ).first()
 
-    if (payment := known()) is not None:
-        return ApplyResult("already recorded", payment)
-    invoice = Invoice.objects.filter(number=invoice_number).first()
+    # The duplicate check is made under the lock below; this read needs none.
+    invoice = Invoice.objects.filter(number=invoice_number).only("pk", "order_id").first()
 
     def flag(kind: str, details: str) -> ApplyResult:
         issue = issue_record(

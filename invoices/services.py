@@ -246,8 +246,13 @@ def invoice_find_by_token(token: str) -> Invoice | None:
     return invoice
 
 
-def invoice_refresh(invoice: Invoice) -> Invoice:
-    invoice.paid_amount = invoice.payments.aggregate(s=Sum("amount"))["s"] or ZERO
+def invoice_refresh(invoice: Invoice, *, added: Decimal | None = None) -> Invoice:
+    """Paid amount and status from the payments. `added`: the one payment just written
+    under the invoice's lock, so the sum is known without reading every payment again."""
+    if added is not None:
+        invoice.paid_amount += added
+    else:
+        invoice.paid_amount = invoice.payments.aggregate(s=Sum("amount"))["s"] or ZERO
     if invoice.status != InvoiceStatus.VOID:
         if invoice.paid_amount >= invoice.amount:
             invoice.status = InvoiceStatus.PAID
@@ -357,7 +362,7 @@ def payment_record_locked(
 ) -> Payment:
     """The write itself; the caller holds the order's and the invoice's locks and has
     checked the rules (payment_register, or transaction_apply for card payments)."""
-    from orders.services import event_record, order_recalculate
+    from orders.services import event_record
 
     payment = Payment.objects.create(
         invoice=invoice,
@@ -371,7 +376,7 @@ def payment_record_locked(
         recorded_by=actor,
         is_overpayment=invoice.paid_amount >= invoice.amount,
     )
-    invoice_refresh(invoice)
+    invoice_refresh(invoice, added=amount)
     event_record(
         order=order,
         kind=EventKind.PAYMENT,
@@ -386,7 +391,12 @@ def payment_record_locked(
         overpayment=invoice.overpaid,
     )
     if defer_effects:
-        order_recalculate(order)
+        # Only "paid" changed, by exactly this amount, under the order's lock; the
+        # follow-up recomputes everything (order_recalculate) when it moves the order.
+        order.paid_amount += amount
+        Order.objects.filter(pk=order.pk).update(
+            paid_amount=F("paid_amount") + amount, updated_at=timezone.now()
+        )
     else:
         payment_effects_apply(order=order, payment=payment, actor=actor)
     return payment

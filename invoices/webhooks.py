@@ -167,7 +167,17 @@ def event_finish(event: ProviderEvent, *, code: int, outcome: str, **fields: obj
     event.processed_at = timezone.now()
     for name, value in fields.items():
         setattr(event, name, value)
-    event.save()
+    event.save(
+        update_fields=[
+            "result_code",
+            "outcome",
+            "processed_at",
+            "payment",
+            "order",
+            "followup_pending",
+            *fields,
+        ]
+    )
 
 
 def _check(note: Notification) -> tuple[int, str]:
