@@ -15,7 +15,7 @@ from tests.invoices.conftest import encode, make_order, pay_fields, sign
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

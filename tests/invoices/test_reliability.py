@@ -22,7 +22,7 @@ from tests.invoices.harness import RedisServer, Worker, free_port, use_broker, w
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.redis,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
