@@ -329,7 +329,7 @@ def pdf_figures(renders: int = 500) -> dict:
         times[name] = (statistics.median(samples), pct(samples, 95), pages[name])
     memory = []
     for i in range(1, renders + 1):
-        invoice_render_pdf_bytes(one_page if i % 3 else three_pages)
+        invoice_render_pdf_bytes(one_page if i % 10 else three_pages)
         if i in (1, 50, 100, 200, 300, 400, 500):
             memory.append((i, rss_mb()))
     return {"times": times, "memory": memory}
