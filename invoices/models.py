@@ -198,6 +198,15 @@ class Payment(models.Model):
         related_name="reversed_by",
         verbose_name=_("reversal of"),
     )
+    # A refund (full or partial, possibly several) points at the payment it gives back.
+    refund_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="refunds",
+        verbose_name=_("refund of"),
+    )
     reason = models.TextField(_("reason"), blank=True)
     is_overpayment = models.BooleanField(_("overpayment"), default=False)
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)

@@ -468,14 +468,9 @@ def payment_refund(
             if existing is not None:
                 return existing, False
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        if payment.amount <= 0:
+        if payment.amount <= 0 or payment.refund_of_id is not None:
             raise PaymentError(str(NOT_REFUNDABLE))
-        refunded = -(
-            Payment.objects.filter(
-                invoice_id=payment.invoice_id, reference=_refund_reference(payment)
-            ).aggregate(s=Sum("amount"))["s"]
-            or ZERO
-        )
+        refunded = -(payment.refunds.aggregate(s=Sum("amount"))["s"] or ZERO)
         if Payment.objects.filter(reversal_of=payment).exists():
             refunded = payment.amount
         left = payment.amount - refunded
@@ -489,7 +484,8 @@ def payment_refund(
             source=source,
             external_id=external_id,
             paid_at=refunded_at or timezone.now(),
-            reference=_refund_reference(payment),
+            reference=payment.reference,
+            refund_of=payment,
             recorded_by=actor,
             reason=reason,
         )
@@ -506,10 +502,6 @@ def payment_refund(
     return refund, True
 
 
-def _refund_reference(payment: Payment) -> str:
-    return f"refund of #{payment.pk}"
-
-
 def payment_reverse(*, payment: Payment, actor: User, reason: str) -> Payment:
     """Undo a payment with a new, negative entry; the original stays as it was."""
     from orders.services import event_record, lock_order, order_recalculate
@@ -522,12 +514,8 @@ def payment_reverse(*, payment: Payment, actor: User, reason: str) -> Payment:
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if payment.reversal_of_id is not None or payment.amount < 0:
             raise PaymentError(str(NOT_REVERSIBLE))
-        if (
-            Payment.objects.filter(reversal_of=payment).exists()
-            or Payment.objects.filter(
-                invoice_id=payment.invoice_id, reference=_refund_reference(payment)
-            ).exists()
-        ):
+        # Refunded in part already: a full reversal on top would give money back twice.
+        if payment.refunds.exists() or Payment.objects.filter(reversal_of=payment).exists():
             raise PaymentError(str(ALREADY_REVERSED))
         reversal = Payment.objects.create(
             invoice_id=payment.invoice_id,
