@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import PHONE, browser, new_page, screenshot  # noqa: F401
+from tests.browser.conftest import PHONE, screenshot
 from tests.invoices.conftest import make_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
