@@ -22,9 +22,6 @@ from orders.services import (
     order_update,
 )
 
-# The browser fixtures, for the client's public page seen on a phone.
-from tests.browser.conftest import browser, new_page  # noqa: F401
-
 API_SECRET = "cp-test-secret"
 PUBLIC_ID = "pk_test_conveyor"
 

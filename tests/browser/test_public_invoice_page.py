@@ -5,9 +5,16 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import PHONE, screenshot
+from tests.invoices import conftest as money
 from tests.invoices.conftest import make_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# The money tests' fixtures, here where the browser's session fixture lives.
+seller = money.seller
+cloudpayments = money.cloudpayments
+media_in_tmp = money.media_in_tmp
+roles_present = money.roles_present
 
 
 def test_a_client_sees_the_invoice_downloads_the_pdf_and_gets_bank_details(
