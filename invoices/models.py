@@ -131,6 +131,10 @@ class Invoice(models.Model):
         token = self.public_token
         if token is None or not self.link_is_live:
             return None
+        if public_token_hash(token) != self.public_token_hash:
+            # SECRET_KEY changed since the link was made: the client's old link still
+            # works, but we can no longer show it; staff issue a new one.
+            return None
         return settings.SITE_URL + reverse("invoices:public", args=[token])
 
     @property

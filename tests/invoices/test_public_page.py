@@ -128,3 +128,15 @@ def test_the_intake_api_returns_the_public_link(client, invoice):
     [data] = response.json()["invoices"]
     assert data["public_url"] == invoice.public_url
     assert client.get(data["public_url"].replace("http://testserver", "")).status_code == 200
+
+
+def test_after_a_secret_key_change_the_old_link_works_and_staff_issue_a_new_one(
+    client, invoice, settings, manager
+):
+    old = _path(invoice)
+    settings.SECRET_KEY = "a-rotated-secret-key"
+    assert invoice.public_url is None
+    assert client.get(old).status_code == 200
+    invoice_link_renew(invoice=invoice, actor=manager)
+    invoice.refresh_from_db()
+    assert client.get(_path(invoice)).status_code == 200
