@@ -195,3 +195,29 @@ CELERY_BEAT_SCHEDULE["deadlines"] = {
     "schedule": env_int("DEADLINES_CHECK_SECONDS", 60),
 }
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("orders.bell.unread_notifications")
+
+# ----------------------------------------------------------------------------- invoices
+# VAT on invoices: "" (without VAT) or a rate included in the prices, e.g. "20".
+INVOICE_VAT_RATE = env_str("INVOICE_VAT_RATE", "")
+INVOICE_DUE_DAYS = env_int("INVOICE_DUE_DAYS", 5)
+# The client's link (and card payment) stays open this many days after the due date.
+INVOICE_LINK_DAYS = env_int("INVOICE_LINK_DAYS", 30)
+# Wrong public links one address may try per hour before it is answered 429.
+INVOICE_LINK_MISSES_PER_HOUR = env_int("INVOICE_LINK_MISSES_PER_HOUR", 20)
+PAYMENTS_RECONCILE_MINUTES = env_int("PAYMENTS_RECONCILE_MINUTES", 10)
+# A broker that is down must not hold a webhook: fail fast, the sweep queues it later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
+    "task": "invoices.tasks.payments_reconcile",
+    "schedule": timedelta(minutes=PAYMENTS_RECONCILE_MINUTES),
+}
+CELERY_BEAT_SCHEDULE["invoices-sweep"] = {
+    "task": "invoices.tasks.invoices_sweep",
+    "schedule": timedelta(minutes=1),
+}

@@ -11,4 +11,5 @@ urlpatterns = [
     path("logistics/", include("logistics.urls")),
     path("notifications/", include("orders.bell_urls")),
     path("", include("orders.urls")),
+    path("", include("invoices.urls")),
 ]

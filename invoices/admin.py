@@ -7,13 +7,29 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from invoices.models import Invoice, Payment, PaymentSource
-from invoices.services import payment_register, payment_reverse
+from invoices.models import (
+    Invoice,
+    Payment,
+    PaymentSource,
+    ProviderEvent,
+    ReconciliationIssue,
+    SellerProfile,
+)
+from invoices.services import (
+    invoice_link_renew,
+    invoice_link_revoke,
+    payment_register,
+    payment_reverse,
+    seller_requisites_changed,
+)
 from orders.rules import OrderError
 
 
@@ -59,8 +75,41 @@ class InvoiceAdmin(admin.ModelAdmin):
         "paid_at",
         "voided_at",
         "overpaid",
+        "vat_rate",
+        "due_date",
+        "expires_at",
+        "client_link",
+        "pdf_link",
+        "pdf_rendered_at",
+        "pdf_error",
+        "payment_url",
+        "payment_link_error",
+        "public_revoked_at",
     ]
+    exclude = ["pdf", "payment_link_id"]
     change_form_template = "admin/invoices/invoice/change_form.html"
+    actions = ["revoke_links", "renew_links"]
+
+    @admin.display(description=_("client's link"))
+    def client_link(self, obj: Invoice) -> str:
+        url = obj.public_url
+        return format_html('<a href="{}">{}</a>', url, url) if url else "—"
+
+    @admin.display(description=_("PDF"))
+    def pdf_link(self, obj: Invoice) -> str:
+        return format_html('<a href="{}">PDF</a>', reverse("invoices:pdf", args=[obj.pk]))
+
+    @admin.action(description=_("Revoke the client's link"))
+    def revoke_links(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
+        for invoice in queryset:
+            invoice_link_revoke(invoice=invoice, actor=request.user)
+        self.message_user(request, _("Links revoked."))
+
+    @admin.action(description=_("Issue a new client's link"))
+    def renew_links(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
+        for invoice in queryset:
+            invoice_link_renew(invoice=invoice, actor=request.user)
+        self.message_user(request, _("New links issued."))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -171,3 +220,83 @@ class PaymentAdmin(admin.ModelAdmin):
                 "title": _("Reverse payment %(payment)s") % {"payment": payment},
             },
         )
+
+
+@admin.register(SellerProfile)
+class SellerProfileAdmin(admin.ModelAdmin):
+    list_display = ["name", "inn", "kpp", "bank_name", "updated_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not SellerProfile.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: SellerProfile | None = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: SellerProfile, form, change: bool) -> None:
+        obj.pk = 1
+        super().save_model(request, obj, form, change)
+        count = seller_requisites_changed()
+        if count:
+            self.message_user(
+                request, _("%(count)s unpaid invoices will get a new PDF.") % {"count": count}
+            )
+
+
+@admin.register(ProviderEvent)
+class ProviderEventAdmin(admin.ModelAdmin):
+    list_display = [
+        "received_at",
+        "kind",
+        "transaction_id",
+        "invoice_number",
+        "signature_ok",
+        "result_code",
+        "outcome",
+        "followup_pending",
+    ]
+    list_filter = ["kind", "signature_ok", "result_code", "followup_pending"]
+    search_fields = ["transaction_id", "invoice_number", "body"]
+    readonly_fields = [f.name for f in ProviderEvent._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(ReconciliationIssue)
+class ReconciliationIssueAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "kind",
+        "transaction_id",
+        "invoice_number",
+        "amount",
+        "currency",
+        "found_by",
+        "resolved_at",
+    ]
+    list_filter = ["kind", "found_by", ("resolved_at", admin.EmptyFieldListFilter)]
+    search_fields = ["transaction_id", "invoice_number", "details"]
+    list_select_related = ["invoice"]
+    readonly_fields = [
+        f.name for f in ReconciliationIssue._meta.fields if f.name not in ("resolved_at",)
+    ]
+    actions = ["mark_resolved"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Mark as resolved"))
+    def mark_resolved(self, request: HttpRequest, queryset: QuerySet[ReconciliationIssue]) -> None:
+        count = queryset.filter(resolved_at=None).update(
+            resolved_at=timezone.now(), resolved_by=request.user
+        )
+        self.message_user(request, _("%(count)s marked as resolved.") % {"count": count})

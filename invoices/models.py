@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -55,17 +58,94 @@ class Invoice(models.Model):
     voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
     # Paid more than due (a second transaction on a paid invoice): shown to accountants.
     overpaid = models.BooleanField(_("overpaid"), default=False)
+    # VAT included in the amount, frozen at issue; null: without VAT.
+    vat_rate = models.DecimalField(
+        _("VAT rate, %"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    # The client's link and the card payment window end here (see invoice_issue).
+    expires_at = models.DateTimeField(_("link expires"), null=True, blank=True)
+
+    # The public link. The token is HMAC(SECRET_KEY, salt): staff can always show it again,
+    # while the database alone (a dump, a replica) holds only its SHA-256, used for lookup.
+    public_salt = models.CharField(max_length=32, blank=True, editable=False)
+    public_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    public_revoked_at = models.DateTimeField(_("link revoked"), null=True, blank=True)
+
+    # The PDF: content_version goes up whenever what the PDF shows changes; the file is
+    # current when pdf_version catches up. The rendering task claims by version.
+    content_version = models.PositiveIntegerField(default=1, editable=False)
+    pdf = models.FileField(_("PDF"), upload_to="invoices/%Y/", blank=True)
+    pdf_version = models.PositiveIntegerField(default=0, editable=False)
+    pdf_rendered_at = models.DateTimeField(_("PDF rendered"), null=True, blank=True)
+    pdf_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    pdf_error = models.TextField(_("PDF error"), blank=True)
+
+    # CloudPayments' hosted payment page (orders/create), when CloudPayments is configured.
+    payment_link_id = models.CharField(_("payment link id"), max_length=64, blank=True)
+    payment_url = models.URLField(_("payment link"), blank=True)
+    payment_link_error = models.TextField(_("payment link error"), blank=True)
 
     class Meta:
         verbose_name = _("invoice")
         verbose_name_plural = _("invoices")
         ordering = ["-issued_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive")
+            models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),
+            models.UniqueConstraint(
+                fields=["public_token_hash"],
+                condition=~Q(public_token_hash=""),
+                name="invoice_public_token_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_date"],
+                name="invoice_open_due_idx",
+                condition=Q(status__in=["issued", "partially_paid"]),
+            )
         ]
 
     def __str__(self) -> str:
         return self.number
+
+    # ------------------------------------------------------------------ public link
+    @property
+    def public_token(self) -> str | None:
+        if not self.public_salt:
+            return None
+        return public_token_for(self.public_salt)
+
+    @property
+    def link_is_live(self) -> bool:
+        return bool(
+            self.public_token_hash
+            and self.public_revoked_at is None
+            and self.status != InvoiceStatus.VOID
+            and (self.expires_at is None or self.expires_at > timezone.now())
+        )
+
+    @property
+    def public_url(self) -> str | None:
+        """The client's link, for staff to copy and for the e-mail; None once revoked,
+        expired or void."""
+        token = self.public_token
+        if token is None or not self.link_is_live:
+            return None
+        if public_token_hash(token) != self.public_token_hash:
+            # SECRET_KEY changed since the link was made: the client's old link still
+            # works, but we can no longer show it; staff issue a new one.
+            return None
+        return settings.SITE_URL + reverse("invoices:public", args=[token])
+
+    @property
+    def pdf_is_current(self) -> bool:
+        return bool(self.pdf) and self.pdf_version >= self.content_version
+
+    @property
+    def vat_amount(self) -> Decimal | None:
+        if self.vat_rate is None:
+            return None
+        return (self.amount * self.vat_rate / (100 + self.vat_rate)).quantize(Decimal("0.01"))
 
     @property
     def balance(self) -> Decimal:
@@ -74,6 +154,17 @@ class Invoice(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in UNPAID_STATUSES
+
+
+def public_token_for(salt: str) -> str:
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"invoice-link:{salt}".encode(), hashlib.sha256
+    ).hexdigest()
+    return digest[:40]  # 160 bits
+
+
+def public_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class PaymentSource(models.TextChoices):
@@ -111,6 +202,15 @@ class Payment(models.Model):
         related_name="reversed_by",
         verbose_name=_("reversal of"),
     )
+    # A refund (full or partial, possibly several) points at the payment it gives back.
+    refund_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="refunds",
+        verbose_name=_("refund of"),
+    )
     reason = models.TextField(_("reason"), blank=True)
     is_overpayment = models.BooleanField(_("overpayment"), default=False)
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
@@ -130,3 +230,133 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} → {self.invoice}"
+
+
+class SellerProfile(models.Model):
+    """The company's requisites printed on every invoice; one row, edited in admin."""
+
+    name = models.CharField(_("legal name"), max_length=300, default="")
+    inn = models.CharField(_("INN"), max_length=12, blank=True)
+    kpp = models.CharField(_("KPP"), max_length=9, blank=True)
+    ogrn = models.CharField(_("OGRN"), max_length=15, blank=True)
+    address = models.TextField(_("legal address"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    bank_name = models.CharField(_("bank"), max_length=300, blank=True)
+    bik = models.CharField(_("BIK"), max_length=9, blank=True)
+    account = models.CharField(_("settlement account"), max_length=20, blank=True)
+    correspondent_account = models.CharField(_("correspondent account"), max_length=20, blank=True)
+    director = models.CharField(_("director"), max_length=200, blank=True)
+    accountant = models.CharField(_("chief accountant"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("seller's requisites")
+        verbose_name_plural = _("seller's requisites")
+
+    def __str__(self) -> str:
+        return self.name or str(_("Seller's requisites"))
+
+    @classmethod
+    def load(cls) -> SellerProfile:
+        seller, _created = cls.objects.get_or_create(pk=1)
+        return seller
+
+
+class ProviderEventKind(models.TextChoices):
+    CHECK = "check", "Check"
+    PAY = "pay", "Pay"
+    FAIL = "fail", "Fail"
+    CONFIRM = "confirm", "Confirm"
+    REFUND = "refund", "Refund"
+    CANCEL = "cancel", "Cancel"
+
+
+class ProviderEvent(models.Model):
+    """Every notification exactly as it arrived, stored before it is acted on. It is also
+    the outbox of its follow-up work: when the broker could not take the e-mails after the
+    payment was recorded, followup_pending stays set and the sweep queues them later."""
+
+    provider = models.CharField(max_length=20, default="cloudpayments")
+    kind = models.CharField(max_length=10, choices=ProviderEventKind.choices)
+    body = models.TextField(blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    signature = models.CharField(max_length=200, blank=True)
+    signature_ok = models.BooleanField(default=False)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    transaction_id = models.CharField(max_length=64, blank=True, db_index=True)
+    invoice_number = models.CharField(max_length=64, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    result_code = models.IntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=300, blank=True)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    followup_pending = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("payment notification")
+        verbose_name_plural = _("payment notifications")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["received_at"],
+                name="provider_event_followup_idx",
+                condition=Q(followup_pending=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.transaction_id} {self.invoice_number}"
+
+
+class IssueKind(models.TextChoices):
+    UNKNOWN_INVOICE = "unknown_invoice", _("Unknown invoice")
+    AMOUNT_MISMATCH = "amount_mismatch", _("Amount differs from the amount due")
+    CURRENCY_MISMATCH = "currency_mismatch", _("Currency differs from the invoice")
+    INVOICE_CLOSED = "invoice_closed", _("Payment for a void invoice")
+    REFUND_UNMATCHED = "refund_unmatched", _("Refund of a payment we do not know")
+
+
+class ReconciliationIssue(models.Model):
+    """A payment the robots could not apply by themselves: for an accountant to resolve."""
+
+    kind = models.CharField(_("problem"), max_length=20, choices=IssueKind.choices)
+    transaction_id = models.CharField(_("transaction"), max_length=64)
+    invoice_number = models.CharField(_("invoice number given"), max_length=64, blank=True)
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.SET_NULL, null=True, blank=True, related_name="issues"
+    )
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    details = models.TextField(_("details"), blank=True)
+    found_by = models.CharField(_("found by"), max_length=20)
+    created_at = models.DateTimeField(_("found"), default=timezone.now)
+    notified_at = models.DateTimeField(_("accountants told"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+
+    class Meta:
+        verbose_name = _("payment discrepancy")
+        verbose_name_plural = _("payment discrepancies")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Reconciliation runs every few minutes; one row per problem and transaction.
+            models.UniqueConstraint(
+                fields=["kind", "transaction_id"], name="reconciliation_issue_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.transaction_id}"

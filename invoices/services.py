@@ -4,11 +4,15 @@ order's row lock, and moves the order on by itself."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+import logging
+import secrets
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,13 +24,15 @@ from invoices.models import (
     InvoiceStatus,
     Payment,
     PaymentSource,
+    public_token_for,
+    public_token_hash,
 )
 from orders.models import ZERO, DeliveryMethod, EventKind, Order
 from orders.rules import OrderError, money
 
-User = AbstractBaseUser
+logger = logging.getLogger(__name__)
 
-INVOICE_DUE_DAYS = 5
+User = AbstractBaseUser
 
 AMOUNT_NOT_POSITIVE = gettext_lazy("The amount must be more than 0.")
 INVOICE_VOID = gettext_lazy("Invoice %(number)s is void; it cannot be paid.")
@@ -34,6 +40,11 @@ CURRENCY_MISMATCH = gettext_lazy("Invoice %(number)s is in %(expected)s, not %(g
 REASON_MISSING = gettext_lazy("Give the reason for the reversal.")
 ALREADY_REVERSED = gettext_lazy("This payment has already been reversed.")
 NOT_REVERSIBLE = gettext_lazy("A reversal cannot itself be reversed.")
+AMOUNT_TOO_PRECISE = gettext_lazy("The amount has at most 2 decimal places.")
+PAID_AT_IN_FUTURE = gettext_lazy("The payment date cannot be in the future.")
+TEST_MODE_REFUSED = gettext_lazy("Test payments are not accepted: test mode is off.")
+REFUND_TOO_BIG = gettext_lazy("A refund cannot exceed what is left of the payment (%(left)s).")
+NOT_REFUNDABLE = gettext_lazy("Only a received payment can be refunded.")
 
 
 class PaymentError(OrderError):
@@ -79,6 +90,8 @@ def invoice_issue(
     if amount <= 0:
         raise PaymentError(errors={"amount": [str(AMOUNT_NOT_POSITIVE)]})
     year, seq = next_number("invoice")
+    due_date = timezone.localdate() + dt.timedelta(days=settings.INVOICE_DUE_DAYS)
+    salt = secrets.token_hex(16)
     invoice = Invoice.objects.create(
         number=f"INV-{year}-{seq:05d}",
         order=order,
@@ -88,7 +101,11 @@ def invoice_issue(
         lines=invoice_lines_snapshot(order),
         order_total=order.total_amount,
         paid_before=order.paid_amount,
-        due_date=timezone.localdate() + dt.timedelta(days=INVOICE_DUE_DAYS),
+        due_date=due_date,
+        vat_rate=vat_rate_setting(),
+        expires_at=_link_expiry(due_date),
+        public_salt=salt,
+        public_token_hash=public_token_hash(public_token_for(salt)),
     )
     event_record(
         order=order,
@@ -98,12 +115,144 @@ def invoice_issue(
         % {"number": invoice.number, "amount": money(amount)},
         invoice_id=invoice.pk,
     )
+    # The e-mail waits for its PDF: invoices.tasks.invoice_render_pdf sends it.
     client_notify(order=order, kind="invoice_issued", actor=actor, invoice_id=invoice.pk)
+    invoice_queue_render(invoice)
+    if cloudpayments_configured():
+        from invoices.tasks import invoice_create_payment_link
+
+        queue_after_commit(invoice_create_payment_link, invoice.pk)
     return invoice
 
 
-def invoice_refresh(invoice: Invoice) -> Invoice:
-    invoice.paid_amount = invoice.payments.aggregate(s=Sum("amount"))["s"] or ZERO
+def vat_rate_setting() -> Decimal | None:
+    raw = (settings.INVOICE_VAT_RATE or "").strip()
+    if raw.lower() in ("", "none", "0"):
+        return None
+    return Decimal(raw)
+
+
+def cloudpayments_configured() -> bool:
+    return bool(settings.CLOUDPAYMENTS_PUBLIC_ID and settings.CLOUDPAYMENTS_API_SECRET)
+
+
+def _link_expiry(due_date: dt.date) -> dt.datetime:
+    last_day = due_date + dt.timedelta(days=settings.INVOICE_LINK_DAYS)
+    return timezone.make_aware(dt.datetime.combine(last_day, dt.time.max))
+
+
+def queue_after_commit(task: Callable, *args: object) -> None:
+    """Queue a task once the transaction commits. A broker that is down must not turn a
+    committed change into an error: the failure is logged, and invoices_sweep queues the
+    work again from what the database says is still to do."""
+
+    def send() -> None:
+        try:
+            task.delay(*args)
+        except Exception:
+            logger.warning("could not queue %s%r; the sweep will retry", task.name, args)
+
+    transaction.on_commit(send)
+
+
+def invoice_queue_render(invoice: Invoice) -> None:
+    from invoices.tasks import invoice_render_pdf
+
+    Invoice.objects.filter(pk=invoice.pk).update(pdf_queued_at=timezone.now())
+    queue_after_commit(invoice_render_pdf, invoice.pk)
+
+
+def invoice_touch(*, invoice: Invoice) -> bool:
+    """What the PDF shows changed (the seller's requisites, say): an unpaid invoice gets a
+    new PDF; a paid or void one keeps the document the client already has."""
+    if invoice.status not in UNPAID_STATUSES:
+        return False
+    Invoice.objects.filter(pk=invoice.pk).update(content_version=F("content_version") + 1)
+    invoice_queue_render(invoice)
+    return True
+
+
+def seller_requisites_changed() -> int:
+    """Re-render every unpaid invoice after the requisites were edited."""
+    count = 0
+    with transaction.atomic():
+        for invoice in Invoice.objects.filter(status__in=UNPAID_STATUSES).only("pk", "status"):
+            count += invoice_touch(invoice=invoice)
+    return count
+
+
+def invoice_link_revoke(*, invoice: Invoice, actor: User | None) -> Invoice:
+    """The link stops working at once (a 404); a new one can be issued later."""
+    from orders.services import event_record
+
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        invoice.public_revoked_at = timezone.now()
+        invoice.public_token_hash = ""
+        invoice.save(update_fields=["public_revoked_at", "public_token_hash"])
+        event_record(
+            order=invoice.order,
+            kind=EventKind.INVOICE,
+            actor=actor,
+            text=_("Link to invoice %(number)s revoked") % {"number": invoice.number},
+            invoice_id=invoice.pk,
+        )
+        if invoice.payment_link_id:
+            # The hosted payment page must stop taking money too.
+            from invoices.tasks import invoice_cancel_payment_link
+
+            queue_after_commit(invoice_cancel_payment_link, invoice.payment_link_id)
+            invoice.payment_link_id = ""
+            invoice.payment_url = ""
+            invoice.save(update_fields=["payment_link_id", "payment_url"])
+    return invoice
+
+
+def invoice_link_renew(*, invoice: Invoice, actor: User | None) -> Invoice:
+    """A fresh random link (the old one, if any, stops working)."""
+    from orders.services import event_record
+
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        invoice.public_salt = secrets.token_hex(16)
+        invoice.public_token_hash = public_token_hash(public_token_for(invoice.public_salt))
+        invoice.public_revoked_at = None
+        if invoice.expires_at is None or invoice.expires_at <= timezone.now():
+            invoice.expires_at = _link_expiry(timezone.localdate())
+        invoice.save(
+            update_fields=["public_salt", "public_token_hash", "public_revoked_at", "expires_at"]
+        )
+        event_record(
+            order=invoice.order,
+            kind=EventKind.INVOICE,
+            actor=actor,
+            text=_("New link to invoice %(number)s issued") % {"number": invoice.number},
+            invoice_id=invoice.pk,
+        )
+    return invoice
+
+
+def invoice_find_by_token(token: str) -> Invoice | None:
+    """The invoice behind a live public link; None for a wrong, revoked or expired one."""
+    if not token or len(token) > 100:
+        return None
+    invoice = (
+        Invoice.objects.select_related("order__customer")
+        .filter(public_token_hash=public_token_hash(token))
+        .first()
+    )
+    if invoice is None or not invoice.link_is_live:
+        return None
+    return invoice
+
+
+def invoice_refresh(invoice: Invoice, *, added: Decimal | None = None) -> Invoice:
+    """Paid amount and status from the payments. `added`: the one payment just written
+    under the invoice's lock, so the sum is known without reading every payment again."""
+    if added is not None:
+        invoice.paid_amount += added
+    else:
+        invoice.paid_amount = invoice.payments.aggregate(s=Sum("amount"))["s"] or ZERO
     if invoice.status != InvoiceStatus.VOID:
         if invoice.paid_amount >= invoice.amount:
             invoice.status = InvoiceStatus.PAID
@@ -129,6 +278,10 @@ def invoice_void_unpaid(*, order: Order, actor: User | None) -> None:
         invoice.status = InvoiceStatus.VOID
         invoice.voided_at = timezone.now()
         invoice.save(update_fields=["status", "voided_at"])
+        if invoice.payment_link_id:
+            from invoices.tasks import invoice_cancel_payment_link
+
+            queue_after_commit(invoice_cancel_payment_link, invoice.payment_link_id)
         event_record(
             order=order,
             kind=EventKind.INVOICE,
@@ -148,17 +301,25 @@ def payment_register(
     paid_at: dt.datetime | None = None,
     reference: str = "",
     currency: str | None = None,
+    test_mode: bool = False,
+    defer_effects: bool = False,
 ) -> tuple[Payment, bool]:
     """Record money received against an invoice; returns (payment, created).
 
     The same (source, external_id) again returns the first payment and changes nothing.
     The order row is locked first, so concurrent reports of one transaction serialize and
-    the second finds the first one's row."""
-    from orders.notify import client_notify
-    from orders.services import event_record, lock_order, order_after_payment
+    the second finds the first one's row.
 
-    if amount is None or amount <= 0:
-        raise PaymentError(errors={"amount": [str(AMOUNT_NOT_POSITIVE)]})
+    With defer_effects the money is recorded (payment, invoice, order totals) but the
+    receipt and the stage move are left to payment_effects_apply, which the caller queues
+    through an outbox row: a webhook answers fast and a broker outage loses nothing."""
+    from orders.services import lock_order
+
+    amount = _clean_amount(amount)
+    if paid_at is not None and paid_at > timezone.now() + dt.timedelta(minutes=5):
+        raise PaymentError(errors={"paid_at": [str(PAID_AT_IN_FUTURE)]})
+    if test_mode and not settings.CLOUDPAYMENTS_TEST_MODE:
+        raise PaymentError(str(TEST_MODE_REFUSED))
     with transaction.atomic():
         order = lock_order(invoice.order_id)
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -173,35 +334,172 @@ def payment_register(
                 str(CURRENCY_MISMATCH)
                 % {"number": invoice.number, "expected": invoice.currency, "given": currency}
             )
-        payment = Payment.objects.create(
-            invoice=invoice,
+        payment = payment_record_locked(
             order=order,
+            invoice=invoice,
             amount=amount,
-            currency=invoice.currency,
+            source=source,
+            actor=actor,
+            external_id=external_id,
+            paid_at=paid_at,
+            reference=reference,
+            defer_effects=defer_effects,
+        )
+    return payment, True
+
+
+def payment_record_locked(
+    *,
+    order: Order,
+    invoice: Invoice,
+    amount: Decimal,
+    source: str,
+    actor: User | None,
+    external_id: str,
+    paid_at: dt.datetime | None,
+    reference: str,
+    defer_effects: bool,
+) -> Payment:
+    """The write itself; the caller holds the order's and the invoice's locks and has
+    checked the rules (payment_register, or transaction_apply for card payments)."""
+    from orders.services import event_record
+
+    payment = Payment.objects.create(
+        invoice=invoice,
+        order=order,
+        amount=amount,
+        currency=invoice.currency,
+        source=source,
+        external_id=external_id,
+        paid_at=paid_at or timezone.now(),
+        reference=reference,
+        recorded_by=actor,
+        is_overpayment=invoice.paid_amount >= invoice.amount,
+    )
+    invoice_refresh(invoice, added=amount)
+    event_record(
+        order=order,
+        kind=EventKind.PAYMENT,
+        actor=actor,
+        text=_("Payment of %(amount)s received for invoice %(number)s (%(source)s)")
+        % {
+            "amount": money(amount),
+            "number": invoice.number,
+            "source": payment.get_source_display(),
+        },
+        payment_id=payment.pk,
+        overpayment=invoice.overpaid,
+    )
+    if defer_effects:
+        # Only "paid" changed, by exactly this amount, under the order's lock; the
+        # follow-up recomputes everything (order_recalculate) when it moves the order.
+        order.paid_amount += amount
+        Order.objects.filter(pk=order.pk).update(
+            paid_amount=F("paid_amount") + amount, updated_at=timezone.now()
+        )
+    else:
+        payment_effects_apply(order=order, payment=payment, actor=actor)
+    return payment
+
+
+def payment_effects_apply(*, order: Order, payment: Payment, actor: User | None) -> None:
+    """What a recorded payment sets off: the client's receipt and the automatic stage move
+    (prepayment → production, postpayment → delivery details). Caller holds the lock."""
+    from orders.notify import client_notify
+    from orders.services import order_after_payment
+
+    client_notify(order=order, kind="payment_received", actor=actor, payment_id=payment.pk)
+    order_after_payment(order=order, actor=actor)
+
+
+def payment_followup(*, event_id: int) -> bool:
+    """Run the deferred effects of a payment notification once: the outbox row is locked
+    and cleared in the same transaction as the effects, so a worker that dies half way
+    leaves it pending and a second run finds nothing to do."""
+    from invoices.models import ProviderEvent
+    from orders.services import lock_order
+
+    with transaction.atomic():
+        event = (
+            ProviderEvent.objects.select_for_update()
+            .filter(pk=event_id, followup_pending=True)
+            .first()
+        )
+        if event is None or event.payment_id is None:
+            return False
+        order = lock_order(event.order_id)
+        payment_effects_apply(order=order, payment=event.payment, actor=None)
+        event.followup_pending = False
+        event.save(update_fields=["followup_pending"])
+    return True
+
+
+def _clean_amount(amount: Decimal | None) -> Decimal:
+    try:
+        if amount is None or not Decimal(amount).is_finite() or amount <= 0:
+            raise PaymentError(errors={"amount": [str(AMOUNT_NOT_POSITIVE)]})
+    except (InvalidOperation, TypeError):
+        raise PaymentError(errors={"amount": [str(AMOUNT_NOT_POSITIVE)]}) from None
+    amount = Decimal(amount)
+    if amount != amount.quantize(Decimal("0.01")):
+        raise PaymentError(errors={"amount": [str(AMOUNT_TOO_PRECISE)]})
+    return amount.quantize(Decimal("0.01"))
+
+
+def payment_refund(
+    *,
+    payment: Payment,
+    amount: Decimal,
+    source: str,
+    external_id: str = "",
+    actor: User | None = None,
+    reason: str = "",
+    refunded_at: dt.datetime | None = None,
+) -> tuple[Payment, bool]:
+    """Money given back (in full or in part): a negative entry against the invoice; paid
+    goes down and the balance opens again. One entry per external refund id."""
+    from orders.services import event_record, lock_order, order_recalculate
+
+    amount = _clean_amount(amount)
+    with transaction.atomic():
+        order = lock_order(payment.order_id)
+        if external_id:
+            existing = Payment.objects.filter(source=source, external_id=external_id).first()
+            if existing is not None:
+                return existing, False
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.amount <= 0 or payment.refund_of_id is not None:
+            raise PaymentError(str(NOT_REFUNDABLE))
+        refunded = -(payment.refunds.aggregate(s=Sum("amount"))["s"] or ZERO)
+        if Payment.objects.filter(reversal_of=payment).exists():
+            refunded = payment.amount
+        left = payment.amount - refunded
+        if amount > left:
+            raise PaymentError(str(REFUND_TOO_BIG) % {"left": money(left)})
+        refund = Payment.objects.create(
+            invoice_id=payment.invoice_id,
+            order_id=payment.order_id,
+            amount=-amount,
+            currency=payment.currency,
             source=source,
             external_id=external_id,
-            paid_at=paid_at or timezone.now(),
-            reference=reference,
+            paid_at=refunded_at or timezone.now(),
+            reference=payment.reference,
+            refund_of=payment,
             recorded_by=actor,
-            is_overpayment=invoice.paid_amount >= invoice.amount,
+            reason=reason,
         )
-        invoice_refresh(invoice)
+        invoice = invoice_refresh(Invoice.objects.select_for_update().get(pk=payment.invoice_id))
         event_record(
             order=order,
             kind=EventKind.PAYMENT,
             actor=actor,
-            text=_("Payment of %(amount)s received for invoice %(number)s (%(source)s)")
-            % {
-                "amount": money(amount),
-                "number": invoice.number,
-                "source": payment.get_source_display(),
-            },
-            payment_id=payment.pk,
-            overpayment=invoice.overpaid,
+            text=_("Refund of %(amount)s for invoice %(number)s")
+            % {"amount": money(amount), "number": invoice.number},
+            payment_id=refund.pk,
         )
-        client_notify(order=order, kind="payment_received", actor=actor, payment_id=payment.pk)
-        order_after_payment(order=order, actor=actor)
-    return payment, True
+        order_recalculate(order)
+    return refund, True
 
 
 def payment_reverse(*, payment: Payment, actor: User, reason: str) -> Payment:
@@ -216,7 +514,8 @@ def payment_reverse(*, payment: Payment, actor: User, reason: str) -> Payment:
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if payment.reversal_of_id is not None or payment.amount < 0:
             raise PaymentError(str(NOT_REVERSIBLE))
-        if Payment.objects.filter(reversal_of=payment).exists():
+        # Refunded in part already: a full reversal on top would give money back twice.
+        if payment.refunds.exists() or Payment.objects.filter(reversal_of=payment).exists():
             raise PaymentError(str(ALREADY_REVERSED))
         reversal = Payment.objects.create(
             invoice_id=payment.invoice_id,

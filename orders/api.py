@@ -222,6 +222,5 @@ def order_status(request: HttpRequest, number: str) -> JsonResponse:
 
 
 def invoice_public_url(invoice: Any) -> str | None:
-    """The client's link to the invoice, once the money side has issued one."""
-    getter = getattr(invoice, "public_url", None)
-    return getter() if callable(getter) else None
+    """The client's link to the invoice; None once revoked, expired or void."""
+    return invoice.public_url

@@ -62,6 +62,9 @@ def _queue(event: TimelineEvent, order: Order) -> None:
         return
     event.notification_status = NotificationStatus.QUEUED
     event.save(update_fields=["notification_status"])
+    if event.data.get("notification") == "invoice_issued":
+        # It carries the PDF: invoices.tasks.invoice_render_pdf sends it once the file exists.
+        return
 
     from orders.tasks import send_client_email
 
@@ -87,6 +90,10 @@ def build_client_email(event: TimelineEvent) -> EmailMultiAlternatives:
         subject=" ".join(subject.split()), body=text, to=[customer.email]
     )
     message.attach_alternative(html, "text/html")
+    invoice = context.get("invoice")
+    if kind == "invoice_issued" and invoice is not None and invoice.pdf:
+        with invoice.pdf.open("rb") as pdf:
+            message.attach(f"{invoice.number}.pdf", pdf.read(), "application/pdf")
     return message
 
 
@@ -96,6 +103,7 @@ def _extra_context(event: TimelineEvent) -> dict[str, object]:
     extra: dict[str, object] = {}
     if "invoice_id" in event.data:
         extra["invoice"] = Invoice.objects.filter(pk=event.data["invoice_id"]).first()
+        extra["public_url"] = extra["invoice"].public_url if extra["invoice"] else None
     if "payment_id" in event.data:
         extra["payment"] = Payment.objects.filter(pk=event.data["payment_id"]).first()
     order = event.order

@@ -1,0 +1,42 @@
+"""Refuse settings the money side cannot work with, at startup."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.checks import Error, Warning, register
+
+
+@register()
+def invoice_settings_check(app_configs, **kwargs) -> list:
+    problems = []
+    raw = (settings.INVOICE_VAT_RATE or "").strip()
+    if raw.lower() not in ("", "none", "0"):
+        try:
+            rate = Decimal(raw)
+            if not (0 < rate < 100):
+                raise InvalidOperation
+        except InvalidOperation:
+            problems.append(
+                Error(
+                    f"INVOICE_VAT_RATE={raw!r} is not a rate: use '' (without VAT) or e.g. '20'.",
+                    id="invoices.E001",
+                )
+            )
+    if bool(settings.CLOUDPAYMENTS_PUBLIC_ID) != bool(settings.CLOUDPAYMENTS_API_SECRET):
+        problems.append(
+            Error(
+                "Set both CLOUDPAYMENTS_PUBLIC_ID and CLOUDPAYMENTS_API_SECRET, or neither.",
+                id="invoices.E002",
+            )
+        )
+    if settings.CLOUDPAYMENTS_TEST_MODE and not settings.DEBUG:
+        problems.append(
+            Warning(
+                "CLOUDPAYMENTS_TEST_MODE is on outside DEBUG: test card payments will count "
+                "as real money.",
+                id="invoices.W001",
+            )
+        )
+    return problems

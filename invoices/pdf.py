@@ -1,0 +1,99 @@
+"""The invoice document: HTML from a template, PDF by WeasyPrint with the bundled font."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from invoices.models import Invoice, SellerProfile
+from invoices.words import rubles_in_words
+
+logger = logging.getLogger(__name__)
+
+FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+
+
+@lru_cache(maxsize=1)
+def _font_config():
+    # One per process: WeasyPrint caches the parsed font files in it, which is most of
+    # what makes a warm render fast.
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+def invoice_context(invoice: Invoice, seller: SellerProfile | None = None) -> dict[str, object]:
+    lines = [
+        {
+            **line,
+            "quantity": Decimal(line["quantity"]),
+            "price": Decimal(line["price"]),
+            "discount": Decimal(line["discount"]),
+            "amount": Decimal(line["amount"]),
+        }
+        for line in invoice.lines
+    ]
+    return {
+        "invoice": invoice,
+        "order": invoice.order,
+        "customer": invoice.order.customer,
+        "seller": seller or SellerProfile.load(),
+        "lines": lines,
+        "lines_total": sum((line["amount"] for line in lines), Decimal("0.00")),
+        "amount_in_words": (rubles_in_words(invoice.amount) if invoice.currency == "RUB" else ""),
+        "font_regular": (FONTS_DIR / "DejaVuSans.ttf").as_uri(),
+        "font_bold": (FONTS_DIR / "DejaVuSans-Bold.ttf").as_uri(),
+    }
+
+
+def invoice_render_html(invoice: Invoice, seller: SellerProfile | None = None) -> str:
+    with translation.override(invoice.order.customer.language or "ru"):
+        return render_to_string("invoices/pdf/invoice.html", invoice_context(invoice, seller))
+
+
+def invoice_render_pdf_bytes(invoice: Invoice, seller: SellerProfile | None = None) -> bytes:
+    from weasyprint import HTML
+
+    html = invoice_render_html(invoice, seller)
+    return HTML(string=html, base_url=str(FONTS_DIR)).write_pdf(font_config=_font_config())
+
+
+def invoice_pdf_store(invoice_id: int) -> bool:
+    """Render the current version of the invoice and store it; False when there was
+    nothing to do (already current) or a newer version overtook this render."""
+    invoice = Invoice.objects.select_related("order__customer").get(pk=invoice_id)
+    version = invoice.content_version
+    if invoice.pdf and invoice.pdf_version >= version:
+        return False
+    logger.info("rendering the PDF of invoice %s (version %s)", invoice.number, version)
+    content = invoice_render_pdf_bytes(invoice)
+    with transaction.atomic():
+        locked = Invoice.objects.select_for_update().get(pk=invoice_id)
+        if locked.content_version != version or (locked.pdf and locked.pdf_version >= version):
+            return False
+        old = locked.pdf.name if locked.pdf else ""
+        locked.pdf.save(f"{invoice.number}-v{version}.pdf", ContentFile(content), save=False)
+        locked.pdf_version = version
+        locked.pdf_rendered_at = timezone.now()
+        locked.pdf_error = ""
+        locked.save(update_fields=["pdf", "pdf_version", "pdf_rendered_at", "pdf_error"])
+        if old and old != locked.pdf.name:
+            storage = locked.pdf.storage
+            transaction.on_commit(lambda: storage.delete(old))
+    return True
+
+
+def invoice_pdf_bytes(invoice: Invoice) -> bytes:
+    """The current PDF for a download; rendered now when the worker has not got to it."""
+    if not invoice.pdf_is_current:
+        invoice_pdf_store(invoice.pk)
+        invoice.refresh_from_db()
+    with invoice.pdf.open("rb") as handle:
+        return handle.read()

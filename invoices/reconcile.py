@@ -1,0 +1,229 @@
+"""Applying a card transaction (from a notification or from reconciliation) and the
+periodic reconciliation with CloudPayments that catches notifications that never came."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from invoices.cloudpayments import CloudPaymentsAPI
+from invoices.models import (
+    UNPAID_STATUSES,
+    Invoice,
+    InvoiceStatus,
+    IssueKind,
+    Payment,
+    PaymentSource,
+    ReconciliationIssue,
+)
+from orders import roles
+
+logger = logging.getLogger(__name__)
+
+COMPLETED = "Completed"
+
+
+@dataclass
+class ApplyResult:
+    outcome: str
+    payment: Payment | None = None
+    issue: ReconciliationIssue | None = None
+    created: bool = False
+
+
+def issue_record(
+    *,
+    kind: str,
+    transaction_id: str,
+    amount: Decimal,
+    currency: str,
+    found_by: str,
+    invoice_number: str = "",
+    invoice: Invoice | None = None,
+    details: str = "",
+) -> ReconciliationIssue:
+    """One row per problem and transaction, however often it is seen."""
+    try:
+        with transaction.atomic():
+            issue, _created = ReconciliationIssue.objects.get_or_create(
+                kind=kind,
+                transaction_id=transaction_id,
+                defaults={
+                    "invoice_number": invoice_number[:64],
+                    "invoice": invoice,
+                    "amount": amount,
+                    "currency": currency[:3],
+                    "details": details,
+                    "found_by": found_by,
+                },
+            )
+    except IntegrityError:
+        issue = ReconciliationIssue.objects.get(kind=kind, transaction_id=transaction_id)
+    return issue
+
+
+def transaction_apply(
+    *,
+    transaction_id: str,
+    invoice_number: str,
+    amount: Decimal,
+    currency: str,
+    paid_at: dt.datetime | None,
+    found_by: str,
+    defer_effects: bool = False,
+) -> ApplyResult:
+    """Register a completed card transaction once. Under the order's lock: the amount must
+    be exactly the invoice's balance (a second transaction on a paid invoice is recorded
+    as an overpayment); anything else becomes an issue for the accountants."""
+    from invoices.services import payment_record_locked
+    from orders.services import lock_order
+
+    def known() -> Payment | None:
+        return Payment.objects.filter(
+            source=PaymentSource.CLOUDPAYMENTS, external_id=transaction_id
+        ).first()
+
+    # The duplicate check is made under the lock below; this read needs none.
+    invoice = Invoice.objects.filter(number=invoice_number).only("pk", "order_id").first()
+
+    def flag(kind: str, details: str) -> ApplyResult:
+        issue = issue_record(
+            kind=kind,
+            transaction_id=transaction_id,
+            invoice_number=invoice_number,
+            invoice=invoice,
+            amount=amount,
+            currency=currency,
+            details=details,
+            found_by=found_by,
+        )
+        logger.warning("card transaction %s not applied: %s", transaction_id, details)
+        return ApplyResult(f"flagged: {details}", issue=issue)
+
+    if invoice is None:
+        return flag(IssueKind.UNKNOWN_INVOICE, f"no invoice {invoice_number!r}")
+    with transaction.atomic(savepoint=False):
+        order = lock_order(invoice.order_id)
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if (payment := known()) is not None:
+            return ApplyResult("already recorded", payment)
+        if invoice.status == InvoiceStatus.VOID:
+            return flag(IssueKind.INVOICE_CLOSED, f"invoice {invoice.number} is void")
+        if currency != invoice.currency:
+            return flag(
+                IssueKind.CURRENCY_MISMATCH, f"paid in {currency}, invoiced in {invoice.currency}"
+            )
+        if invoice.status != InvoiceStatus.PAID and amount != invoice.balance:
+            return flag(
+                IssueKind.AMOUNT_MISMATCH,
+                f"paid {amount} {currency}, due {invoice.balance} {invoice.currency}",
+            )
+        payment = payment_record_locked(
+            order=order,
+            invoice=invoice,
+            amount=amount,
+            source=PaymentSource.CLOUDPAYMENTS,
+            actor=None,
+            external_id=transaction_id,
+            paid_at=paid_at,
+            reference=f"CloudPayments {transaction_id}",
+            defer_effects=defer_effects,
+        )
+    if payment.is_overpayment:
+        return ApplyResult("recorded as an overpayment", payment, created=True)
+    return ApplyResult("recorded", payment, created=True)
+
+
+def payments_reconcile(*, api: CloudPaymentsAPI | None = None) -> dict[str, int]:
+    """Ask CloudPayments about every open invoice that has a payment link (and about
+    today's and yesterday's transactions), and register what no notification brought.
+
+    Every question is asked before anything is changed: an API that times out or fails
+    leaves the database exactly as it was, and the caller retries the whole run."""
+    api = api or CloudPaymentsAPI()
+    open_invoices = list(
+        Invoice.objects.filter(status__in=UNPAID_STATUSES).exclude(payment_link_id="")
+    )
+    found = {}
+    for invoice in open_invoices:
+        tx = api.find_payment(invoice.number)
+        if tx is not None:
+            found[str(tx.id)] = tx
+    today = timezone.localdate()
+    for day in (today - dt.timedelta(days=1), today):
+        for tx in api.list_payments(day):
+            found[str(tx.id)] = tx
+
+    counts = {"seen": len(found), "recorded": 0, "flagged": 0}
+    for tx_id, tx in sorted(found.items()):
+        if tx.status != COMPLETED:
+            continue
+        if tx.test_mode and not settings.CLOUDPAYMENTS_TEST_MODE:
+            continue
+        result = transaction_apply(
+            transaction_id=tx_id,
+            invoice_number=str(tx.invoice_id or ""),
+            amount=Decimal(str(tx.amount)),
+            currency=str(tx.currency or ""),
+            paid_at=tx.confirm_date or tx.auth_date or tx.created_date,
+            found_by="reconciliation",
+        )
+        if result.outcome.startswith("recorded"):
+            counts["recorded"] += 1
+            logger.warning("reconciliation recorded transaction %s (no notification)", tx_id)
+        elif result.issue is not None:
+            counts["flagged"] += 1
+    counts["notified"] = issues_notify()
+    return counts
+
+
+def issues_notify() -> int:
+    """E-mail the accountants about new discrepancies; each is claimed so it goes once."""
+    issues = list(ReconciliationIssue.objects.filter(notified_at__isnull=True, resolved_at=None))
+    claimed = [
+        issue
+        for issue in issues
+        if ReconciliationIssue.objects.filter(pk=issue.pk, notified_at__isnull=True).update(
+            notified_at=timezone.now()
+        )
+    ]
+    if not claimed:
+        return 0
+    recipients = list(
+        get_user_model()
+        .objects.filter(groups__name=roles.ACCOUNTANTS, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    if not recipients:
+        logger.warning("%s payment discrepancies and no accountant to tell", len(claimed))
+        return len(claimed)
+    lines = [
+        f"- {issue.get_kind_display()}: {issue.transaction_id} "
+        f"{issue.amount} {issue.currency} ({issue.invoice_number or '—'}) {issue.details}"
+        for issue in claimed
+    ]
+    send_mail(
+        subject=_("Payments to check: %(count)s") % {"count": len(claimed)},
+        message="\n".join(
+            [
+                _("CloudPayments reported payments that could not be applied by themselves:"),
+                *lines,
+                "",
+                settings.SITE_URL + "/admin/invoices/reconciliationissue/",
+            ]
+        ),
+        from_email=None,
+        recipient_list=recipients,
+    )
+    return len(claimed)

@@ -1,0 +1,205 @@
+"""Invoice pages: the client's public page and PDF, the staff PDF, the receivables list,
+and CloudPayments' notification endpoints."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from invoices import selectors
+from invoices.models import Invoice, ProviderEventKind, SellerProfile
+from invoices.pdf import invoice_pdf_bytes
+from invoices.services import cloudpayments_configured, invoice_find_by_token
+from invoices.webhooks import (
+    BadNotification,
+    event_finish,
+    event_store,
+    notification_handle,
+    parse,
+    signature_valid,
+)
+from orders.views import order_for_user
+
+logger = logging.getLogger(__name__)
+
+
+# ----------------------------------------------------------------------------- public
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _miss_key(request: HttpRequest) -> str:
+    return f"invoice-link-misses:{_client_ip(request)}"
+
+
+def _public_invoice(request: HttpRequest, token: str) -> Invoice:
+    """A wrong, revoked or expired link is a 404; an address that keeps guessing gets 429.
+    The cache failing open: a Redis outage must not take the clients' invoices down."""
+    try:
+        misses = cache.get(_miss_key(request)) or 0
+    except Exception:
+        misses = 0
+    if misses >= settings.INVOICE_LINK_MISSES_PER_HOUR:
+        raise _TooMany
+    invoice = invoice_find_by_token(token)
+    if invoice is None:
+        try:
+            cache.add(_miss_key(request), 0, 3600)
+            cache.incr(_miss_key(request))
+        except Exception:
+            pass
+        raise Http404
+    return invoice
+
+
+class _TooMany(Exception):
+    pass
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # The token is in the URL: keep it out of caches, referrers and search engines.
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _too_many() -> HttpResponse:
+    response = HttpResponse(_("Too many wrong links; try again later."), status=429)
+    response["Retry-After"] = "3600"
+    return response
+
+
+@require_GET
+def public(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invoice = _public_invoice(request, token)
+    except _TooMany:
+        return _too_many()
+    card = cloudpayments_configured() and invoice.is_open
+    context = {
+        "invoice": invoice,
+        "lines": invoice.lines,
+        "seller": SellerProfile.load(),
+        "token": token,
+        "card": card,
+        "widget": {
+            "publicId": settings.CLOUDPAYMENTS_PUBLIC_ID,
+            "amount": str(invoice.balance),
+            "currency": invoice.currency,
+            "invoiceId": invoice.number,
+            "accountId": invoice.order.number,
+            "email": invoice.order.customer.email,
+            "description": _("Invoice %(number)s") % {"number": invoice.number},
+            "language": "en-US" if invoice.order.customer.language == "en" else "ru-RU",
+        }
+        if card
+        else None,
+    }
+    return _private(render(request, "invoices/public.html", context))
+
+
+@require_GET
+def public_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invoice = _public_invoice(request, token)
+    except _TooMany:
+        return _too_many()
+    return _private(_pdf_response(invoice))
+
+
+def _pdf_response(invoice: Invoice) -> HttpResponse:
+    response = HttpResponse(invoice_pdf_bytes(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{invoice.number}.pdf"'
+    return response
+
+
+# ----------------------------------------------------------------------------- staff
+
+
+@login_required
+@require_GET
+def staff_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_object_or_404(Invoice.objects.select_related("order__customer"), pk=pk)
+    if not request.user.has_perm("invoices.view_invoice"):
+        raise PermissionDenied
+    order_for_user(request, invoice.order.number)
+    response = _pdf_response(invoice)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def receivables(request: HttpRequest) -> HttpResponse:
+    if not (
+        request.user.has_perm("invoices.view_invoice")
+        and request.user.has_perm("orders.view_money")
+    ):
+        raise PermissionDenied
+    overdue = request.GET.get("overdue") == "1"
+    search = request.GET.get("q", "").strip()[:100]
+    invoices = selectors.invoice_list_for_receivables(overdue=overdue, search=search)
+    return render(
+        request,
+        "invoices/list.html",
+        {
+            "invoices": invoices[: selectors.RECEIVABLES_LIMIT],
+            "total": selectors.receivables_total(invoices),
+            "overdue": overdue,
+            "search": search,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+# ----------------------------------------------------------------------------- webhooks
+
+_HEADERS = ("Content-HMAC", "X-Content-HMAC")
+
+
+@csrf_exempt
+@require_POST
+def cloudpayments_notification(request: HttpRequest, kind: str) -> JsonResponse:
+    if kind not in ProviderEventKind.values:
+        raise Http404
+    body = request.body
+    headers = {name: request.headers.get(name, "") for name in _HEADERS}
+    valid = signature_valid(body, headers)
+    event = event_store(
+        kind=kind,
+        body=body,
+        content_type=request.content_type or "",
+        headers=headers,
+        remote_addr=_client_ip(request),
+        signature_ok=valid,
+    )
+    if not valid:
+        logger.warning(
+            "CloudPayments %s from %s refused: missing or wrong signature (event %s)",
+            kind,
+            _client_ip(request),
+            event.pk,
+        )
+        event_finish(event, code=-1, outcome="signature missing or wrong")
+        return JsonResponse({"error": "invalid signature"}, status=401)
+    try:
+        note = parse(body, request.content_type or "")
+    except BadNotification as exc:
+        logger.warning("CloudPayments %s (event %s) unreadable: %s", kind, event.pk, exc)
+        event_finish(event, code=-1, outcome=f"unreadable: {exc}")
+        return JsonResponse({"error": str(exc)}, status=400)
+    code = notification_handle(event, note)
+    return JsonResponse({"code": code})

@@ -1,0 +1,223 @@
+"""A small CloudPayments API on 127.0.0.1 for tests: Basic auth with the public id and API
+secret, JSON in, `{"Model": ..., "Success": ..., "Message": ...}` out, as the real one.
+It can be told to time out, answer HTTP 500, or answer something that is not JSON."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+def transaction_model(
+    *,
+    transaction_id: int,
+    invoice_id: str,
+    amount: Decimal,
+    account_id: str = "",
+    currency: str = "RUB",
+    status: str = "Completed",
+    test_mode: bool = False,
+    created: str = "2026-11-26T10:15:00",
+) -> dict[str, Any]:
+    return {
+        "ReasonCode": 0,
+        "PublicId": "pk_test_conveyor",
+        "TerminalUrl": "https://shop.example",
+        "TransactionId": transaction_id,
+        "Amount": float(amount),
+        "Currency": currency,
+        "CurrencyCode": 0,
+        "PaymentAmount": float(amount),
+        "PaymentCurrency": currency,
+        "PaymentCurrencyCode": 0,
+        "InvoiceId": invoice_id,
+        "AccountId": account_id,
+        "Email": "klient@example.ru",
+        "Description": "Оплата счёта " + invoice_id,
+        "JsonData": None,
+        "CreatedDate": "/Date(1764152100000)/",
+        "PayoutDate": None,
+        "PayoutDateIso": None,
+        "PayoutAmount": None,
+        "CreatedDateIso": created,
+        "AuthDate": "/Date(1764152100000)/",
+        "AuthDateIso": created,
+        "ConfirmDate": "/Date(1764152100000)/",
+        "ConfirmDateIso": created if status == "Completed" else None,
+        "AuthCode": "A1B2C3",
+        "TestMode": test_mode,
+        "Rrn": None,
+        "OriginalTransactionId": None,
+        "FallBackScenarioDeclinedTransactionId": None,
+        "IpAddress": "127.0.0.1",
+        "IpCountry": "RU",
+        "IpCity": "Москва",
+        "IpRegion": "Москва",
+        "IpDistrict": "Центральный федеральный округ",
+        "IpLatitude": 55.75,
+        "IpLongitude": 37.61,
+        "CardFirstSix": "424242",
+        "CardLastFour": "4242",
+        "CardExpDate": "12/28",
+        "CardType": "Visa",
+        "CardProduct": "C",
+        "CardCategory": "Visa Classic",
+        "EscrowAccumulationId": None,
+        "IssuerBankCountry": "RU",
+        "Issuer": "Sberbank",
+        "CardTypeCode": 0,
+        "Status": status,
+        "StatusCode": 3 if status == "Completed" else 2,
+        "CultureName": "ru",
+        "Reason": "Approved",
+        "CardHolderMessage": "Оплата успешно проведена",
+        "Type": 0,
+        "Refunded": False,
+        "Name": "ANNA K",
+        "Token": None,
+        "SubscriptionId": None,
+        "GatewayName": "Tinkoff",
+        "ApplePay": False,
+        "AndroidPay": False,
+        "WalletType": "",
+        "TotalFee": 0,
+    }
+
+
+class FakeCloudPayments:
+    def __init__(self, public_id: str, api_secret: str):
+        self.public_id = public_id
+        self.api_secret = api_secret
+        self.transactions: list[dict[str, Any]] = []
+        self.orders: dict[str, dict[str, Any]] = {}
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.mode = "ok"  # ok | timeout | error500 | html
+        self.delay = 0.0
+        self._next_order = 1
+        self.lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                fake._handle(self)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/"
+
+    def start(self) -> FakeCloudPayments:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def add_transaction(self, **kwargs: Any) -> dict[str, Any]:
+        model = transaction_model(**kwargs)
+        self.transactions.append(model)
+        return model
+
+    # ------------------------------------------------------------------ protocol
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        endpoint = handler.path.strip("/")
+        if self.mode == "timeout":
+            time.sleep(self.delay or 3)
+        if self.mode == "error500":
+            return self._send(handler, 500, b"<html>Internal Server Error</html>", "text/html")
+        if self.mode == "html":
+            return self._send(handler, 200, b"<html>Maintenance</html>", "text/html")
+        expected = base64.b64encode(f"{self.public_id}:{self.api_secret}".encode()).decode()
+        if handler.headers.get("Authorization") != f"Basic {expected}":
+            return self._send(handler, 401, b"", "text/plain")
+        try:
+            params = json.loads(raw) if raw else {}
+        except ValueError:
+            return self._json(handler, {"Success": False, "Message": "Invalid JSON"})
+        with self.lock:
+            self.requests.append((endpoint, params))
+            answer = self._answer(endpoint, params)
+        return self._json(handler, answer)
+
+    def _answer(self, endpoint: str, params: dict[str, Any]) -> dict[str, Any]:
+        if endpoint == "test":
+            return {"Success": True, "Message": "bd6353c3-0ed6-4a65-946f-083664bf8dbd"}
+        if endpoint == "orders/create":
+            missing = [
+                k for k in ("Amount", "Currency", "Description") if params.get(k) in (None, "")
+            ]
+            if missing:
+                return {"Success": False, "Message": f"{missing[0]} is required"}
+            order_id = f"f2K8LV6reGE9WBFn{self._next_order:04d}"
+            self._next_order += 1
+            order = {
+                "Id": order_id,
+                "Number": self._next_order,
+                "Amount": params["Amount"],
+                "Currency": params["Currency"],
+                "CurrencyCode": 0,
+                "Email": params.get("Email"),
+                "Phone": None,
+                "Description": params["Description"],
+                "RequireConfirmation": bool(params.get("RequireConfirmation", False)),
+                "Url": f"https://orders.cloudpayments.ru/d/{order_id}",
+                "CultureName": params.get("CultureInfo", "ru-RU"),
+                "CreatedDate": "/Date(1764152100000)/",
+                "CreatedDateIso": "2026-11-26T10:15:00",
+                "PaymentDate": None,
+                "PaymentDateIso": None,
+                "StatusCode": 0,
+                "Status": "Created",
+                "InternalId": 1000 + self._next_order,
+                "InvoiceId": params.get("InvoiceId"),
+                "AccountId": params.get("AccountId"),
+            }
+            self.orders[order_id] = order
+            return {"Model": order, "Success": True, "Message": None}
+        if endpoint == "orders/cancel":
+            order = self.orders.get(str(params.get("Id")))
+            if order is None:
+                return {"Success": False, "Message": "Not found"}
+            order["Status"] = "Cancelled"
+            return {"Success": True, "Message": None}
+        if endpoint == "payments/find":
+            matches = [t for t in self.transactions if t["InvoiceId"] == params.get("InvoiceId")]
+            if not matches:
+                return {"Model": None, "Success": False, "Message": "Not found"}
+            return {"Model": matches[-1], "Success": True, "Message": None}
+        if endpoint == "payments/list":
+            day = params.get("Date", "")
+            return {
+                "Model": [t for t in self.transactions if t["CreatedDateIso"].startswith(day)],
+                "Success": True,
+                "Message": None,
+            }
+        return {"Success": False, "Message": f"Unknown method {endpoint}"}
+
+    def _json(self, handler: BaseHTTPRequestHandler, data: dict[str, Any]) -> None:
+        body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        self._send(handler, 200, body, "application/json; charset=utf-8")
+
+    def _send(self, handler: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str) -> None:
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", ctype)
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass

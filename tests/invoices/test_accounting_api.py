@@ -1,0 +1,125 @@
+"""POST /api/v1/payments/: the accounting system reports a bank payment."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from invoices.models import Payment, PaymentSource
+from orders.models import Stage
+from orders.services import api_key_create, order_cancel
+
+
+@pytest.fixture
+def key(db) -> str:
+    return api_key_create(name="1C")[1]
+
+
+def post(client, key, payload):
+    return client.post(
+        "/api/v1/payments/",
+        data=json.dumps(payload),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+
+
+def body(invoice, **extra):
+    return {
+        "invoice": invoice.number if invoice else None,
+        "amount": "32000.00",
+        "paid_at": "2026-11-25T12:00:00+03:00",
+        "reference": "п/п 1234 от 25.11.2026",
+    } | extra
+
+
+def test_it_records_a_payment_and_moves_the_order(client, key, invoice):
+    response = post(client, key, body(invoice))
+    assert response.status_code == 201
+    data = response.json()
+    assert data["invoice"] == {
+        "number": invoice.number,
+        "status": "paid",
+        "amount": "32000.00",
+        "paid": "32000.00",
+        "balance": "0.00",
+    }
+    assert data["order"]["stage"] == Stage.PRODUCTION
+    payment = Payment.objects.get()
+    assert payment.source == PaymentSource.ACCOUNTING
+    assert payment.external_id == "п/п 1234 от 25.11.2026"
+
+
+def test_it_is_idempotent_on_reference(client, key, invoice):
+    assert post(client, key, body(invoice)).status_code == 201
+    again = post(client, key, body(invoice))
+    assert again.status_code == 200
+    assert Payment.objects.count() == 1
+    conflict = post(client, key, body(invoice, amount="100.00"))
+    assert conflict.status_code == 409
+    assert "already used" in conflict.json()["errors"]["reference"][0]
+
+
+def test_partial_payments_add_up(client, key, invoice):
+    post(client, key, body(invoice, amount="12000.00", reference="A"))
+    response = post(client, key, body(invoice, amount="20000.00", reference="B"))
+    assert response.json()["invoice"]["status"] == "paid"
+    assert response.json()["order"]["stage"] == Stage.PRODUCTION
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"invoice": "INV-0000-00000"}, "invoice"),
+        ({"invoice": None}, "invoice"),
+        ({"amount": "0"}, "amount"),
+        ({"amount": "-5"}, "amount"),
+        ({"amount": "1.001"}, "amount"),
+        ({"amount": "abc"}, "amount"),
+        ({"amount": True}, "amount"),
+        ({"paid_at": "вчера"}, "paid_at"),
+        ({"reference": ""}, "reference"),
+        ({"currency": "рубли"}, "currency"),
+    ],
+)
+def test_it_refuses_bad_input_with_the_field(client, key, invoice, change, field):
+    response = post(client, key, body(invoice) | change)
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    assert Payment.objects.count() == 0
+
+
+def test_it_refuses_a_future_date_and_a_void_invoice(client, key, invoice, manager):
+    future = post(client, key, body(invoice, paid_at="2099-01-01"))
+    assert future.status_code == 400
+    assert "paid_at" in future.json()["errors"]
+    order_cancel(order=invoice.order, actor=manager, reason="Отказ")
+    void = post(client, key, body(invoice))
+    assert void.status_code == 409
+    assert "void" in void.json()["errors"]["__all__"][0]
+
+
+def test_it_refuses_another_currency(client, key, invoice):
+    response = post(client, key, body(invoice, currency="USD"))
+    assert response.status_code == 409
+    assert Payment.objects.count() == 0
+
+
+def test_it_needs_a_key(client, invoice):
+    assert post(client, "cvr_bad_key", body(invoice)).status_code == 401
+    assert (
+        client.post("/api/v1/payments/", data="{}", content_type="application/json").status_code
+        == 401
+    )
+
+
+def test_a_second_payment_on_a_paid_invoice_is_an_overpayment(client, key, invoice):
+    post(client, key, body(invoice, reference="A"))
+    response = post(client, key, body(invoice, reference="B", amount="500.00"))
+    assert response.status_code == 201
+    assert response.json()["payment"]["overpayment"] is True
+    invoice.refresh_from_db()
+    assert invoice.overpaid is True
+    assert invoice.paid_amount == Decimal("32500.00")

@@ -1,0 +1,151 @@
+"""The invoice PDF: rendered after commit with the bundled Cyrillic font, stored, served
+to staff behind a permission check, and attached to the client's e-mail."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+
+from invoices.models import Invoice
+from invoices.pdf import invoice_pdf_store, invoice_render_pdf_bytes
+from invoices.services import invoice_touch, payment_register, seller_requisites_changed
+from invoices.words import rubles_in_words
+from orders.models import NotificationStatus, TimelineEvent
+from orders.services import LineInput
+from production.models import Product
+from tests.invoices.conftest import make_order
+
+
+def _text(pdf: bytes) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.replace("\xa0", " ").replace("\u202f", " ").split())
+
+
+def _ru(amount: Decimal | str) -> str:
+    """12345.5 → "12 345,50", as the Russian locale prints it."""
+    return f"{Decimal(amount):,.2f}".replace(",", " ").replace(".", ",")
+
+
+@pytest.fixture
+def thirty_lines(catalogue):
+    products = []
+    for i in range(1, 31):
+        products.append(
+            Product.objects.create(
+                sku=f"ШКФ-{i:02d}",
+                name=f"Шкаф дубовый модель №{i}",
+                price=Decimal(1000 + i * 10),
+                lead_time_days=3,
+                labour_minutes=30,
+                labour_rate=Decimal("600.00"),
+            )
+        )
+    return [LineInput(product=p, quantity=Decimal(i % 3 + 1)) for i, p in enumerate(products)]
+
+
+def test_a_thirty_line_cyrillic_invoice_has_every_line_totals_and_words(
+    thirty_lines, catalogue, staff, seller, manager
+):
+    order = make_order(catalogue=catalogue, manager=manager, lines=thirty_lines)
+    invoice = order.invoices.get()
+    pdf = invoice_render_pdf_bytes(invoice)
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) >= 2
+    text = _flat(_text(pdf))
+    assert len(invoice.lines) == 31  # 30 lines and the delivery
+    for line in invoice.lines:
+        if not line.get("is_delivery"):
+            assert f"{line['name']} ({line['sku']})" in text
+        assert _ru(line["amount"]) in text
+    assert "Доставка" in text
+    assert f"{_ru(invoice.amount)} RUB" in text
+    assert f"{_ru(invoice.order_total)} RUB" in text
+    words = rubles_in_words(invoice.amount)
+    assert words in text
+    assert seller.name in text
+    assert "ИНН 7701234567" in text
+    assert "40702810900000012345" in text
+    assert invoice.number in text
+    assert "Без НДС" in text or "без НДС" in text
+
+
+def test_vat_included_is_printed_when_configured(invoice, settings, catalogue, manager):
+    settings.INVOICE_VAT_RATE = "20"
+    order = make_order(catalogue=catalogue, manager=manager)
+    vat_invoice = order.invoices.get()
+    assert vat_invoice.vat_rate == Decimal("20")
+    text = _flat(_text(invoice_render_pdf_bytes(vat_invoice)))
+    assert "В том числе НДС 20%" in text
+    assert "5 333,33" in text  # 32,000 × 20 / 120
+
+
+def test_the_pdf_is_rendered_after_commit_and_the_email_waits_for_it(
+    catalogue, staff, seller, manager, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        order = make_order(catalogue=catalogue, manager=manager)
+    invoice = order.invoices.get()
+    assert invoice.pdf_is_current
+    [mail] = [m for m in mailoutbox if invoice.number in m.body]
+    assert invoice.public_url in mail.body
+    assert mail.attachments[0][0] == f"{invoice.number}.pdf"
+    assert mail.attachments[0][1].startswith(b"%PDF")
+    event = TimelineEvent.objects.get(data__notification="invoice_issued")
+    assert event.notification_status == NotificationStatus.SENT
+
+
+def test_no_invoice_email_goes_before_the_pdf_exists(
+    catalogue, staff, seller, manager, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    from invoices import tasks
+
+    monkeypatch.setattr(tasks.invoice_render_pdf, "delay", lambda *a, **k: None)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = make_order(catalogue=catalogue, manager=manager)
+    invoice = order.invoices.get()
+    assert not [m for m in mailoutbox if invoice.number in m.body]
+    assert TimelineEvent.objects.get(data__notification="invoice_issued").notification_status == (
+        NotificationStatus.QUEUED
+    )
+
+
+def test_it_re_renders_only_an_unpaid_invoice_that_changed(invoice):
+    assert invoice_pdf_store(invoice.pk) is True
+    assert invoice_pdf_store(invoice.pk) is False  # current: nothing to do
+    first = Invoice.objects.get(pk=invoice.pk).pdf.name
+    assert invoice_touch(invoice=invoice) is True
+    assert invoice_pdf_store(invoice.pk) is True
+    invoice.refresh_from_db()
+    assert invoice.pdf.name != first
+    assert invoice.pdf_version == invoice.content_version == 2
+    payment_register(invoice=invoice, amount=invoice.amount, source="manual")
+    invoice.refresh_from_db()
+    assert invoice_touch(invoice=invoice) is False
+    assert seller_requisites_changed() == 0
+    assert Invoice.objects.get(pk=invoice.pk).content_version == 2
+
+
+def test_staff_get_the_pdf_through_a_permission_check(
+    client, invoice, manager, accountant, outsider, production_worker
+):
+    url = f"/invoices/{invoice.pk}/pdf/"
+    assert client.get(url).status_code == 302  # sign in first
+    for user, status in [
+        (outsider, 403),
+        (production_worker, 403),
+        (manager, 200),
+        (accountant, 200),
+    ]:
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == status, user
+        if status == 200:
+            assert response["Content-Type"] == "application/pdf"
+            assert response.content.startswith(b"%PDF")
