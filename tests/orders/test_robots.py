@@ -88,10 +88,10 @@ def test_qualification_runs_a_fixed_number_of_queries(staff, catalogue, django_a
     small, large = qualified(1), qualified(12)
     # savepoint; lock order; recalculate (lines, payments, next deadline, update); stage
     # save + event; invoice counter (lock, update); lines for the snapshot; invoice insert;
-    # invoice event; notification event + status; recalculate (4); release.
-    with django_assert_num_queries(20):
+    # invoice event; notification event + status; PDF queued mark; recalculate (4); release.
+    with django_assert_num_queries(21):
         order_qualify(order=small, actor=staff["manager"])
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(21):
         order_qualify(order=large, actor=staff["manager"])
 
 
@@ -108,11 +108,11 @@ def test_payment_registration_runs_a_fixed_number_of_queries(
         ).invoices.get()
 
     small, large = awaiting(1), awaiting(12)
-    # savepoint; lock order; lock invoice; duplicate check; payment insert; invoice refresh
-    # (sum, update); payment event; receipt event + status; recalculate (lines, payments,
-    # next deadline, update); release. (A part payment: the order stays in prepayment.)
+    # savepoint; lock order; lock invoice; duplicate check; payment insert; invoice update
+    # (paid kept under the lock); payment event; receipt event + status; recalculate (lines,
+    # payments, next deadline, update); release. (A part payment: it stays in prepayment.)
     for invoice in (small, large):
-        with django_assert_num_queries(15):
+        with django_assert_num_queries(14):
             payment_register(
                 invoice=invoice,
                 amount=Decimal("100"),
