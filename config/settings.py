@@ -172,7 +172,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Eager tasks would log every run into the dev server's console.
-    "loggers": {"celery.app.trace": {"level": "INFO" if REDIS_URL else "WARNING"}},
+    "loggers": {
+        "celery.app.trace": {"level": "INFO" if REDIS_URL else "WARNING"},
+        # WeasyPrint logs every step of every render at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Conveyor
