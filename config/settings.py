@@ -166,3 +166,9 @@ LOGGING = {
 
 # Conveyor
 ORDER_CURRENCY = "RUB"
+
+# ----------------------------------------------------------------------------- workspace
+# The sales workspace: navigation context (open task count, role) on every page.
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("orders.context_processors.workspace")
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
