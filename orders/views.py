@@ -6,7 +6,6 @@ service, render. Refusals carry the service's own message (409 on the board)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -412,10 +411,10 @@ def _add_errors(form, error: OrderError) -> None:
 # ----------------------------------------------------------------------------- qualification
 
 
-def _catalogue() -> tuple[list[Product], str]:
+def _catalogue() -> tuple[list[Product], dict]:
     products = list(Product.objects.filter(is_active=True).order_by("sku"))
     data = {p.sku: {"name": p.name, "price": str(p.price), "unit": p.unit} for p in products}
-    return products, json.dumps(data, ensure_ascii=False)
+    return products, data
 
 
 def _apply_problems(terms: TermsForm, lines, problems: dict[str, list[str]]) -> None:

@@ -44,6 +44,8 @@
         filter: "details, summary, button",
         preventOnFilter: false,
         animation: 120,
+        forceFallback: true,
+        fallbackOnBody: true,
         delay: 150,
         delayOnTouchOnly: true,
         onStart: function () { dragging = true; document.body.classList.add("is-dragging"); },
