@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -202,10 +203,7 @@ class Board:
     fingerprint: str
 
 
-def column_cards(
-    *, stage: str, filters: BoardFilter, after: Cursor | None = None, limit: int = COLUMN_PAGE
-) -> tuple[list[Order], Cursor | None]:
-    """One column's next cards, newest first, by keyset (never OFFSET): one query."""
+def _column_query(stage: str, filters: BoardFilter, after: Cursor | None) -> QuerySet[Order]:
     qs = (
         filters.orders()
         .filter(stage=stage)
@@ -215,10 +213,41 @@ def column_cards(
     )
     if after is not None:
         qs = qs.filter(after.condition())
-    cards = list(qs[: limit + 1])
+    return qs
+
+
+def _page(cards: list[Order], limit: int) -> tuple[list[Order], Cursor | None]:
+    """One more card than shown was read: it says whether there is a next page."""
     more = len(cards) > limit
     cards = cards[:limit]
     return cards, (Cursor(cards[-1].created_at, cards[-1].id) if more and cards else None)
+
+
+def column_cards(
+    *, stage: str, filters: BoardFilter, after: Cursor | None = None, limit: int = COLUMN_PAGE
+) -> tuple[list[Order], Cursor | None]:
+    """One column's next cards, newest first, by keyset (never OFFSET): one query."""
+    return _page(list(_column_query(stage, filters, after)[: limit + 1]), limit)
+
+
+def board_cards(
+    *, stages: list[str], filters: BoardFilter, limit: int = COLUMN_PAGE
+) -> dict[str, tuple[list[Order], Cursor | None]]:
+    """The first cards of every column. On PostgreSQL one query: a UNION ALL of one
+    index-ordered LIMIT per stage; elsewhere one query per column."""
+    if not stages:
+        return {}
+    queries = [_column_query(stage, filters, None)[: limit + 1] for stage in stages]
+    if connection.features.supports_slicing_ordering_in_compound and len(queries) > 1:
+        rows = list(queries[0].union(*queries[1:], all=True))
+    else:
+        rows = [order for query in queries for order in query]
+    by_stage: dict[str, list[Order]] = {stage: [] for stage in stages}
+    for order in rows:
+        by_stage[order.stage].append(order)
+    for cards in by_stage.values():
+        cards.sort(key=lambda o: (o.created_at, o.id), reverse=True)
+    return {stage: _page(cards, limit) for stage, cards in by_stage.items()}
 
 
 def board_counters(filters: BoardFilter) -> tuple[dict[str, BoardCounter], str]:
@@ -287,10 +316,11 @@ def _closed_totals(filters: BoardFilter) -> dict[str, BoardCounter]:
 
 
 def order_list_for_board(*, filters: BoardFilter) -> Board:
-    """The board: counters (1 query, or 1 aggregate when narrowed), won/lost of the period
-    (1), and each open column's first cards (7)."""
+    """The board: counters (1 query, plus 1 aggregate when narrowed), every open column's
+    first cards (1), won/lost of the period (1)."""
     counters, fingerprint = board_counters(filters)
     totals = counters if filters.uses_counters else _filtered_totals(filters)
+    cards = board_cards(stages=list(OPEN_STAGES), filters=filters)
     columns = []
     for stage in OPEN_STAGES:
         column = Column(stage=stage, label=Stage(stage).label)
@@ -301,8 +331,7 @@ def order_list_for_board(*, filters: BoardFilter) -> Board:
                 counted.total,
                 counted.balance,
             )
-        if column.count:
-            column.cards, column.next_cursor = column_cards(stage=stage, filters=filters)
+        column.cards, column.next_cursor = cards[stage]
         columns.append(column)
     closed_totals = _closed_totals(filters)
     closed = []

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from orders import rules
@@ -14,11 +16,17 @@ from orders.views import MOVE_IMPOSSIBLE
 from tests.browser.conftest import PHONE, screenshot, sign_in
 from tests.workspace.conftest import make_order
 
-# serialized_rollback: the roles (groups) come from a data migration that a flush removes.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def roles(transactional_db):
+    """The roles and defaults come from a data migration, and a transactional test's flush
+    removes them: put them back the way the migration makes them."""
+    from django.apps import apps
+
+    if not Group.objects.exists():
+        importlib.import_module("orders.migrations.0002_roles_and_defaults").forwards(apps, None)
 
 
 def _fill_line(page, index: int, sku: str, quantity: str) -> None:

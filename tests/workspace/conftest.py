@@ -77,3 +77,34 @@ def order_factory(staff, catalogue):
         return make_order(catalogue=catalogue, **kwargs)
 
     return make
+
+
+def bulk_orders(*, count: int, manager, stage: str = Stage.NEW, start: int = 1000) -> list[Order]:
+    """Many plain orders at once (no services): rows the board reads, made fast."""
+    from django.utils import timezone
+
+    customers = Customer.objects.bulk_create(
+        [
+            Customer(name=f"Bulk client {start + i}", phone=f"+7900{start + i:07d}")
+            for i in range(count)
+        ]
+    )
+    now = timezone.now()
+    return Order.objects.bulk_create(
+        [
+            Order(
+                number=f"B-{start + i}",
+                customer=customer,
+                manager=manager,
+                source=Source.WEB_SHOP,
+                stage=stage,
+                total_amount=Decimal("1000.00"),
+                lines_total=Decimal("1000.00"),
+                lines_count=2,
+                lines_made=1,
+                next_due_at=now,
+                created_at=now - timezone.timedelta(minutes=i),
+            )
+            for i, customer in enumerate(customers)
+        ]
+    )
