@@ -12,7 +12,8 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_fsm import Transition
@@ -137,7 +138,9 @@ class BoardFilter:
         if self.overdue:
             qs = qs.filter(next_due_at__lt=timezone.now())
         if self.q:
-            qs = qs.filter(search_condition(self.q))
+            qs = qs.annotate(phone_digits=phone_digits("customer__phone")).filter(
+                search_condition(self.q)
+            )
         if self.created_from:
             qs = qs.filter(created_at__date__gte=self.created_from)
         if self.created_to:
@@ -155,8 +158,17 @@ def search_condition(q: str) -> Q:
     )
     digits = "".join(ch for ch in q if ch.isdigit())
     if len(digits) >= 5:
-        condition |= Q(customer__phone__contains=digits[-10:])
+        # Phones are typed in any format: compare digits only (the last ten, so +7 and 8
+        # prefixes match alike).
+        condition |= Q(phone_digits__contains=digits[-10:])
     return condition
+
+
+def phone_digits(field: str):
+    cleaned = F(field)
+    for mark in (" ", "-", "(", ")", "+", "."):
+        cleaned = Replace(cleaned, Value(mark), Value(""))
+    return cleaned
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from invoices.models import Payment, PaymentSource
+from invoices.models import InvoiceStatus, Payment, PaymentSource
 from invoices.services import payment_register, payment_reverse
 from logistics.services import order_save_delivery_details
 from orders import selectors
@@ -266,6 +266,8 @@ def _order_page(request: HttpRequest, order: Order, *, status: int = 200, **form
         "can_money": can_money,
         "can_pay": can_pay and order.stage != Stage.NEW,
         "targets": selectors.manual_targets(order) if can_change else [],
+        # Rendered from the invoices already read, so the form adds no query.
+        "payable_invoices": [i for i in page.invoices if i.status != InvoiceStatus.VOID],
         "now": timezone.now(),
         "payment_form": forms.get("payment_form")
         or (PaymentForm(order=order, initial=_payment_initial(page)) if can_pay else None),
@@ -282,7 +284,7 @@ def _payment_initial(page: selectors.OrderPage) -> dict:
     if not open_invoices:
         return {}
     invoice = open_invoices[-1]
-    return {"invoice": invoice, "amount": invoice.balance}
+    return {"invoice": invoice.pk, "amount": invoice.balance}
 
 
 @login_required
