@@ -6,6 +6,7 @@ tasks or events (the tests pin them)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -84,8 +85,10 @@ def can_use_board(user: AbstractBaseUser) -> bool:
 # ----------------------------------------------------------------------------- the funnel
 
 
-def _transitions() -> list[Transition]:
-    return list(Order._meta.get_field("stage").get_all_transitions(Order))
+@functools.cache
+def _transitions() -> tuple[Transition, ...]:
+    """The funnel as declared on the model; it never changes while the process runs."""
+    return tuple(Order._meta.get_field("stage").get_all_transitions(Order))
 
 
 def manual_targets(order: Order) -> list[str]:

@@ -174,7 +174,7 @@ def board_column(request: HttpRequest, stage: str) -> HttpResponse:
             stage=stage, label=Stage(stage).label, cards=cards, next_cursor=next_cursor
         ),
         "query": query.urlencode(),
-        "now": timezone.now(),
+        "who": form.chosen(),
         "can_money": selectors.can_see_money(request.user),
     }
     return render(request, "orders/board.html#cards", context)

@@ -98,3 +98,95 @@ def percent(part: int, whole: int) -> int:
     if not whole:
         return 0
     return round(100 * part / whole)
+
+
+# ----------------------------------------------------------------------------- board cards
+
+
+class CardRenderer:
+    """Renders board cards in Python. The template engine costs about 0.3 ms per card,
+    which made the board's time grow with the number of cards shown; this is ~20 µs.
+    Everything that is the same for every card (labels, URLs, the token) is prepared once."""
+
+    def __init__(self, context: template.Context) -> None:
+        from django.middleware.csrf import get_token
+        from django.urls import reverse
+
+        request = context["request"]
+        self.now = timezone.now()
+        self.show_manager = context.get("who") != "mine"
+        self.can_money = bool(context.get("can_money"))
+        self.detail_url = reverse("orders:detail", args=["NUMBER"])
+        self.move_url = reverse("orders:move", args=["NUMBER"])
+        self.token = get_token(request)
+        self.labels = {
+            "overdue": _("Overdue"),
+            "move": _("Move to…"),
+            "balance": _("Balance"),
+            "made": _("Lines made"),
+        }
+        self.stage_labels = {stage: str(label) for stage, label in Stage.choices}
+
+    def render(self, order: Order) -> str:
+        from django.utils.html import escape
+
+        number = escape(order.number)
+        late = order.next_due_at is not None and order.next_due_at < self.now
+        parts = [
+            f'<li class="card{" is-overdue" if late else ""}" data-number="{number}" '
+            f'data-stage="{order.stage}"><a href="{self.detail_url.replace("NUMBER", number)}">'
+            f"<b>{number}</b> {escape(order.customer.name)}</a>"
+        ]
+        if self.can_money:
+            balance = order.total_amount - order.paid_amount
+            owes = ""
+            if balance:
+                owes = ' · <span class="due-amount" title="{}">{}</span>'.format(
+                    escape(self.labels["balance"]),
+                    escape(_("owes %(amount)s") % {"amount": money_short(balance, order.currency)}),
+                )
+            parts.append(
+                f'<p class="card-money">{money_short(order.total_amount, order.currency)}{owes}</p>'
+            )
+        meta = []
+        if self.show_manager:
+            meta.append(f"<span>{escape(person(order.manager))}</span>")
+        if order.next_due_at is not None:
+            prefix = f"{escape(self.labels['overdue'])}: " if late else ""
+            late_class = ' class="late"' if late else ""
+            meta.append(
+                f'<time datetime="{order.next_due_at.isoformat()}"{late_class}>'
+                f"{prefix}{escape(due(order.next_due_at))}</time>"
+            )
+        if order.lines_count and order.stage == Stage.PRODUCTION:
+            meta.append(
+                f'<span class="progress" title="{escape(self.labels["made"])}">'
+                f"{order.lines_made}/{order.lines_count}</span>"
+            )
+        parts.append(f'<p class="card-meta">{"".join(meta)}</p>')
+        targets = selectors.manual_targets(order)
+        if targets:
+            url = self.move_url.replace("NUMBER", number)
+            buttons = "".join(
+                f'<button name="to" value="{t}">{escape(self.stage_labels[t])}</button>'
+                for t in targets
+            )
+            parts.append(
+                f'<details class="move"><summary>{escape(self.labels["move"])}</summary>'
+                f'<form method="post" action="{url}" hx-post="{url}" hx-swap="none">'
+                f'<input type="hidden" name="csrfmiddlewaretoken" value="{self.token}">'
+                f'<input type="hidden" name="from" value="{order.stage}">{buttons}</form></details>'
+            )
+        parts.append("</li>")
+        return "".join(parts)
+
+
+@register.simple_tag(takes_context=True)
+def board_cards(context: template.Context, cards: list[Order]) -> str:
+    from django.utils.safestring import mark_safe
+
+    renderer = context.render_context.get("card_renderer")
+    if renderer is None:
+        renderer = context.render_context["card_renderer"] = CardRenderer(context)
+    # Every value above is escaped where it is put in.
+    return mark_safe("".join(renderer.render(order) for order in cards))
