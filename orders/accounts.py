@@ -41,12 +41,16 @@ class SignInView(auth_views.LoginView):
         return response
 
 
-password_change = login_required(
-    auth_views.PasswordChangeView.as_view(
-        template_name="registration/password_change_form.html",
-        success_url=reverse_lazy("orders:board"),
-    )
-)
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("orders:home")
+
+    def form_valid(self, form) -> HttpResponse:
+        messages.success(self.request, _("Your password is changed."))
+        return super().form_valid(form)
+
+
+password_change = login_required(PasswordChangeView.as_view())
 
 
 @require_POST

@@ -16,6 +16,7 @@ urlpatterns = [
     path("orders/<str:number>/qualify/", views.order_qualify_now, name="qualify"),
     path("orders/<str:number>/cancel/", views.order_cancel_view, name="cancel"),
     path("orders/<str:number>/comment/", views.order_comment_view, name="comment"),
+    path("orders/<str:number>/events/<int:event_id>/send/", views.event_send, name="event_send"),
     path("orders/<str:number>/payments/", views.payment_add, name="payment_add"),
     path(
         "orders/<str:number>/payments/<int:payment_id>/reverse/",

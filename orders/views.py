@@ -36,7 +36,19 @@ from orders.forms import (
     TermsForm,
     line_formset_initial,
 )
-from orders.models import OPEN_STAGES, Customer, Order, Source, Stage, Task, TaskKind
+from orders.models import (
+    OPEN_STAGES,
+    Customer,
+    EventKind,
+    NotificationStatus,
+    Order,
+    Source,
+    Stage,
+    Task,
+    TaskKind,
+    TimelineEvent,
+)
+from orders.notify import event_send_to_client
 from orders.rules import OrderError
 from orders.services import (
     order_cancel,
@@ -62,6 +74,8 @@ CHANGE_REFUSED = gettext_lazy("Only the order's manager or the head of sales can
 SAVED_NOT_QUALIFIED = gettext_lazy(
     "The order is saved. Fill in what is missing below to qualify it."
 )
+# Timeline entries a manager may pass on to the client as they are.
+SENDABLE_EVENTS = [EventKind.COMMENT, EventKind.PRODUCTION, EventKind.DELIVERY]
 # Tasks that are completed with one click; the others need data entered on their page.
 ONE_CLICK_TASKS = {TaskKind.TAKE_INTO_WORK, TaskKind.PRODUCE_LINE, TaskKind.CUSTOM}
 
@@ -267,6 +281,7 @@ def _order_page(request: HttpRequest, order: Order, *, status: int = 200, **form
         "can_pay": can_pay and order.stage != Stage.NEW,
         "targets": selectors.manual_targets(order) if can_change else [],
         # Rendered from the invoices already read, so the form adds no query.
+        "sendable": SENDABLE_EVENTS,
         "payable_invoices": [i for i in page.invoices if i.status != InvoiceStatus.VOID],
         "now": timezone.now(),
         "payment_form": forms.get("payment_form")
@@ -349,6 +364,21 @@ def order_comment_view(request: HttpRequest, number: str) -> HttpResponse:
         )
         return redirect(reverse("orders:detail", args=[order.number]) + "#timeline")
     return _order_page(request, order, status=422, comment_form=form)
+
+
+@login_required
+@require_POST
+def event_send(request: HttpRequest, number: str, event_id: int) -> HttpResponse:
+    """Send a timeline entry (a comment, "line made") to the client by e-mail."""
+    order = order_for_change(request, number)
+    event = get_object_or_404(TimelineEvent, pk=event_id, order=order, kind__in=SENDABLE_EVENTS)
+    if event.notification_status in (NotificationStatus.QUEUED, NotificationStatus.SENT):
+        messages.info(request, _("This was already sent to the client."))
+    else:
+        with transaction.atomic():
+            event_send_to_client(event=event, actor=request.user)
+        messages.success(request, _("Sent to the client."))
+    return redirect(reverse("orders:detail", args=[order.number]) + "#timeline")
 
 
 @login_required

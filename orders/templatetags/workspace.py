@@ -152,11 +152,10 @@ class CardRenderer:
         if self.show_manager:
             meta.append(f"<span>{escape(person(order.manager))}</span>")
         if order.next_due_at is not None:
-            prefix = f"{escape(self.labels['overdue'])}: " if late else ""
-            late_class = ' class="late"' if late else ""
+            late_class = f' class="late" title="{escape(self.labels["overdue"])}"' if late else ""
             meta.append(
                 f'<time datetime="{order.next_due_at.isoformat()}"{late_class}>'
-                f"{prefix}{escape(due(order.next_due_at))}</time>"
+                f"{escape(due(order.next_due_at))}</time>"
             )
         if order.lines_count and order.stage == Stage.PRODUCTION:
             meta.append(

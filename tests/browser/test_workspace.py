@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from orders import rules
@@ -47,7 +48,25 @@ def _drag(page, source, target) -> None:
     page.mouse.up()
 
 
+def _a_working_day(staff, catalogue) -> None:
+    """Other orders of the manager, so the board looks like a working day."""
+    for stage, name, lines in [
+        (Stage.QUALIFICATION, "Gleb Orlov", 1),
+        (Stage.PRODUCTION, "Fabrika Uyut LLC", 3),
+        (Stage.PRODUCTION, "Daria Smirnova", 2),
+        (Stage.DELIVERY_DETAILS, "Kafe Lastochka", 1),
+    ]:
+        make_order(
+            manager=staff["manager"], catalogue=catalogue, stage=stage, name=name, lines=lines
+        )
+    late = Order.objects.get(customer__name="Daria Smirnova")
+    Order.objects.filter(pk=late.pk).update(
+        next_due_at=timezone.now() - timezone.timedelta(hours=5)
+    )
+
+
 def test_a_manager_creates_qualifies_and_works_the_board(new_page, staff, catalogue):
+    _a_working_day(staff, catalogue)
     waiting = make_order(manager=staff["manager"], catalogue=catalogue, name="Boris Waiting")
     page = new_page()
     sign_in(page, "masha")
@@ -165,3 +184,15 @@ def test_the_workspace_works_in_russian_on_a_phone(new_page, staff, catalogue):
     )
     screenshot(page, "order-phone")
     assert order.total_amount == Decimal("23000.00")
+
+
+def test_changes_made_by_others_appear_without_a_reload(new_page, staff, catalogue):
+    page = new_page()
+    sign_in(page, "masha")
+    expect(page.locator("[data-testid=count-new]")).to_have_text("0")
+
+    # Meanwhile the web shop sends an order that the robot gives to this manager.
+    order = make_order(manager=staff["manager"], catalogue=catalogue, name="Shop Customer")
+
+    expect(page.locator(f".card[data-number='{order.number}']")).to_be_visible(timeout=15_000)
+    expect(page.locator("[data-testid=count-new]")).to_have_text("1")

@@ -285,3 +285,26 @@ def test_qualify_button_with_gaps_leads_to_the_form_listing_them(client, staff, 
         rules.DELIVERY_ADDRESS_MISSING,
     ):
         assert str(message) in html
+
+
+def test_a_line_made_is_sent_to_the_client_from_the_timeline(
+    client, staff, order_factory, django_capture_on_commit_callbacks
+):
+    from orders.services import task_complete
+
+    order = order_factory(stage=Stage.PRODUCTION, lines=2)
+    task = order.tasks.filter(kind=TaskKind.PRODUCE_LINE).first()
+    task_complete(task=task, actor=task.assignee)
+    event = order.events.filter(kind=EventKind.PRODUCTION, text__startswith="Line made").get()
+    client.force_login(staff["manager"])
+    assert f"/events/{event.pk}/send/" in client.get(order.get_absolute_url()).content.decode()
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/orders/{order.number}/events/{event.pk}/send/")
+    again = client.post(f"/orders/{order.number}/events/{event.pk}/send/", follow=True)
+
+    event.refresh_from_db()
+    assert event.notification_status == "sent"
+    assert len(mail.outbox) == 1
+    assert "This was already sent to the client." in again.content.decode()
