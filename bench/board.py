@@ -1,7 +1,8 @@
 """Does the board stay fast as the company grows?
 
-Creates its own PostgreSQL database (dropped at the end), fills it with orders spread over
-the stages and ~20 managers, and measures in one run, side by side:
+Creates two PostgreSQL databases (dropped at the end), a company with 1,000 orders and one
+with 100,000, both spread over the stages and ~20 managers, and measures in one run, side by
+side, alternating request by request between the two:
 
 - the board's server time (median and p95 over repeated requests) for one manager and for
   "all managers", at 1,000 and at 100,000 orders;
@@ -80,15 +81,40 @@ def _server_execute(*statements: str) -> None:
         connection.close()
 
 
-def database_create() -> None:
-    _server_execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"', f'CREATE DATABASE "{DB_NAME}"')
+SMALL_DB_NAME = f"{DB_NAME}_small"
 
 
-def database_drop() -> None:
+def databases_create() -> None:
+    statements = []
+    for name in (DB_NAME, SMALL_DB_NAME):
+        statements += [f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"']
+    _server_execute(*statements)
+
+
+def databases_drop() -> None:
     from django.db import connections
 
     connections.close_all()
-    _server_execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
+    for wrapper in _WRAPPERS.values():
+        wrapper.close()
+    _server_execute(*(f'DROP DATABASE IF EXISTS "{name}"' for name in (DB_NAME, SMALL_DB_NAME)))
+
+
+# The small and the large company live in two databases at once, and the measurements
+# alternate between them request by request, so that the load of the machine at a given
+# moment weighs on both sides alike. Each side keeps its own open connection.
+_WRAPPERS: dict[str, object] = {}
+
+
+def use(side: str) -> None:
+    from django.db import connections
+
+    if not _WRAPPERS:
+        large = connections["default"]
+        settings_dict = {**large.settings_dict, "NAME": SMALL_DB_NAME}
+        _WRAPPERS["large"] = large
+        _WRAPPERS["small"] = large.__class__(settings_dict, alias="default")
+    connections["default"] = _WRAPPERS[side]
 
 
 def django_setup() -> None:
@@ -347,20 +373,6 @@ class ElementCounter(HTMLParser):
         self.elements += 1
 
 
-def timed(client, url: str, repeat: int) -> tuple[float, float, bytes]:
-    for _ in range(3):  # warm the caches and the connection
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        response = client.get(url)
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    p95 = samples[min(len(samples) - 1, round(0.95 * len(samples)) - 1)]
-    return statistics.median(samples), p95, response.content
-
-
 def client_for(user):
     from django.test import Client
 
@@ -369,51 +381,73 @@ def client_for(user):
     return client
 
 
-def measure(filler: Filler, repeat: int) -> dict[str, tuple[float, float, bytes]]:
-    manager = client_for(filler.managers[0])
-    head = client_for(filler.head)
-    admin = client_for(filler.admin)
-    return {
-        "board, one manager": timed(manager, "/board/", repeat),
-        "board, all managers": timed(head, "/board/?who=all", repeat),
-        "admin order list": timed(admin, "/admin/orders/order/", repeat),
-    }
+class Case:
+    """One page of one company, timed again and again."""
+
+    def __init__(self, name: str, side: str, user, url: str) -> None:
+        use(side)
+        self.name, self.side, self.url = name, side, url
+        self.client = client_for(user)
+        self.samples: list[float] = []
+        self.body = b""
+
+    def run(self, *, keep: bool) -> None:
+        use(self.side)
+        start = time.perf_counter()
+        response = self.client.get(self.url)
+        elapsed = (time.perf_counter() - start) * 1000
+        assert response.status_code == 200, (self.name, self.side, response.status_code)
+        if keep:
+            self.samples.append(elapsed)
+            self.body = response.content
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.samples)
+        return ordered[min(len(ordered) - 1, round(0.95 * len(ordered)) - 1)]
 
 
-def more_pages(filler: Filler, repeat: int, depth: int) -> dict[str, tuple[float, float, bytes]]:
+def measure_all(cases: list[Case], repeat: int) -> None:
+    for _ in range(3):  # warm the caches and the connections
+        for case in cases:
+            case.run(keep=False)
+    for _ in range(repeat):
+        for case in cases:
+            case.run(keep=True)
+
+
+def more_urls(depth: int) -> tuple[str, str]:
     """A column's "more" after its first page, and after the `depth`-th newest order."""
     from urllib.parse import quote
 
     from orders.models import Order
     from orders.selectors import COLUMN_PAGE, Cursor
 
-    head = client_for(filler.head)
+    use("large")
     column = "production"
     in_column = Order.objects.filter(stage=column).order_by("-created_at", "-id")
     first = in_column[COLUMN_PAGE - 1]
-    deep_mark = Order.objects.order_by("-created_at", "-id").values("created_at", "id")[depth - 1]
-    deep = Cursor(deep_mark["created_at"], deep_mark["id"])
-    remaining = in_column.filter(deep.condition()).count()
-    assert remaining > COLUMN_PAGE, "the deep cursor must leave cards to show"
+    mark = Order.objects.order_by("-created_at", "-id").values("created_at", "id")[depth - 1]
+    deep = Cursor(mark["created_at"], mark["id"])
+    assert in_column.filter(deep.condition()).count() > COLUMN_PAGE, "nothing left after it"
     url = f"/board/column/{column}/?who=all&after="
-    return {
-        "more, after the first page": timed(
-            head, url + quote(str(Cursor(first.created_at, first.id))), repeat
-        ),
-        "more, deep": timed(head, url + quote(str(deep)), repeat),
-    }
+    return url + quote(str(Cursor(first.created_at, first.id))), url + quote(str(deep))
 
 
-def board_size(filler: Filler) -> tuple[int, int]:
-    response = client_for(filler.managers[0]).get("/board/")
+def elements(body: bytes) -> int:
     counter = ElementCounter()
-    counter.feed(response.content.decode())
-    return len(response.content), counter.elements
+    counter.feed(body.decode())
+    return counter.elements
 
 
 def counters_read() -> int:
     from orders.models import BoardCounter
 
+    use("large")
     return BoardCounter.objects.count()
 
 
@@ -424,35 +458,43 @@ def target(label: str, value: float, limit: str, ok: bool) -> None:
     print(f"  {label:44}{value:9.2f}  {limit:10}{'ok' if ok else 'MISSED'}")
 
 
-def report(args, small, large, more, depth, size, elements, rows) -> None:
+def report(args, cases: dict[tuple[str, str], Case], depth: int, rows: int) -> None:
     small_label, large_label = f"{args.small // 1000}k", f"{args.orders // 1000}k"
     print()
-    print(f"server time, ms (median / p95 of {args.repeat} requests)")
+    print(f"server time, ms (median / p95 of {args.repeat} requests, sizes interleaved)")
     print(f"{'':28}{small_label + ' orders':>20}{large_label + ' orders':>20}{'ratio':>10}")
-    for name in small:
-        (a, a95, _), (b, b95, _) = small[name], large[name]
-        print(f"{name:28}{a:>10.1f} /{a95:>7.1f}{b:>12.1f} /{b95:>7.1f}{b / a:>10.2f}")
+    for name in PAGES:
+        a, b = cases[name, "small"], cases[name, "large"]
+        print(
+            f"{name:28}{a.median:>10.1f} /{a.p95:>7.1f}{b.median:>12.1f} /{b.p95:>7.1f}"
+            f"{b.median / a.median:>10.2f}"
+        )
     print()
-    for name, (median, p95, _body) in more.items():
-        label = f"more, after {depth:,} orders" if name == "more, deep" else name
-        print(f"{label:28}{median:>10.1f} /{p95:>7.1f}  ({large_label} orders)")
+    first, deep = cases["more, first page", "large"], cases["more, deep", "large"]
+    print(f"{'more, after the first page':28}{first.median:>10.1f} /{first.p95:>7.1f}")
+    print(f"{f'more, after {depth:,} orders':28}{deep.median:>10.1f} /{deep.p95:>7.1f}")
+    board = cases["board, one manager", "large"].body
     print()
     print("targets")
-    admin = large["admin order list"][0]
+    admin = cases["admin order list", "large"].median
     for name in ("board, one manager", "board, all managers"):
-        ratio = large[name][0] / small[name][0]
+        ratio = cases[name, "large"].median / cases[name, "small"].median
         target(f"{name}: {large_label} / {small_label}", ratio, "≤ 1.30", ratio <= 1.3)
     for name in ("board, one manager", "board, all managers"):
-        ratio = large[name][0] / admin
+        ratio = cases[name, "large"].median / admin
         target(f"{name} / admin list, {large_label}", ratio, "≤ 1.00", ratio <= 1)
-    deep = more["more, deep"][0] / more["more, after the first page"][0]
-    target("deep more / first more", deep, "≤ 1.50", deep <= 1.5)
-    target("default board HTML, KB", size / 1024, "< 100", size < 100 * 1024)
-    target("default board elements", elements, "< 1500", elements < 1500)
+    ratio = deep.median / first.median
+    target("deep more / first more", ratio, "≤ 1.50", ratio <= 1.5)
+    target("default board HTML, KB", len(board) / 1024, "< 100", len(board) < 100 * 1024)
+    count = elements(board)
+    target("default board elements", count, "< 1500", count < 1500)
     print(
         f"  column counts and sums: {rows} counter rows (stages × managers) read per board,"
         f" not {args.orders:,} orders"
     )
+
+
+PAGES = ["board, one manager", "board, all managers", "admin order list"]
 
 
 def main() -> None:
@@ -460,36 +502,41 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--repeat", type=int, default=40)
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     args = parser.parse_args()
 
-    database_create()
+    databases_create()
     try:
         django_setup()
         from django.core.management import call_command
 
-        started = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        filler = Filler()
-        filler.add(args.small, span_days=30)
-        analyze()
-        small = measure(filler, args.repeat)
-        print(f"filled {args.small:,} orders in {time.perf_counter() - started:.0f} s", flush=True)
+        fillers = {}
+        for side, count, years in (("small", args.small, 1), ("large", args.orders, 3)):
+            started = time.perf_counter()
+            use(side)
+            call_command("migrate", verbosity=0)
+            fillers[side] = Filler()
+            fillers[side].add(count, span_days=years * 365)
+            analyze()
+            print(f"filled {count:,} orders in {time.perf_counter() - started:.0f} s", flush=True)
 
-        started = time.perf_counter()
-        filler.add(args.orders - args.small, span_days=3 * 365)
-        analyze()
-        print(f"filled {args.orders:,} orders in {time.perf_counter() - started:.0f} s", flush=True)
-        large = measure(filler, args.repeat)
+        cases: dict[tuple[str, str], Case] = {}
+        for side, filler in fillers.items():
+            for name, user, url in (
+                ("board, one manager", filler.managers[0], "/board/"),
+                ("board, all managers", filler.head, "/board/?who=all"),
+                ("admin order list", filler.admin, "/admin/orders/order/"),
+            ):
+                cases[name, side] = Case(name, side, user, url)
         depth = min(50_000, args.orders // 2)
-        more = more_pages(filler, args.repeat, depth)
-        size, elements = board_size(filler)
-        rows = counters_read()
-
-        report(args, small, large, more, depth, size, elements, rows)
+        first_url, deep_url = more_urls(depth)
+        cases["more, first page", "large"] = Case("more", "large", fillers["large"].head, first_url)
+        cases["more, deep", "large"] = Case("more", "large", fillers["large"].head, deep_url)
+        measure_all(list(cases.values()), args.repeat)
+        report(args, cases, depth, counters_read())
     finally:
         if not args.keep:
-            database_drop()
+            databases_drop()
 
 
 if __name__ == "__main__":

@@ -320,7 +320,8 @@ def _closed_totals(filters: BoardFilter) -> dict[str, BoardCounter]:
         .filter(stage__in=CLOSED_STAGES, stage_changed_at__gte=since)
         .order_by()
         .values("stage")
-        .annotate(n=Count("id"), total=Sum("total_amount"))
+        # Count("stage"), not the id: every column read is in the covering index.
+        .annotate(n=Count("stage"), total=Sum("total_amount"))
     )
     return {
         row["stage"]: BoardCounter(

@@ -162,7 +162,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='order',
-            index=models.Index(condition=models.Q(('stage__in', ['won', 'lost'])), fields=['stage', 'stage_changed_at'], name='order_closed_idx'),
+            index=models.Index(fields=['stage', 'stage_changed_at'], include=('manager', 'total_amount'), name='order_closed_idx'),
         ),
         migrations.AddConstraint(
             model_name='boardcounter',
