@@ -39,7 +39,7 @@ User = get_user_model()
 # whole default board stays under 100 KB and 1,500 elements.
 COLUMN_PAGE = 12
 CLOSED_PERIOD_DAYS = (7, 30, 90, 365)
-CARD_FIELDS = [
+CARD_VALUES = [
     "id",
     "number",
     "stage",
@@ -51,13 +51,50 @@ CARD_FIELDS = [
     "lines_made",
     "next_due_at",
     "created_at",
-    "manager_id",
     "customer__name",
-    "customer__company",
     "manager__username",
     "manager__first_name",
     "manager__last_name",
 ]
+
+
+@dataclass(slots=True)
+class Card:
+    """What a board card shows. Plain values, not model instances: a board has up to a
+    hundred cards, and building an Order (with its state machine) for each costs more than
+    the whole query."""
+
+    id: int
+    number: str
+    stage: str
+    currency: str
+    total_amount: Decimal
+    paid_amount: Decimal
+    prepayment_amount: Decimal
+    lines_count: int
+    lines_made: int
+    next_due_at: dt.datetime | None
+    created_at: dt.datetime
+    customer_name: str
+    manager_name: str
+
+    @classmethod
+    def from_row(cls, row: dict) -> Card:
+        manager = " ".join(
+            part for part in (row.pop("manager__first_name"), row.pop("manager__last_name")) if part
+        )
+        username = row.pop("manager__username")
+        return cls(
+            customer_name=row.pop("customer__name"), manager_name=manager or username or "—", **row
+        )
+
+    @property
+    def needs_prepayment(self) -> bool:
+        return self.prepayment_amount > 0
+
+    @property
+    def balance(self) -> Decimal:
+        return self.total_amount - self.paid_amount
 
 
 # ----------------------------------------------------------------------------- access
@@ -91,12 +128,13 @@ def _transitions() -> tuple[Transition, ...]:
     return tuple(Order._meta.get_field("stage").get_all_transitions(Order))
 
 
-def manual_targets(order: Order) -> list[str]:
+def manual_targets(order: Order | Card) -> list[str]:
     """Columns this order may be dragged to by hand (cancelling needs a reason, so it is
     done on the order page). Qualification goes where the payment scheme sends it."""
     targets = []
+    stage = order.stage
     for transition in _transitions():
-        if transition.source != order.stage or not transition.custom.get("manual"):
+        if transition.source != stage or not transition.custom.get("manual"):
             continue
         if transition.target == Stage.LOST:
             continue
@@ -207,7 +245,7 @@ class Column:
     count: int = 0
     total: Decimal = ZERO
     balance: Decimal = ZERO
-    cards: list[Order] = field(default_factory=list)
+    cards: list[Card] = field(default_factory=list)
     next_cursor: Cursor | None = None
 
 
@@ -218,21 +256,16 @@ class Board:
     fingerprint: str
 
 
-def _column_query(stage: str, filters: BoardFilter, after: Cursor | None) -> QuerySet[Order]:
-    qs = (
-        filters.orders()
-        .filter(stage=stage)
-        .select_related("customer", "manager")
-        .only(*CARD_FIELDS)
-        .order_by("-created_at", "-id")
-    )
+def _column_query(stage: str, filters: BoardFilter, after: Cursor | None) -> QuerySet:
+    qs = filters.orders().filter(stage=stage)
     if after is not None:
         qs = qs.filter(after.condition())
-    return qs
+    return qs.order_by("-created_at", "-id").values(*CARD_VALUES)
 
 
-def _page(cards: list[Order], limit: int) -> tuple[list[Order], Cursor | None]:
+def _page(rows: list[dict], limit: int) -> tuple[list[Card], Cursor | None]:
     """One more card than shown was read: it says whether there is a next page."""
+    cards = [Card.from_row(row) for row in rows]
     more = len(cards) > limit
     cards = cards[:limit]
     return cards, (Cursor(cards[-1].created_at, cards[-1].id) if more and cards else None)
@@ -240,14 +273,14 @@ def _page(cards: list[Order], limit: int) -> tuple[list[Order], Cursor | None]:
 
 def column_cards(
     *, stage: str, filters: BoardFilter, after: Cursor | None = None, limit: int = COLUMN_PAGE
-) -> tuple[list[Order], Cursor | None]:
+) -> tuple[list[Card], Cursor | None]:
     """One column's next cards, newest first, by keyset (never OFFSET): one query."""
     return _page(list(_column_query(stage, filters, after)[: limit + 1]), limit)
 
 
 def board_cards(
     *, stages: list[str], filters: BoardFilter, limit: int = COLUMN_PAGE
-) -> dict[str, tuple[list[Order], Cursor | None]]:
+) -> dict[str, tuple[list[Card], Cursor | None]]:
     """The first cards of every column. On PostgreSQL one query: a UNION ALL of one
     index-ordered LIMIT per stage; elsewhere one query per column."""
     if not stages:
@@ -256,12 +289,12 @@ def board_cards(
     if connection.features.supports_slicing_ordering_in_compound and len(queries) > 1:
         rows = list(queries[0].union(*queries[1:], all=True))
     else:
-        rows = [order for query in queries for order in query]
-    by_stage: dict[str, list[Order]] = {stage: [] for stage in stages}
-    for order in rows:
-        by_stage[order.stage].append(order)
+        rows = [row for query in queries for row in query]
+    by_stage: dict[str, list[dict]] = {stage: [] for stage in stages}
+    for row in rows:
+        by_stage[row["stage"]].append(row)
     for cards in by_stage.values():
-        cards.sort(key=lambda o: (o.created_at, o.id), reverse=True)
+        cards.sort(key=lambda row: (row["created_at"], row["id"]), reverse=True)
     return {stage: _page(cards, limit) for stage, cards in by_stage.items()}
 
 

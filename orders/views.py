@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from invoices.models import InvoiceStatus, Payment, PaymentSource
 from invoices.services import payment_register, payment_reverse
 from logistics.services import order_save_delivery_details
-from orders import selectors
+from orders import rules, selectors
 from orders.forms import (
     BoardFilterForm,
     CommentForm,
@@ -464,68 +464,52 @@ def _order_form_page(request, template: str, context: dict, status: int = 200) -
     return render(request, template, context, status=status)
 
 
+def _save_terms(request: HttpRequest, order: Order, lines, terms: TermsForm) -> bool:
+    """Save lines and terms, then qualify when asked. The save stays even if qualifying is
+    refused; every refusal is put next to its field."""
+    try:
+        order_update(
+            order=order, actor=request.user, lines=lines.line_inputs(), **terms.update_kwargs()
+        )
+        if "qualify" in request.POST:
+            if order.stage == Stage.NEW:
+                order_take_into_work(order=order, actor=request.user)
+            order_qualify(order=order, actor=request.user)
+    except OrderError as error:
+        _apply_problems(terms, lines, error.errors)
+        return False
+    return True
+
+
 @login_required
 def order_edit(request: HttpRequest, number: str) -> HttpResponse:
     """The qualification form: lines, payment scheme, delivery; save or save and qualify."""
     order = order_for_change(request, number)
     if order.stage not in (Stage.NEW, Stage.QUALIFICATION):
-        messages.error(
-            request,
-            _("Lines and terms can be changed only while the order is new or in qualification."),
-        )
+        messages.error(request, str(rules.LINES_LOCKED))
         return redirect(order)
+    status = 200
     if request.method == "POST":
         lines = LineFormSet(request.POST, prefix="lines")
         terms = TermsForm(request.POST)
-        if lines.is_valid() and terms.is_valid():
-            qualify = "qualify" in request.POST
-            try:
-                with transaction.atomic():
-                    order_update(
-                        order=order,
-                        actor=request.user,
-                        lines=lines.line_inputs(),
-                        **terms.update_kwargs(),
-                    )
-            except OrderError as error:
-                _apply_problems(terms, lines, error.errors)
-            else:
-                if not qualify:
-                    messages.success(
-                        request, _("Order %(number)s saved.") % {"number": order.number}
-                    )
-                    return redirect(order)
-                try:
-                    if order.stage == Stage.NEW:
-                        order_take_into_work(order=order, actor=request.user)
-                    order_qualify(order=order, actor=request.user)
-                except OrderError as error:
-                    _apply_problems(terms, lines, error.errors)
-                else:
-                    messages.success(
-                        request, _("Order %(number)s is qualified.") % {"number": order.number}
-                    )
-                    return redirect(order)
+        if lines.is_valid() and terms.is_valid() and _save_terms(request, order, lines, terms):
+            done = _("Order %(number)s is qualified.") if "qualify" in request.POST else None
+            messages.success(
+                request, (done or _("Order %(number)s saved.")) % {"number": order.number}
+            )
+            return redirect(order)
         status = 422
     else:
         lines = LineFormSet(prefix="lines", initial=line_formset_initial(order))
         terms = TermsForm(initial=TermsForm.initial_for(order))
-        status = 200
-        if request.GET.get("check"):
-            from orders.rules import qualification_problems
-
-            problems = qualification_problems(order)
-            if problems:
-                # Show the saved order's gaps next to their fields, as a bound form would.
-                terms = TermsForm(data=TermsForm.initial_for(order))
-                terms.is_valid()
-                _apply_problems(terms, lines, problems)
-    return _order_form_page(
-        request,
-        "orders/edit.html",
-        {"order": order, "lines": lines, "terms": terms},
-        status=status,
-    )
+        problems = rules.qualification_problems(order) if request.GET.get("check") else {}
+        if problems:
+            # The saved order's gaps, next to their fields, as a refused save shows them.
+            terms = TermsForm(data=TermsForm.initial_for(order))
+            terms.is_valid()
+            _apply_problems(terms, lines, problems)
+    context = {"order": order, "lines": lines, "terms": terms}
+    return _order_form_page(request, "orders/edit.html", context, status=status)
 
 
 @login_required
@@ -547,11 +531,9 @@ def order_new(request: HttpRequest) -> HttpResponse:
             duplicates = customer_form.duplicates()
         if customer_ok and not duplicates and lines.is_valid() and terms.is_valid():
             if not lines.line_inputs():
-                lines.non_form_errors().append(_("Add at least one line to the order."))
+                lines.non_form_errors().append(str(rules.NO_LINES))
             else:
-                order = _create_order(request, chosen or customer_form, lines, terms)
-                if order is not None:
-                    return order
+                return _create_order(request, chosen or customer_form, lines, terms)
         status = 422
     else:
         customer_form = CustomerForm(prefix="customer")
@@ -575,7 +557,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _create_order(request: HttpRequest, customer_source, lines, terms) -> HttpResponse | None:
+def _create_order(request: HttpRequest, customer_source, lines, terms) -> HttpResponse:
     """Create, take into work (the manager is on it already) and set the terms in one
     transaction; then try to qualify if asked, keeping the order whatever the outcome."""
     terms_data = terms.update_kwargs()

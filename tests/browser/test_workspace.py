@@ -90,6 +90,7 @@ def test_a_manager_creates_qualifies_and_works_the_board(new_page, staff, catalo
     expect(page.locator("[data-field='delivery_cost'] .errorlist")).to_have_text(
         str(rules.DELIVERY_COST_MISSING)
     )
+    screenshot(page, "qualification-desktop")
     order = Order.objects.get(customer__name="Irina Petrova")
     assert order.stage == Stage.QUALIFICATION and order.lines_count == 2
     expect(page.locator("input[name='lines-1-quantity']")).to_have_value("4")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from html import unescape as html_unescape
 from urllib.parse import unquote
 
 import pytest
@@ -16,7 +17,13 @@ from orders import rules
 from orders.models import OPEN_STAGES, BoardCounter, Order, Stage
 from orders.selectors import COLUMN_PAGE, BoardFilter, Cursor, order_list_for_board
 from orders.services import order_cancel
-from orders.views import MOVE_AUTOMATIC, MOVE_IMPOSSIBLE, MOVE_NEEDS_REASON, QUALIFY_ELSEWHERE
+from orders.views import (
+    CHANGE_REFUSED,
+    MOVE_AUTOMATIC,
+    MOVE_IMPOSSIBLE,
+    MOVE_NEEDS_REASON,
+    QUALIFY_ELSEWHERE,
+)
 from tests.conftest import make_user
 from tests.workspace.conftest import bulk_orders
 
@@ -384,3 +391,16 @@ def test_only_manual_moves_are_offered_in_the_menu(client, staff, order_factory)
     assert 'value="qualification"' in new_card and 'value="lost"' not in new_card
     prepayment_card = html.split(f'data-number="{prepayment.number}"')[1].split("</li>")[0]
     assert "Move to…" not in prepayment_card
+
+
+def test_an_accountant_reads_every_board_but_gets_no_move_menu(
+    client, staff, accountant, order_factory
+):
+    order = order_factory(stage=Stage.NEW)
+    client.force_login(accountant)
+    html = client.get("/board/").content.decode()
+    assert f'data-number="{order.number}"' in html
+    assert "Move to…" not in html
+    refused = client.post(f"/orders/{order.number}/move/", {"to": "qualification"}, **HTMX)
+    assert refused.status_code == 403
+    assert str(CHANGE_REFUSED) in html_unescape(refused.content.decode())
