@@ -167,9 +167,11 @@ class CardRenderer:
         words = self.words
         number = escape(order.number)
         late = order.next_due_at is not None and order.next_due_at < self.now
+        targets = selectors.manual_targets(order) if self.can_move else []
         parts = [
             f'<li class="card{" is-overdue" if late else ""}" data-number="{number}" '
-            f'data-stage="{order.stage}"><a href="{self.detail_url.replace("NUMBER", number)}">'
+            f'data-stage="{order.stage}" data-targets="{" ".join(targets)}">'
+            f'<a href="{self.detail_url.replace("NUMBER", number)}">'
             f"<b>{number}</b> {escape(order.customer_name)}</a>"
         ]
         if self.can_money:
@@ -195,7 +197,6 @@ class CardRenderer:
                 f"{order.lines_made}/{order.lines_count}</span>"
             )
         parts.append(f'<p class="card-meta">{"".join(meta)}</p>')
-        targets = selectors.manual_targets(order) if self.can_move else []
         if targets:
             url = self.move_url.replace("NUMBER", number)
             buttons = "".join(

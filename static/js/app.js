@@ -48,10 +48,20 @@
         fallbackOnBody: true,
         delay: 150,
         delayOnTouchOnly: true,
-        onStart: function () { dragging = true; document.body.classList.add("is-dragging"); },
+        sort: false,
+        onStart: function (event) {
+          dragging = true;
+          document.body.classList.add("is-dragging");
+          // Show where this card can go by hand; other drops are answered with the reason.
+          (event.item.dataset.targets || "").split(" ").forEach(function (stage) {
+            var list = stage && board.querySelector('ol.cards[data-stage="' + stage + '"]');
+            if (list) list.classList.add("is-target");
+          });
+        },
         onEnd: function (event) {
           dragging = false;
           document.body.classList.remove("is-dragging");
+          board.querySelectorAll("ol.is-target").forEach(function (list) { list.classList.remove("is-target"); });
           if (event.from === event.to) return;
           move(event);
         }
