@@ -176,6 +176,9 @@ def test_the_workspace_works_in_russian_on_a_phone(new_page, staff, catalogue):
     expect(page.locator("#col-prepayment")).to_have_text("Предоплата")
     total = f"{order.total_amount:,.0f}".replace(",", "\xa0")
     expect(page.locator("[data-testid=sum-prepayment]")).to_have_text(f"{total}\xa0₽")
+    # On a phone the columns scroll sideways; the stage chips jump to one.
+    page.click("a[href='#column-prepayment']")
+    expect(page.locator(f".card[data-number='{order.number}']")).to_be_in_viewport()
     screenshot(page, "board-phone")
     page.goto(order.get_absolute_url())
     expect(page.locator("[data-testid=stage]")).to_have_text("Предоплата")
