@@ -404,3 +404,11 @@ def test_an_accountant_reads_every_board_but_gets_no_move_menu(
     refused = client.post(f"/orders/{order.number}/move/", {"to": "qualification"}, **HTMX)
     assert refused.status_code == 403
     assert str(CHANGE_REFUSED) in html_unescape(refused.content.decode())
+
+
+def test_card_values_are_escaped(client, staff, order_factory):
+    order_factory(stage=Stage.NEW, name="<script>alert(1)</script> & Co")
+    client.force_login(staff["manager"])
+    html = client.get("/board/").content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html
