@@ -16,7 +16,7 @@ services produce: customers, lines with costs, tasks, timeline events, invoices 
 payments, with the denormalised money on the order. The board counters are kept by the
 same database trigger as in production, row by row, during the inserts.
 
-    .venv/bin/python bench/board.py [--orders 100000] [--small 1000] [--repeat 40]
+    .venv/bin/python bench/board.py [--orders 100000] [--small 1000] [--repeat 60]
 """
 
 from __future__ import annotations
@@ -501,7 +501,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--small", type=int, default=1_000)
-    parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--repeat", type=int, default=60)
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     args = parser.parse_args()
 
