@@ -172,3 +172,6 @@ ORDER_CURRENCY = "RUB"
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("orders.context_processors.workspace")
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+# The board's covering index includes non-key columns, a PostgreSQL optimisation; on the
+# SQLite demo database the key columns alone are indexed, which is fine there.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]

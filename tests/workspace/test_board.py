@@ -8,6 +8,7 @@ from html import unescape as html_unescape
 from urllib.parse import unquote
 
 import pytest
+from django.db import connection
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
@@ -30,6 +31,9 @@ from tests.workspace.conftest import bulk_orders
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+# The first cards of every column: one UNION ALL on PostgreSQL, one query per column where
+# the database cannot limit each part of a union (SQLite).
+CARD_QUERIES = 1 if connection.features.supports_slicing_ordering_in_compound else len(OPEN_STAGES)
 
 
 def column(response, stage: str):
@@ -182,8 +186,8 @@ def test_the_board_runs_a_fixed_number_of_queries(
         )
     client.force_login(staff["manager"])
     # session, user, user's and groups' permissions, counters, the first cards of every
-    # column (one UNION ALL), won/lost of the period, open task count, role (groups).
-    with django_assert_num_queries(9):
+    # column (CARD_QUERIES), won/lost of the period, open task count, role (groups).
+    with django_assert_num_queries(8 + CARD_QUERIES):
         response = client.get("/board/")
     assert response.status_code == 200
 
@@ -201,10 +205,10 @@ def test_the_board_of_all_managers_runs_a_fixed_number_of_queries(
         )
     client.force_login(head_of_sales)
     # As for one manager, plus the managers of the "whose orders" selector.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9 + CARD_QUERIES):
         client.get("/board/")
     # A narrowed board counts its own orders: one aggregate more.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10 + CARD_QUERIES):
         client.get("/board/", {"q": "Bulk", "overdue": "1"})
 
 
