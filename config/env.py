@@ -1,6 +1,7 @@
 """Typed readers of the environment that refuse bad values instead of guessing."""
 
 import os
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -44,3 +45,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_decimal(name: str, default: str, *, positive: bool = False) -> Decimal:
+    raw = os.environ.get(name, default)
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
+    if not value.is_finite() or (positive and value <= 0):
+        raise ImproperlyConfigured(f"{name}={raw!r} must be a number more than 0.")
+    return value

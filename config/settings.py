@@ -6,7 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_decimal, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -183,18 +183,9 @@ LOGGING = {
 # Conveyor
 ORDER_CURRENCY = "RUB"
 
-# Shop floor, logistics, client notifications and deadline control
-from decimal import Decimal, InvalidOperation  # noqa: E402
-
-from django.core.exceptions import ImproperlyConfigured  # noqa: E402
-
-try:
-    # Remind the assignee this many working hours before a task's deadline.
-    DEADLINE_REMINDER_WORKING_HOURS = Decimal(env_str("DEADLINE_REMINDER_WORKING_HOURS", "2"))
-except InvalidOperation:
-    raise ImproperlyConfigured("DEADLINE_REMINDER_WORKING_HOURS must be a number.") from None
-if DEADLINE_REMINDER_WORKING_HOURS <= 0:
-    raise ImproperlyConfigured("DEADLINE_REMINDER_WORKING_HOURS must be more than 0.")
+# ------------------------------------------------- shop floor, notifications, deadline control
+# Remind the assignee this many working hours before a task's deadline.
+DEADLINE_REMINDER_WORKING_HOURS = env_decimal("DEADLINE_REMINDER_WORKING_HOURS", "2", positive=True)
 CELERY_BEAT_SCHEDULE["deadlines"] = {
     "task": "orders.tasks.deadlines_check",
     "schedule": env_int("DEADLINES_CHECK_SECONDS", 60),
@@ -226,3 +217,12 @@ CELERY_BEAT_SCHEDULE["invoices-sweep"] = {
     "task": "invoices.tasks.invoices_sweep",
     "schedule": timedelta(minutes=1),
 }
+
+# ----------------------------------------------------------------------------- workspace
+# The sales workspace: navigation context (open task count, role) on every page.
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("orders.context_processors.workspace")
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# The board's covering index includes non-key columns, a PostgreSQL optimisation; on the
+# SQLite demo database the key columns alone are indexed, which is fine there.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]

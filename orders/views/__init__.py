@@ -1,0 +1,54 @@
+"""Pages of the sales workspace: the board, the order page, new order, my tasks.
+
+One small view per action: fetch with an access helper, validate a form, call one
+service, render. Refusals carry the service's own message (409 on the board)."""
+
+from orders.views.board import (
+    MOVE_AUTOMATIC,
+    MOVE_IMPOSSIBLE,
+    MOVE_NEEDS_REASON,
+    QUALIFY_ELSEWHERE,
+    board,
+    board_column,
+    order_move,
+)
+from orders.views.common import CHANGE_REFUSED, SAVED_NOT_QUALIFIED, order_for_user
+from orders.views.order import (
+    event_send,
+    order_cancel_view,
+    order_comment_view,
+    order_detail,
+    order_qualify_now,
+    order_take,
+    payment_add,
+    payment_reverse_view,
+)
+from orders.views.qualification import customer_search, order_edit, order_new
+from orders.views.tasks import ONE_CLICK_TASKS, my_tasks, task_done
+
+__all__ = [
+    "CHANGE_REFUSED",
+    "MOVE_AUTOMATIC",
+    "MOVE_IMPOSSIBLE",
+    "MOVE_NEEDS_REASON",
+    "ONE_CLICK_TASKS",
+    "QUALIFY_ELSEWHERE",
+    "SAVED_NOT_QUALIFIED",
+    "board",
+    "board_column",
+    "customer_search",
+    "event_send",
+    "my_tasks",
+    "order_cancel_view",
+    "order_comment_view",
+    "order_detail",
+    "order_edit",
+    "order_for_user",
+    "order_move",
+    "order_new",
+    "order_qualify_now",
+    "order_take",
+    "payment_add",
+    "payment_reverse_view",
+    "task_done",
+]

@@ -1,0 +1,217 @@
+"""The order page (the single window) and the actions on it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from invoices.models import InvoiceStatus, Payment, PaymentSource
+from invoices.services import payment_register, payment_reverse
+from orders import selectors
+from orders.forms import (
+    CommentForm,
+    PaymentForm,
+    ReasonForm,
+)
+from orders.models import (
+    OPEN_STAGES,
+    EventKind,
+    NotificationStatus,
+    Order,
+    Stage,
+    TimelineEvent,
+)
+from orders.notify import event_send_to_client
+from orders.rules import OrderError
+from orders.services import (
+    order_cancel,
+    order_comment,
+    order_qualify,
+    order_take_into_work,
+)
+from orders.views.common import (
+    SAVED_NOT_QUALIFIED,
+    add_errors,
+    error_text,
+    order_for_change,
+    order_for_user,
+)
+
+# Timeline entries a manager may pass on to the client as they are.
+SENDABLE_EVENTS = [EventKind.COMMENT, EventKind.PRODUCTION, EventKind.DELIVERY]
+
+
+def _order_page(request: HttpRequest, order: Order, *, status: int = 200, **forms) -> HttpResponse:
+    user = request.user
+    page = selectors.order_page_data(order)
+    can_change = selectors.can_change_order(user, order)
+    can_money = selectors.can_see_money(user)
+    can_pay = can_money and user.has_perm("invoices.register_payment")
+    context = {
+        "order": order,
+        "page": page,
+        "stages": OPEN_STAGES,
+        "can_change": can_change,
+        "can_money": can_money,
+        "can_pay": can_pay and order.stage != Stage.NEW,
+        "targets": selectors.manual_targets(order) if can_change else [],
+        # Rendered from the invoices already read, so the form adds no query.
+        "sendable": SENDABLE_EVENTS,
+        "payable_invoices": [i for i in page.invoices if i.status != InvoiceStatus.VOID],
+        "now": timezone.now(),
+        "payment_form": forms.get("payment_form")
+        or (PaymentForm(order=order, initial=_payment_initial(page)) if can_pay else None),
+        "cancel_form": forms.get("cancel_form") or ReasonForm(),
+        "comment_form": forms.get("comment_form") or CommentForm(),
+        "reverse_form": forms.get("reverse_form"),
+        "reverse_payment": forms.get("reverse_payment"),
+    }
+    return render(request, "orders/detail.html", context, status=status)
+
+
+def _payment_initial(page: selectors.OrderPage) -> dict:
+    open_invoices = [invoice for invoice in page.invoices if invoice.is_open]
+    if not open_invoices:
+        return {}
+    invoice = open_invoices[-1]
+    return {"invoice": invoice.pk, "amount": invoice.balance}
+
+
+@login_required
+@require_GET
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    return _order_page(request, order_for_user(request, number))
+
+
+@login_required
+@require_POST
+def order_take(request: HttpRequest, number: str) -> HttpResponse:
+    order = order_for_change(request, number)
+    try:
+        order_take_into_work(order=order, actor=request.user)
+    except OrderError as error:
+        messages.error(request, error_text(error))
+    return redirect(order)
+
+
+@login_required
+@require_POST
+def order_qualify_now(request: HttpRequest, number: str) -> HttpResponse:
+    order = order_for_change(request, number)
+    try:
+        order_qualify(order=order, actor=request.user)
+    except OrderError:
+        messages.error(request, str(SAVED_NOT_QUALIFIED))
+        return redirect(reverse("orders:edit", args=[order.number]) + "?check=1")
+    messages.success(request, _("Order %(number)s is qualified.") % {"number": order.number})
+    return redirect(order)
+
+
+@login_required
+@require_POST
+def order_cancel_view(request: HttpRequest, number: str) -> HttpResponse:
+    order = order_for_change(request, number)
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            order_cancel(order=order, actor=request.user, reason=form.cleaned_data["reason"])
+        except OrderError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request, _("Order %(number)s is cancelled.") % {"number": order.number}
+            )
+            return redirect(order)
+    return _order_page(request, order, status=422, cancel_form=form)
+
+
+@login_required
+@require_POST
+def order_comment_view(request: HttpRequest, number: str) -> HttpResponse:
+    order = order_for_user(request, number)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        send = form.cleaned_data["send_to_client"] and selectors.can_change_order(
+            request.user, order
+        )
+        order_comment(
+            order=order, actor=request.user, text=form.cleaned_data["text"], send_to_client=send
+        )
+        return redirect(reverse("orders:detail", args=[order.number]) + "#timeline")
+    return _order_page(request, order, status=422, comment_form=form)
+
+
+@login_required
+@require_POST
+def event_send(request: HttpRequest, number: str, event_id: int) -> HttpResponse:
+    """Send a timeline entry (a comment, "line made") to the client by e-mail."""
+    order = order_for_change(request, number)
+    event = get_object_or_404(TimelineEvent, pk=event_id, order=order, kind__in=SENDABLE_EVENTS)
+    if event.notification_status in (NotificationStatus.QUEUED, NotificationStatus.SENT):
+        messages.info(request, _("This was already sent to the client."))
+    else:
+        with transaction.atomic():
+            event_send_to_client(event=event, actor=request.user)
+        messages.success(request, _("Sent to the client."))
+    return redirect(reverse("orders:detail", args=[order.number]) + "#timeline")
+
+
+@login_required
+@require_POST
+def payment_add(request: HttpRequest, number: str) -> HttpResponse:
+    """Manual payment registration by a manager or an accountant."""
+    order = order_for_user(request, number)
+    if not (
+        selectors.can_see_money(request.user) and request.user.has_perm("invoices.register_payment")
+    ):
+        raise PermissionDenied(_("You cannot register payments."))
+    form = PaymentForm(request.POST, order=order)
+    if form.is_valid():
+        data = form.cleaned_data
+        paid_at = timezone.make_aware(dt.datetime.combine(data["paid_on"], dt.time(12, 0)))
+        try:
+            payment_register(
+                invoice=data["invoice"],
+                amount=data["amount"],
+                source=PaymentSource.MANUAL,
+                actor=request.user,
+                paid_at=paid_at,
+                reference=data["reference"],
+            )
+        except OrderError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("Payment registered."))
+            return redirect(order)
+    return _order_page(request, order, status=422, payment_form=form)
+
+
+@login_required
+@require_POST
+def payment_reverse_view(request: HttpRequest, number: str, payment_id: int) -> HttpResponse:
+    order = order_for_user(request, number)
+    if not (
+        selectors.can_see_money(request.user) and request.user.has_perm("invoices.register_payment")
+    ):
+        raise PermissionDenied(_("You cannot reverse payments."))
+    payment = get_object_or_404(Payment, pk=payment_id, order=order)
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            payment_reverse(payment=payment, actor=request.user, reason=form.cleaned_data["reason"])
+        except OrderError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("Payment reversed."))
+            return redirect(order)
+    return _order_page(request, order, status=422, reverse_form=form, reverse_payment=payment)

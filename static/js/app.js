@@ -1,0 +1,206 @@
+/* Conveyor workspace: notices, the board's drag and drop, and small form helpers. */
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var headers = document.body.getAttribute("hx-headers");
+    try { return JSON.parse(headers)["X-CSRFToken"]; } catch (e) { return ""; }
+  }
+
+  /* Notices: close on click; successes fade by themselves, errors stay a little longer. */
+  function armNotice(el) {
+    if (el.dataset.armed) return;
+    el.dataset.armed = "1";
+    var delay = el.classList.contains("notice-error") ? 15000 : 6000;
+    setTimeout(function () { el.remove(); }, delay);
+  }
+  function armNotices(root) {
+    (root || document).querySelectorAll(".notice").forEach(armNotice);
+  }
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest("[data-dismiss]");
+    if (close) close.closest(".notice").remove();
+  });
+  function showNotice(html) {
+    var box = document.getElementById("notices");
+    box.insertAdjacentHTML("beforeend", html);
+    armNotices(box);
+  }
+
+  /* The board: SortableJS columns post the move; the server answers 409 with the reason
+     when it refuses, and the card goes back where it was. */
+  var dragging = false;
+  var lastMoved = null;
+  var scrollLeft = 0;
+
+  function initBoard() {
+    var board = document.getElementById("board");
+    if (!board || typeof Sortable === "undefined") return;
+    board.querySelectorAll("ol.cards").forEach(function (list) {
+      if (list._sortable) return;
+      list._sortable = Sortable.create(list, {
+        group: "board",
+        draggable: ".card",
+        filter: "details, summary, button",
+        preventOnFilter: false,
+        animation: 120,
+        forceFallback: true,
+        fallbackOnBody: true,
+        delay: 150,
+        delayOnTouchOnly: true,
+        sort: false,
+        onStart: function (event) {
+          dragging = true;
+          document.body.classList.add("is-dragging");
+          // Show where this card can go by hand; other drops are answered with the reason.
+          (event.item.dataset.targets || "").split(" ").forEach(function (stage) {
+            var list = stage && board.querySelector('ol.cards[data-stage="' + stage + '"]');
+            if (list) list.classList.add("is-target");
+          });
+        },
+        onEnd: function (event) {
+          dragging = false;
+          document.body.classList.remove("is-dragging");
+          board.querySelectorAll("ol.is-target").forEach(function (list) { list.classList.remove("is-target"); });
+          if (event.from === event.to) return;
+          move(event);
+        }
+      });
+    });
+    var columns = board.querySelector(".columns");
+    if (columns) columns.scrollLeft = scrollLeft;
+  }
+
+  function snapBack(event) {
+    var item = event.item;
+    var reference = event.from.children[event.oldIndex] || null;
+    event.from.insertBefore(item, reference);
+  }
+
+  function move(event) {
+    var board = document.getElementById("board");
+    var number = event.item.dataset.number;
+    var url = board.dataset.moveUrl.replace("ORDER-NUMBER", encodeURIComponent(number));
+    var body = new FormData();
+    body.append("to", event.to.dataset.stage);
+    body.append("from", event.from.dataset.stage);
+    event.item.classList.add("is-saving");
+    fetch(url, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" }
+    }).then(function (response) {
+      return response.text().then(function (text) {
+        event.item.classList.remove("is-saving");
+        if (!response.ok) snapBack(event);
+        if (text) showNotice(text);
+        if (response.headers.get("HX-Trigger")) htmx.trigger(document.body, "board-refresh");
+      });
+    }).catch(function () {
+      event.item.classList.remove("is-saving");
+      snapBack(event);
+      showNotice('<div class="notice notice-error" role="alert">' +
+        (document.documentElement.lang === "ru" ? "Нет связи с сервером." : "No connection to the server.") + "</div>");
+    });
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    // Never replace the board under a card being dragged.
+    if (dragging && event.detail.elt.id === "board") event.preventDefault();
+    var form = event.detail.elt.closest && event.detail.elt.closest(".card form");
+    if (form) lastMoved = form.closest(".card").dataset.number;
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "board") {
+      var columns = event.detail.target.querySelector(".columns");
+      if (columns) scrollLeft = columns.scrollLeft;
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    armNotices(document);
+    initBoard();
+    // "Move to…" from the keyboard: keep the focus on the card in its new column.
+    if (lastMoved) {
+      var card = document.querySelector('#board .card[data-number="' + lastMoved + '"] a');
+      if (card) { card.focus(); lastMoved = null; }
+    }
+  });
+
+  /* Order form: product search fills name and price; live totals. */
+  function initOrderForm() {
+    var form = document.querySelector("form[data-order-form]");
+    if (!form) return;
+    var catalogue = JSON.parse(document.getElementById("catalogue").textContent);
+    var locale = document.documentElement.lang === "ru" ? "ru-RU" : "en-US";
+    var fmt = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    function num(input) {
+      if (!input) return 0;
+      var value = parseFloat(String(input.value).replace(/\s/g, "").replace(",", "."));
+      return isNaN(value) ? 0 : value;
+    }
+    function recalc() {
+      var total = 0;
+      form.querySelectorAll("[data-line]").forEach(function (row) {
+        var del = row.querySelector("input[name$='-DELETE']");
+        var amount = num(row.querySelector("input[name$='-quantity']")) * num(row.querySelector("input[name$='-price']")) - num(row.querySelector("input[name$='-discount']"));
+        if (del && del.checked) amount = 0;
+        row.querySelector("[data-amount]").textContent = fmt.format(amount);
+        total += amount;
+      });
+      var method = form.querySelector("[name=delivery_method]");
+      var costRow = form.querySelector("[data-delivery-cost]");
+      var pickup = method && method.value === "pickup";
+      if (costRow) costRow.hidden = pickup;
+      var addressRow = form.querySelector("[data-delivery-address]");
+      if (addressRow) addressRow.hidden = pickup;
+      var delivery = pickup ? 0 : num(form.querySelector("[name=delivery_cost]"));
+      form.querySelector("[data-lines-total]").textContent = fmt.format(total);
+      form.querySelector("[data-order-total]").textContent = fmt.format(total + delivery);
+      var scheme = form.querySelector("[name=payment_scheme]:checked");
+      var prepayment = form.querySelector("[name=prepayment_amount]");
+      if (scheme && prepayment) {
+        if (scheme.value === "full_prepayment") { prepayment.value = (total + delivery).toFixed(2); prepayment.readOnly = true; }
+        else if (scheme.value === "postpayment") { prepayment.value = "0.00"; prepayment.readOnly = true; }
+        else prepayment.readOnly = false;
+      }
+    }
+    form.addEventListener("input", recalc);
+    form.addEventListener("change", function (event) {
+      var input = event.target;
+      if (input.name && /-product$/.test(input.name)) {
+        var sku = input.value.split(" — ")[0].trim();
+        var product = catalogue[sku];
+        if (product) {
+          input.value = sku;
+          var row = input.closest("[data-line]");
+          var name = row.querySelector("input[name$='-name']");
+          var price = row.querySelector("input[name$='-price']");
+          var qty = row.querySelector("input[name$='-quantity']");
+          if (name && (!name.value || name.dataset.auto)) { name.value = product.name; name.dataset.auto = "1"; }
+          if (price && (!price.value || price.dataset.auto)) { price.value = product.price; price.dataset.auto = "1"; }
+          if (qty && !qty.value) qty.value = "1";
+        }
+      }
+      if (input.name && (/-name$/.test(input.name) || /-price$/.test(input.name)) && event.isTrusted) delete input.dataset.auto;
+      recalc();
+    });
+    var add = form.querySelector("[data-add-line]");
+    if (add) add.addEventListener("click", function () {
+      var totalForms = form.querySelector("[name=lines-TOTAL_FORMS]");
+      var index = parseInt(totalForms.value, 10);
+      var template = document.getElementById("line-template").innerHTML.replace(/__prefix__/g, index);
+      form.querySelector("[data-lines]").insertAdjacentHTML("beforeend", template);
+      totalForms.value = index + 1;
+      var rows = form.querySelectorAll("[data-line]");
+      rows[rows.length - 1].querySelector("input").focus();
+    });
+    recalc();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    armNotices(document);
+    initBoard();
+    initOrderForm();
+  });
+})();
