@@ -17,8 +17,9 @@ def test_it_lists_open_and_overpaid_invoices_in_constant_queries(
     payment_register(invoice=paid, amount=paid.amount, source="manual")
     client.force_login(accountant)
     # session, user, user's permissions, group permissions, the invoices with order,
-    # customer and manager (one join), the total due.
-    with django_assert_num_queries(6):
+    # customer and manager (one join), the total due; the layout's open-task count,
+    # unread notifications and role.
+    with django_assert_num_queries(9):
         response = client.get("/invoices/")
     page = response.content.decode()
     assert invoices[0].number in page and invoices[2].number in page
@@ -26,7 +27,7 @@ def test_it_lists_open_and_overpaid_invoices_in_constant_queries(
     assert response.context["total"] == Decimal("63000.00")
     for _ in range(5):
         make_order(catalogue=catalogue, manager=manager)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(9):
         response = client.get("/invoices/")
     assert len(response.context["invoices"]) == 7
     # Overpaid invoices stay listed: money owed back.

@@ -60,8 +60,9 @@ def test_the_delivery_list_runs_a_fixed_number_of_queries(
         order_in_delivery(manager=staff["manager"], worker=staff["production"], catalogue=catalogue)
     client.force_login(staff["logistics"])
     # Queries: the session, the user, the logistics group check, the open delivery tasks
-    # with their orders, customers, carriers and responsible people.
-    with django_assert_num_queries(4):
+    # with their orders, customers, carriers and responsible people; the layout's user and
+    # group permissions, open-task count, unread notifications and role.
+    with django_assert_num_queries(9):
         page = client.get(reverse("logistics:deliveries"))
     assert page.context["count"] == orders
 

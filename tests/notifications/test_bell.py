@@ -53,8 +53,9 @@ def test_the_list_runs_a_fixed_number_of_queries(client, manager, django_assert_
     for number in range(7):
         notify(manager, f"Message {number}")
     client.force_login(manager)
-    # Queries: the session, the user, the notifications.
-    with django_assert_num_queries(3):
+    # Queries: the session, the user, the notifications; the layout's user and group
+    # permissions, open-task count, unread notifications and role.
+    with django_assert_num_queries(8):
         client.get(reverse("notifications:list"))
 
 

@@ -40,8 +40,9 @@ def test_the_shop_floor_runs_a_fixed_number_of_queries(
     for _ in range(orders):
         order_in_production(manager=staff["manager"], catalogue=catalogue)
     client.force_login(staff["production"])
-    # Queries: the session, the user, the open tasks with their orders and lines.
-    with django_assert_num_queries(3):
+    # Queries: the session, the user, the open tasks with their orders and lines; the
+    # layout's user and group permissions, open-task count, unread notifications and role.
+    with django_assert_num_queries(8):
         page = client.get(reverse("production:shop_floor"))
     assert len(page.context["tasks"]) == 2 * orders
 

@@ -186,8 +186,9 @@ def test_the_board_runs_a_fixed_number_of_queries(
         )
     client.force_login(staff["manager"])
     # session, user, user's and groups' permissions, counters, the first cards of every
-    # column (CARD_QUERIES), won/lost of the period, open task count, role (groups).
-    with django_assert_num_queries(8 + CARD_QUERIES):
+    # column (CARD_QUERIES), won/lost of the period, open task count, unread
+    # notifications, role (groups).
+    with django_assert_num_queries(9 + CARD_QUERIES):
         response = client.get("/board/")
     assert response.status_code == 200
 
@@ -205,10 +206,10 @@ def test_the_board_of_all_managers_runs_a_fixed_number_of_queries(
         )
     client.force_login(head_of_sales)
     # As for one manager, plus the managers of the "whose orders" selector.
-    with django_assert_num_queries(9 + CARD_QUERIES):
+    with django_assert_num_queries(10 + CARD_QUERIES):
         client.get("/board/")
     # A narrowed board counts its own orders: one aggregate more.
-    with django_assert_num_queries(10 + CARD_QUERIES):
+    with django_assert_num_queries(11 + CARD_QUERIES):
         client.get("/board/", {"q": "Bulk", "overdue": "1"})
 
 

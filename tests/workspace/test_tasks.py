@@ -33,8 +33,8 @@ def test_my_tasks_runs_a_fixed_number_of_queries(
     order_factory(stage=Stage.PRODUCTION, lines=lines)
     client.force_login(staff["production"])
     # session, user, the tasks with their orders, clients and lines, user's and groups'
-    # permissions (navigation), open task count, role.
-    with django_assert_num_queries(7):
+    # permissions (navigation), open task count, unread notifications, role.
+    with django_assert_num_queries(8):
         client.get("/tasks/")
 
 
