@@ -72,6 +72,23 @@ def payment_followup(self, event_id: int) -> None:
         raise self.retry(exc=exc, countdown=min(10 * 2**self.request.retries, 600)) from exc
 
 
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=10)
+def notification_apply(self, event_id: int) -> None:
+    """Apply a stored, verified CloudPayments notification (pay, confirm, refund, fail,
+    cancel). Idempotent: an event is applied once, and a transaction once whatever event
+    brings it (transaction_apply checks under the order's lock)."""
+    from invoices.webhooks import notification_apply_stored
+
+    try:
+        notification_apply_stored(event_id=event_id)
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            logger.error("payment notification %s could not be applied for good", event_id)
+            raise
+        logger.warning("payment notification %s failed, retrying: %r", event_id, exc)
+        raise self.retry(exc=exc, countdown=min(10 * 2**self.request.retries, 600)) from exc
+
+
 @shared_task(bind=True, acks_late=True, max_retries=8)
 def invoice_create_payment_link(self, invoice_id: int) -> None:
     from invoices.payment_links import payment_link_create
@@ -125,7 +142,7 @@ def sweep(*, stale_after: dt.timedelta = dt.timedelta(minutes=2)) -> dict[str, i
     older than their invoice (claimed with a conditional UPDATE), and the follow-up of
     payment notifications that arrived while the broker was down."""
     now = timezone.now()
-    counts = {"pdf": 0, "followups": 0}
+    counts = {"pdf": 0, "followups": 0, "notifications": 0}
     stale = Invoice.objects.exclude(status=InvoiceStatus.VOID).filter(
         pdf_version__lt=F("content_version"), pdf_queued_at__lt=now - stale_after
     )
@@ -144,4 +161,11 @@ def sweep(*, stale_after: dt.timedelta = dt.timedelta(minutes=2)) -> dict[str, i
     for event_id in pending.values_list("pk", flat=True)[:200]:
         payment_followup.delay(event_id)
         counts["followups"] += 1
+    # Verified notifications stored but never applied (the task was lost with the broker).
+    unapplied = ProviderEvent.objects.filter(
+        signature_ok=True, processed_at__isnull=True, received_at__lt=now - stale_after
+    ).order_by("received_at")
+    for event_id in unapplied.values_list("pk", flat=True)[:200]:
+        notification_apply.delay(event_id)
+        counts["notifications"] += 1
     return counts

@@ -25,6 +25,7 @@ from invoices.webhooks import (
     event_finish,
     event_store,
     notification_handle,
+    notification_queue,
     parse,
     signature_valid,
 )
@@ -201,5 +202,12 @@ def cloudpayments_notification(request: HttpRequest, kind: str) -> JsonResponse:
         logger.warning("CloudPayments %s (event %s) unreadable: %s", kind, event.pk, exc)
         event_finish(event, code=-1, outcome=f"unreadable: {exc}")
         return JsonResponse({"error": str(exc)}, status=400)
+    if kind != ProviderEventKind.CHECK and notification_queue(event):
+        # Pay, Confirm, Refund, Fail and Cancel are answered 0 whatever they bring; once
+        # the verified request is stored and queued it is applied by a worker (once per
+        # transaction, under the order's lock), so the answer does not wait for it.
+        return JsonResponse({"code": 0})
+    # Check must answer from our data; and with the broker down the notification is
+    # applied here, so no payment waits for the broker.
     code = notification_handle(event, note)
     return JsonResponse({"code": code})

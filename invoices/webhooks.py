@@ -311,3 +311,34 @@ def notification_handle(event: ProviderEvent, note: Notification) -> int:
             invoice_number=note.invoice_number[:64],
         )
     return code
+
+
+def notification_apply_stored(*, event_id: int) -> int | None:
+    """Apply a stored notification that has not been applied yet (the queued path)."""
+    with transaction.atomic():
+        event = (
+            ProviderEvent.objects.select_for_update()
+            .filter(pk=event_id, signature_ok=True, processed_at__isnull=True)
+            .first()
+        )
+        if event is None:
+            return None
+        try:
+            note = parse(event.body.encode("utf-8"), event.content_type)
+        except BadNotification as exc:
+            event_finish(event, code=-1, outcome=f"unreadable: {exc}")
+            return None
+        return notification_handle(event, note)
+
+
+def notification_queue(event: ProviderEvent) -> bool:
+    """Queue a stored notification for a worker; False when the broker cannot take it.
+    The event row is already committed (stored in autocommit before anything else)."""
+    from invoices.tasks import notification_apply
+
+    try:
+        notification_apply.delay(event.pk)
+    except Exception as exc:  # the broker is down: the caller applies it in the request
+        logger.warning("notification %s not queued (%r); applying it now", event.pk, exc)
+        return False
+    return True

@@ -129,7 +129,7 @@ def test_a_payment_arriving_while_redis_is_down_is_recorded_and_followed_up_late
 
     # Redis comes back empty (no persistence): the PDF task queued before is gone too.
     redis_server.start()
-    assert sweep(stale_after=dt.timedelta(0)) == {"pdf": 1, "followups": 1}
+    assert sweep(stale_after=dt.timedelta(0)) == {"pdf": 1, "followups": 1, "notifications": 0}
     worker()
     wait_for(
         lambda: Order.objects.get(pk=order.pk).stage == Stage.PRODUCTION,
@@ -152,3 +152,39 @@ def test_a_payment_arriving_while_redis_is_down_is_recorded_and_followed_up_late
     )
     assert ProviderEvent.objects.filter(followup_pending=True).count() == 0
     assert TimelineEvent.objects.filter(order=order, to_stage=Stage.PRODUCTION).count() == 1
+
+
+def test_a_pay_notification_is_answered_at_once_and_applied_by_a_worker(
+    client, redis_server, worker, catalogue, staff, seller, manager, cloudpayments
+):
+    order = make_order(catalogue=catalogue, manager=manager)
+    invoice = order.invoices.get()
+
+    # No worker yet: the verified request is stored and queued, and answered.
+    assert notify(client, "pay", pay_fields(invoice, transaction_id=4242)).json() == {"code": 0}
+    event = ProviderEvent.objects.get(kind="pay")
+    assert event.processed_at is None
+    assert not Payment.objects.exists()
+
+    # Redis restarts empty: the queued task is lost; the sweep finds the stored event.
+    redis_server.stop()
+    redis_server.start()
+    assert sweep(stale_after=dt.timedelta(0))["notifications"] == 1
+    worker()
+    wait_for(
+        lambda: Order.objects.get(pk=order.pk).stage == Stage.PRODUCTION,
+        timeout=90,
+        what="the worker to apply the payment and move the order",
+    )
+    assert Payment.objects.get().external_id == "4242"
+    event.refresh_from_db()
+    assert (event.result_code, event.processed_at is not None) == (0, True)
+    # Applied once: a second sweep has nothing left, a repeat changes nothing.
+    assert sweep(stale_after=dt.timedelta(0))["notifications"] == 0
+    assert notify(client, "pay", pay_fields(invoice, transaction_id=4242)).json() == {"code": 0}
+    wait_for(
+        lambda: not ProviderEvent.objects.filter(processed_at__isnull=True).exists(),
+        timeout=60,
+        what="the repeat to be applied",
+    )
+    assert Payment.objects.count() == 1
