@@ -7,6 +7,14 @@ from django.core.checks import Error, Tags, Warning, register
 @register(Tags.security, deploy=True)
 def check_production_services(app_configs, **kwargs):
     problems = []
+    if settings.SECRET_KEY == settings.DEV_SECRET_KEY:
+        problems.append(
+            Error(
+                "SECRET_KEY is not set: the development key is public.",
+                hint="Set SECRET_KEY to a long random string.",
+                id="conveyor.E002",
+            )
+        )
     if not settings.DEBUG and not settings.DATABASE_URL:
         problems.append(
             Warning(

@@ -56,3 +56,11 @@ def env_decimal(name: str, default: str, *, positive: bool = False) -> Decimal:
     if not value.is_finite() or (positive and value <= 0):
         raise ImproperlyConfigured(f"{name}={raw!r} must be a number more than 0.")
     return value
+
+
+def require_secret_key() -> None:
+    """Servers and workers refuse the development key unless DEBUG is on."""
+    from django.conf import settings
+
+    if settings.SECRET_KEY == settings.DEV_SECRET_KEY and not settings.DEBUG:
+        raise ImproperlyConfigured("Environment variable SECRET_KEY is required.")

@@ -11,7 +11,10 @@ from config.env import env_bool, env_decimal, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", default=False)
-SECRET_KEY = env_str("SECRET_KEY", "dev-insecure-key-change-me" if DEBUG else None)
+# Without SECRET_KEY, tooling (manage.py makemigrations, check, shell) still works; serving
+# traffic or running workers refuses it (config.wsgi, config.celery: require_secret_key).
+DEV_SECRET_KEY = "django-insecure-dev-key-change-me"
+SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])

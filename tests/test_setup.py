@@ -65,13 +65,23 @@ def test_check_deploy_is_clean_with_production_values():
     assert "no issues" in result.stdout
 
 
-def test_a_missing_secret_key_fails_loudly():
+def test_a_missing_secret_key_fails_loudly_where_it_matters():
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert result.returncode != 0
-    assert "Environment variable SECRET_KEY is required." in result.stderr
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+
+    # Tooling works without it...
+    assert run("manage.py", "makemigrations", "--check", "--dry-run").returncode == 0
+    # ...serving traffic and the deploy check refuse it.
+    served = run("-c", "import config.wsgi")
+    assert served.returncode != 0
+    assert "Environment variable SECRET_KEY is required." in served.stderr
+    deploy = run("manage.py", "check", "--deploy")
+    assert deploy.returncode != 0
+    assert "SECRET_KEY is not set: the development key is public." in deploy.stderr
 
 
 def test_a_bad_boolean_fails_loudly():
