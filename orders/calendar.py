@@ -62,6 +62,25 @@ class WorkingTime:
             cursor = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
         raise ValueError("The working calendar has no working days in the next ten years.")
 
+    def subtract_hours(self, end: dt.datetime, hours: Decimal | float | int) -> dt.datetime:
+        """The latest moment from which `hours` working hours have passed by `end`."""
+        tz = timezone.get_current_timezone()
+        cursor = timezone.localtime(end, tz)
+        remaining = dt.timedelta(seconds=round(float(hours) * 3600))
+        day = cursor.date()
+        for _step in range(3700):
+            if self.is_working_day(day):
+                opens = dt.datetime.combine(day, self.day_start, tzinfo=tz)
+                closes = dt.datetime.combine(day, self.day_end, tzinfo=tz)
+                finish = min(cursor, closes)
+                if finish > opens:
+                    if remaining <= finish - opens:
+                        return finish - remaining
+                    remaining -= finish - opens
+            day -= dt.timedelta(days=1)
+            cursor = dt.datetime.combine(day, dt.time.max, tzinfo=tz)
+        raise ValueError("The working calendar has no working days in the last ten years.")
+
     def add_days(self, start: dt.datetime, days: int) -> dt.datetime:
         return self.add_hours(start, self.hours_per_day * days)
 

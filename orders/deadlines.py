@@ -91,28 +91,6 @@ def claim(queryset: QuerySet, mark: str, now: dt.datetime) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def working_moment_before(
-    working_time: WorkingTime, end: dt.datetime, hours: Decimal | float
-) -> dt.datetime:
-    """The latest moment from which `hours` working hours have passed by `end`."""
-    tz = timezone.get_current_timezone()
-    cursor = timezone.localtime(end, tz)
-    remaining = dt.timedelta(seconds=round(float(hours) * 3600))
-    day = cursor.date()
-    for _step in range(3700):
-        if working_time.is_working_day(day):
-            opens = dt.datetime.combine(day, working_time.day_start, tzinfo=tz)
-            closes = dt.datetime.combine(day, working_time.day_end, tzinfo=tz)
-            finish = min(cursor, closes)
-            if finish > opens:
-                if remaining <= finish - opens:
-                    return finish - remaining
-                remaining -= finish - opens
-        day -= dt.timedelta(days=1)
-        cursor = dt.datetime.combine(day, dt.time.max, tzinfo=tz)
-    raise ValueError("The working calendar has no working days in the last ten years.")
-
-
 def _language(user) -> str:
     profile = getattr(user, "profile", None)
     return (profile.language if profile else "") or settings.LANGUAGE_CODE
@@ -150,7 +128,7 @@ def deadlines_run(*, now: dt.datetime | None = None) -> DeadlineReport:
         if limits:
             over_limit = Q()
             for stage, hours in limits.items():
-                since = working_moment_before(working_time, now, hours)
+                since = working_time.subtract_hours(now, hours)
                 over_limit |= Q(stage=stage, stage_changed_at__lte=since)
             report.escalated_orders = claim(
                 Order.objects.filter(over_limit, stage_escalated_at__isnull=True),

@@ -14,7 +14,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 seller = money.seller
 cloudpayments = money.cloudpayments
 media_in_tmp = money.media_in_tmp
-roles_present = money.roles_present
 
 
 def test_a_client_sees_the_invoice_downloads_the_pdf_and_gets_bank_details(

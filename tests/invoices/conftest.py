@@ -33,28 +33,6 @@ def media_in_tmp(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def roles_present(request):
-    """A transactional test starts after another one emptied the database (flush keeps
-    permissions, not the groups a migration made): put the roles back."""
-    marker = request.node.get_closest_marker("django_db")
-    if marker is None or not marker.kwargs.get("transaction"):
-        return
-    request.getfixturevalue("transactional_db")
-    from django.contrib.auth.models import Group, Permission
-
-    from orders.roles import ADMINS, ROLE_PERMISSIONS
-
-    for name, perms in ROLE_PERMISSIONS.items():
-        group, _created = Group.objects.get_or_create(name=name)
-        for dotted in perms:
-            app_label, codename = dotted.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-    Group.objects.get_or_create(name=ADMINS)
-
-
 @pytest.fixture
 def seller(db) -> SellerProfile:
     seller = SellerProfile.load()

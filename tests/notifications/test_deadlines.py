@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from orders.calendar import WorkingTime
-from orders.deadlines import deadlines_run, working_moment_before
+from orders.deadlines import deadlines_run
 from orders.models import (
     Department,
     Holiday,
@@ -214,8 +214,8 @@ def test_an_order_with_no_limit_for_its_stage_is_left_alone(staff, catalogue):
 def test_the_moment_before_walks_back_over_weekends_and_holidays(db):
     Holiday.objects.create(date=MONDAY, name="Bridge day")
     working_time = WorkingTime.load(around=at(WEDNESDAY, 12))
-    assert working_moment_before(working_time, at(TUESDAY, 10), 3) == at(FRIDAY, 16)
-    assert working_moment_before(working_time, at(dt.date(2026, 11, 29), 23), 1) == at(FRIDAY, 17)
+    assert working_time.subtract_hours(at(TUESDAY, 10), 3) == at(FRIDAY, 16)
+    assert working_time.subtract_hours(at(dt.date(2026, 11, 29), 23), 1) == at(FRIDAY, 17)
 
 
 @pytest.mark.parametrize("count", [1, 8])
