@@ -57,6 +57,16 @@ def invoice_render_pdf(self, invoice_id: int) -> None:
         _send_invoice_emails(invoice)
 
 
+def _retry_or_give_up(task, exc: Exception, what: str) -> None:
+    """Retry with exponential backoff (10 s … 10 min); past max_retries, log and re-raise so
+    the failure is visible in the worker and the sweep finds the row still pending."""
+    if task.request.retries >= task.max_retries:
+        logger.error("%s failed for good: %r", what, exc)
+        raise exc
+    logger.warning("%s failed, retrying: %r", what, exc)
+    raise task.retry(exc=exc, countdown=min(10 * 2**task.request.retries, 600)) from exc
+
+
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=10)
 def payment_followup(self, event_id: int) -> None:
     """The receipt and the stage move after a card payment; idempotent (outbox row)."""
@@ -65,11 +75,7 @@ def payment_followup(self, event_id: int) -> None:
     try:
         followup(event_id=event_id)
     except Exception as exc:
-        if self.request.retries >= self.max_retries:
-            logger.error("follow-up of payment notification %s failed for good", event_id)
-            raise
-        logger.warning("follow-up of payment notification %s failed, retrying: %r", event_id, exc)
-        raise self.retry(exc=exc, countdown=min(10 * 2**self.request.retries, 600)) from exc
+        _retry_or_give_up(self, exc, f"follow-up of payment notification {event_id}")
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=10)
@@ -82,11 +88,7 @@ def notification_apply(self, event_id: int) -> None:
     try:
         notification_apply_stored(event_id=event_id)
     except Exception as exc:
-        if self.request.retries >= self.max_retries:
-            logger.error("payment notification %s could not be applied for good", event_id)
-            raise
-        logger.warning("payment notification %s failed, retrying: %r", event_id, exc)
-        raise self.retry(exc=exc, countdown=min(10 * 2**self.request.retries, 600)) from exc
+        _retry_or_give_up(self, exc, f"payment notification {event_id}")
 
 
 @shared_task(bind=True, acks_late=True, max_retries=8)
