@@ -6,10 +6,11 @@ dropped here) and a private redis-server as the broker. Signed CloudPayments Pay
 notifications, each for a different invoice, are sent at increasing fixed rates (open
 loop), and the same rates hit a view that only answers {"code": 0}; then both are driven
 flat out by a few connections to compare their throughput. Last, the PDF: render time per
-invoice (1 page and 3 pages, warm) and the memory of one process over 500 renders.
+invoice (1 page and 3 pages) and the memory over 500 renders, each in a fresh process, side
+by side: warmed only by a few renders, and warmed as a Celery worker process warms itself.
 
     .venv/bin/python bench/payments.py [--pg postgres://postgres@127.0.0.1:5432]
-        [--rates 25,50,100,200] [--seconds 4]
+        [--rates 25,50,100,200] [--seconds 4] [--pdf-only]
 """
 
 from __future__ import annotations
@@ -290,12 +291,18 @@ def trivial_target() -> Target:
 # ----------------------------------------------------------------------------- PDF
 
 
-def pdf_figures(renders: int = 500) -> dict:
-    from invoices.models import Invoice
-    from invoices.pdf import invoice_render_pdf_bytes
+def pdf_figures(renders: int = 500, warm: str = "worker") -> dict:
+    """Render times and memory in this process, warmed like a Celery worker process
+    (`renderer_warm`, as `worker_process_init` does) or only by five renders ("renders")."""
+    import io
 
-    one_page = Invoice.objects.order_by("id").first()
-    three_pages = Invoice.objects.order_by("id").last()
+    from pypdf import PdfReader
+
+    from invoices.models import Invoice
+    from invoices.pdf import invoice_render_pdf_bytes, renderer_warm
+
+    one_page = Invoice.objects.select_related("order__customer").order_by("id").first()
+    three_pages = Invoice.objects.select_related("order__customer").order_by("id").last()
     # 90 lines fill three A4 pages with this template.
     three_pages.lines = [
         {
@@ -309,18 +316,16 @@ def pdf_figures(renders: int = 500) -> dict:
         }
         for i in range(90)
     ]
-    import io
-
-    from pypdf import PdfReader
-
     pages = {
         "1 page": len(PdfReader(io.BytesIO(invoice_render_pdf_bytes(one_page))).pages),
         "3 pages": len(PdfReader(io.BytesIO(invoice_render_pdf_bytes(three_pages))).pages),
     }
-    for _ in range(5):  # warm
+    if warm == "worker":
+        renderer_warm()
+    for _ in range(5):
         invoice_render_pdf_bytes(one_page)
     times = {}
-    for name, invoice, n in (("1 page", one_page, 100), ("3 pages", three_pages, 30)):
+    for name, invoice, n in (("1 page", one_page, 200), ("3 pages", three_pages, 40)):
         samples = []
         for _ in range(n):
             started = time.perf_counter()
@@ -335,6 +340,40 @@ def pdf_figures(renders: int = 500) -> dict:
     return {"times": times, "memory": memory}
 
 
+def pdf_in_subprocess(warm: str, renders: int) -> dict:
+    """A fresh process, like a worker's: Django and the renderer only, not this load
+    generator's heap."""
+    import json
+
+    out = subprocess.run(
+        [sys.executable, __file__, "--pdf-process", warm, "--renders", str(renders)],
+        env=os.environ.copy(),
+        cwd=str(ROOT),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def print_pdf_figures(renders: int) -> None:
+    rows = {warm: pdf_in_subprocess(warm, renders) for warm in ("renders", "worker")}
+    print("PDF render per invoice, warm process; ms")
+    print(f"{'':>8} | {'warmed by 5 renders':^25} | {'warmed like a worker':^25} | p95 ratio")
+    for name in ("1 page", "3 pages"):
+        (a50, a95, pages), (b50, b95, _) = (
+            rows["renders"]["times"][name],
+            rows["worker"]["times"][name],
+        )
+        print(
+            f"{name:>8} | p50 {a50:6.1f}  p95 {a95:6.1f}   | p50 {b50:6.1f}  p95 {b95:6.1f}   "
+            f"| {b95 / a95:.2f}   ({pages} pages in fact)"
+        )
+    for warm, label in (("renders", "warmed by 5 renders"), ("worker", "warmed like a worker")):
+        print(f"memory (RSS) over {renders} renders, {label}:")
+        print("  " + "  ".join(f"#{i}: {mb:.0f} MB" for i, mb in rows[warm]["memory"]))
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -346,7 +385,17 @@ def main() -> None:
     parser.add_argument("--saturation-seconds", type=float, default=4)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--renders", type=int, default=500)
+    parser.add_argument("--pdf-only", action="store_true", help="only the PDF figures")
+    parser.add_argument("--pdf-process", choices=("renders", "worker"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.pdf_process:  # the child started by pdf_in_subprocess, environment inherited
+        import json
+
+        import django
+
+        django.setup()
+        print(json.dumps(pdf_figures(args.renders, args.pdf_process)))
+        return
     rates = [float(r) for r in args.rates.split(",")]
 
     import psycopg2
@@ -400,6 +449,8 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         wait_port(redis_port)
         needed = int(sum(r * args.seconds for r in rates)) + int(150 * args.saturation_seconds) + 40
+        if args.pdf_only:
+            needed = 2
         print(f"preparing {needed} orders waiting for their prepayment…", flush=True)
         started = time.perf_counter()
         invoices = prepare_invoices(needed)
@@ -412,108 +463,109 @@ def main() -> None:
 
         connections.close_all()
 
-        port = free_port()
-        gunicorn = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "config.wsgi:application",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-                "--chdir",
-                str(ROOT),
-            ],
-            env={**os.environ, **env},
-        )
-        wait_port(port)
-        pay, trivial = pay_target(invoices), trivial_target()
-        # Warm both workers, their connections and code paths.
-        closed_loop(port, trivial, 2, 4, 0)
-        used = closed_loop(port, Target(pay.name, pay.method, pay.path, pay.make), 0, 1, 0)["sent"]
-        for i in range(used, used + 20):
-            _request(http.client.HTTPConnection("127.0.0.1", port, timeout=30), pay, i)
-        used += 20
-        rows = []
-        for rate in rates:
-            t = open_loop(port, trivial, rate, args.seconds, 0)
-            p = open_loop(port, pay, rate, args.seconds, used)
-            used += p["sent"]
-            rows.append((f"{rate:.0f}/s", t, p))
-        remaining = len(invoices) - used
-        t = closed_loop(port, trivial, args.saturation_seconds, args.connections, 0)
-        p = closed_loop(
-            port,
-            Target(pay.name, pay.method, pay.path, lambda i: pay.make(min(i, len(invoices) - 1))),
-            args.saturation_seconds,
-            args.connections,
-            used,
-        )
-        if p["sent"] > remaining:
-            print(f"  note: saturation ran out of fresh invoices after {remaining}", flush=True)
-        rows.append((f"max ({args.connections} conn)", t, p))
-
-        print()
-        print("gunicorn 2 workers, PostgreSQL, loopback; latency in ms")
-        print(f"{'offered':>16} | {'trivial view':^34} | {'Pay notification':^34} | ratio")
-        print(
-            f"{'':>16} | {'req/s':>8} {'p50':>7} {'p99':>7} {'err':>5}    "
-            f"| {'req/s':>8} {'p50':>7} {'p99':>7} {'err':>5}    | pay/triv"
-        )
-        for label, t, p in rows:
-            print(
-                f"{label:>16} | {t['throughput']:8.1f} {t['p50']:7.1f} {t['p99']:7.1f} "
-                f"{t['errors']:5d}    | {p['throughput']:8.1f} {p['p50']:7.1f} {p['p99']:7.1f} "
-                f"{p['errors']:5d}    | {p['throughput'] / t['throughput']:.2f}"
+        if not args.pdf_only:
+            port = free_port()
+            gunicorn = subprocess.Popen(
+                [
+                    str(Path(sys.executable).parent / "gunicorn"),
+                    "config.wsgi:application",
+                    "--workers",
+                    "2",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--log-level",
+                    "warning",
+                    "--chdir",
+                    str(ROOT),
+                ],
+                env={**os.environ, **env},
             )
-        from invoices.models import Payment, ProviderEvent
+            wait_port(port)
+            pay, trivial = pay_target(invoices), trivial_target()
+            # Warm both workers, their connections and code paths.
+            closed_loop(port, trivial, 2, 4, 0)
+            used = closed_loop(port, Target(pay.name, pay.method, pay.path, pay.make), 0, 1, 0)[
+                "sent"
+            ]
+            for i in range(used, used + 20):
+                _request(http.client.HTTPConnection("127.0.0.1", port, timeout=30), pay, i)
+            used += 20
+            rows = []
+            for rate in rates:
+                t = open_loop(port, trivial, rate, args.seconds, 0)
+                p = open_loop(port, pay, rate, args.seconds, used)
+                used += p["sent"]
+                rows.append((f"{rate:.0f}/s", t, p))
+            remaining = len(invoices) - used
+            t = closed_loop(port, trivial, args.saturation_seconds, args.connections, 0)
+            p = closed_loop(
+                port,
+                Target(
+                    pay.name, pay.method, pay.path, lambda i: pay.make(min(i, len(invoices) - 1))
+                ),
+                args.saturation_seconds,
+                args.connections,
+                used,
+            )
+            if p["sent"] > remaining:
+                print(f"  note: saturation ran out of fresh invoices after {remaining}", flush=True)
+            rows.append((f"max ({args.connections} conn)", t, p))
 
-        # The handler stores and queues; a Celery worker applies. Drain the queue with one
-        # worker (2 processes) now that the load is over, and time it.
-        pending = ProviderEvent.objects.filter(kind="pay", processed_at__isnull=True)
-        queued = pending.count()
-        worker = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "celery"),
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                "default",
-                "-c",
-                "2",
-                "--loglevel",
-                "WARNING",
-            ],
-            env={**os.environ, **env},
-            cwd=str(ROOT),
-        )
-        started = time.perf_counter()
-        try:
-            while pending.exists() and time.perf_counter() - started < 600:
-                time.sleep(0.5)
-            drained = time.perf_counter() - started
-        finally:
-            worker.send_signal(signal.SIGTERM)
-            worker.wait(timeout=60)
-        print(
-            f"worker applied {queued} queued Pay notifications in {drained:.1f}s "
-            f"({queued / drained:.0f}/s); left unapplied: {pending.count()}"
-        )
-        print(
-            f"payments recorded: {Payment.objects.count()} "
-            f"(distinct invoices paid: {Payment.objects.values('invoice').distinct().count()})"
-        )
+            print()
+            print("gunicorn 2 workers, PostgreSQL, loopback; latency in ms")
+            print(f"{'offered':>16} | {'trivial view':^34} | {'Pay notification':^34} | ratio")
+            print(
+                f"{'':>16} | {'req/s':>8} {'p50':>7} {'p99':>7} {'err':>5}    "
+                f"| {'req/s':>8} {'p50':>7} {'p99':>7} {'err':>5}    | pay/triv"
+            )
+            for label, t, p in rows:
+                print(
+                    f"{label:>16} | {t['throughput']:8.1f} {t['p50']:7.1f} {t['p99']:7.1f} "
+                    f"{t['errors']:5d}    | {p['throughput']:8.1f} {p['p50']:7.1f} {p['p99']:7.1f} "
+                    f"{p['errors']:5d}    | {p['throughput'] / t['throughput']:.2f}"
+                )
+            from invoices.models import Payment, ProviderEvent
+
+            # The handler stores and queues; a Celery worker applies. Drain the queue with one
+            # worker (2 processes) now that the load is over, and time it.
+            pending = ProviderEvent.objects.filter(kind="pay", processed_at__isnull=True)
+            queued = pending.count()
+            worker = subprocess.Popen(
+                [
+                    str(Path(sys.executable).parent / "celery"),
+                    "-A",
+                    "config",
+                    "worker",
+                    "-Q",
+                    "default",
+                    "-c",
+                    "2",
+                    "--loglevel",
+                    "WARNING",
+                ],
+                env={**os.environ, **env},
+                cwd=str(ROOT),
+            )
+            started = time.perf_counter()
+            try:
+                while pending.exists() and time.perf_counter() - started < 600:
+                    time.sleep(0.5)
+                drained = time.perf_counter() - started
+            finally:
+                worker.send_signal(signal.SIGTERM)
+                worker.wait(timeout=60)
+            print(
+                f"worker applied {queued} queued Pay notifications in {drained:.1f}s "
+                f"({queued / drained:.0f}/s); left unapplied: {pending.count()}"
+            )
+            print(
+                f"payments recorded: {Payment.objects.count()} "
+                f"(distinct invoices paid: {Payment.objects.values('invoice').distinct().count()})"
+            )
 
         print()
-        figures = pdf_figures(args.renders)
-        print("PDF render per invoice (warm, in one process)")
-        for name, (p50, p95, pages) in figures["times"].items():
-            print(f"  {name:>8} ({pages} pages in fact): p50 {p50:6.1f} ms   p95 {p95:6.1f} ms")
-        print(f"memory (RSS) over {args.renders} renders:")
-        print("  " + "  ".join(f"#{i}: {mb:.0f} MB" for i, mb in figures["memory"]))
+        connections.close_all()
+        print_pdf_figures(args.renders)
     finally:
         if gunicorn is not None:
             gunicorn.send_signal(signal.SIGTERM)

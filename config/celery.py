@@ -1,9 +1,12 @@
+import logging
 import os
 
 from celery import Celery
-from celery.signals import beat_init, worker_init
+from celery.signals import beat_init, worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+logger = logging.getLogger(__name__)
 
 app = Celery("conveyor")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -16,3 +19,14 @@ def _refuse_the_dev_key(**kwargs) -> None:
     from config.env import require_secret_key
 
     require_secret_key()
+
+
+@worker_process_init.connect
+def _warm_the_pdf_renderer(**kwargs) -> None:
+    """Each pool process renders its first invoice as fast as its hundredth."""
+    from invoices.pdf import renderer_warm
+
+    try:
+        renderer_warm()
+    except Exception:  # a cold renderer still works; it only starts slower
+        logger.exception("could not warm the PDF renderer")

@@ -44,22 +44,3 @@ def check_production_services(app_configs, **kwargs):
             )
         )
     return problems
-
-
-@register()
-def check_cloudpayments_pair(app_configs, **kwargs):
-    if bool(settings.CLOUDPAYMENTS_PUBLIC_ID) != bool(settings.CLOUDPAYMENTS_API_SECRET):
-        return [
-            Error(
-                "Set both CLOUDPAYMENTS_PUBLIC_ID and CLOUDPAYMENTS_API_SECRET, or neither.",
-                id="conveyor.E001",
-            )
-        ]
-    if settings.CLOUDPAYMENTS_TEST_MODE and not settings.DEBUG and settings.CLOUDPAYMENTS_PUBLIC_ID:
-        return [
-            Warning(
-                "CloudPayments test mode is on in production: test payments count.",
-                id="conveyor.W005",
-            )
-        ]
-    return []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import logging
 from decimal import Decimal
 from functools import lru_cache
@@ -63,6 +65,46 @@ def invoice_render_pdf_bytes(invoice: Invoice, seller: SellerProfile | None = No
 
     html = invoice_render_html(invoice, seller)
     return HTML(string=html, base_url=str(FONTS_DIR)).write_pdf(font_config=_font_config())
+
+
+def renderer_warm() -> None:
+    """Make this process a warm PDF renderer: load the fonts and WeasyPrint's caches by
+    rendering a sample invoice (no database needed), then freeze what is on the heap.
+
+    Frozen objects (Django, the templates, the parsed fonts) are left out of the cyclic
+    garbage collector's full passes, which otherwise scan all of them every few renders and
+    double that render's time. Called once per Celery worker process."""
+    from orders.models import Customer, Order
+
+    customer = Customer(name="Образец", company="ООО «Образец»", language="ru")
+    order = Order(number="0000-000000", customer=customer)
+    line = {
+        "name": "Образец",
+        "sku": "",
+        "unit": "шт",
+        "quantity": "1",
+        "price": "1.00",
+        "discount": "0.00",
+        "amount": "1.00",
+        "is_delivery": False,
+    }
+    invoice = Invoice(
+        number="0000-000000-1",
+        order=order,
+        amount=Decimal("1.00"),
+        order_total=Decimal("1.00"),
+        paid_before=Decimal("0.00"),
+        issued_at=timezone.now(),
+        due_date=timezone.localdate(),
+        lines=[line],
+    )
+    invoice_render_pdf_bytes(invoice, SellerProfile(name="Образец"))
+    gc.collect()
+    gc.freeze()
+    # The font configuration removes its temporary folder when collected; let that happen
+    # while the interpreter is still whole.
+    atexit.register(_font_config.cache_clear)
+    atexit.register(gc.unfreeze)
 
 
 def invoice_pdf_store(invoice_id: int) -> bool:

@@ -3,10 +3,12 @@ to staff behind a permission check, and attached to the client's e-mail."""
 
 from __future__ import annotations
 
+import gc
 import io
 from decimal import Decimal
 
 import pytest
+from celery.signals import worker_process_init
 from pypdf import PdfReader
 
 from invoices.models import Invoice
@@ -149,3 +151,37 @@ def test_staff_get_the_pdf_through_a_permission_check(
         if status == 200:
             assert response["Content-Type"] == "application/pdf"
             assert response.content.startswith(b"%PDF")
+
+
+@pytest.fixture
+def unfrozen():
+    yield
+    gc.unfreeze()
+
+
+def test_a_worker_process_warms_its_renderer_without_the_database(
+    invoice, django_assert_num_queries, unfrozen
+):
+    """`worker_process_init` warms each pool process: the fonts are loaded by a sample
+    render that needs no database, and the heap is frozen so full collections skip it."""
+    from config.celery import _warm_the_pdf_renderer
+
+    gc.unfreeze()
+    assert _warm_the_pdf_renderer in [ref() for _key, ref in worker_process_init.receivers]
+    with django_assert_num_queries(0):
+        worker_process_init.send(sender=None)
+    assert gc.get_freeze_count() > 10_000
+    text = _flat(_text(invoice_render_pdf_bytes(invoice)))
+    assert invoice.number in text
+    assert "Образец" not in text
+
+
+def test_a_renderer_that_cannot_warm_leaves_the_worker_running(monkeypatch, caplog):
+    from config.celery import _warm_the_pdf_renderer
+
+    def broken() -> None:
+        raise OSError("fonts folder missing")
+
+    monkeypatch.setattr("invoices.pdf.renderer_warm", broken)
+    _warm_the_pdf_renderer()
+    assert "could not warm the PDF renderer" in caplog.text
