@@ -142,9 +142,14 @@ def invoices_sweep() -> dict[str, int]:
 def sweep(*, stale_after: dt.timedelta = dt.timedelta(minutes=2)) -> dict[str, int]:
     """Queue again what the database says is still to do but the broker never got: PDFs
     older than their invoice (claimed with a conditional UPDATE), and the follow-up of
-    payment notifications that arrived while the broker was down."""
+    payment notifications that arrived while the broker was down, and client e-mails whose
+    sender died holding the claim."""
+    from orders.models import NotificationStatus, TimelineEvent
+    from orders.notify import CLAIM_LOST_AFTER
+    from orders.tasks import send_client_email
+
     now = timezone.now()
-    counts = {"pdf": 0, "followups": 0, "notifications": 0}
+    counts = {"pdf": 0, "followups": 0, "notifications": 0, "emails": 0}
     stale = Invoice.objects.exclude(status=InvoiceStatus.VOID).filter(
         pdf_version__lt=F("content_version"), pdf_queued_at__lt=now - stale_after
     )
@@ -170,4 +175,12 @@ def sweep(*, stale_after: dt.timedelta = dt.timedelta(minutes=2)) -> dict[str, i
     for event_id in unapplied.values_list("pk", flat=True)[:200]:
         notification_apply.delay(event_id)
         counts["notifications"] += 1
+    # The task claims the event again itself, so queueing one twice sends one e-mail.
+    lost = TimelineEvent.objects.filter(
+        notification_status=NotificationStatus.SENDING,
+        notification_claimed_at__lt=now - CLAIM_LOST_AFTER,
+    )
+    for event_id in lost.values_list("pk", flat=True)[:200]:
+        send_client_email.delay(event_id)
+        counts["emails"] += 1
     return counts

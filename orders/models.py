@@ -540,6 +540,7 @@ class EventKind(models.TextChoices):
 class NotificationStatus(models.TextChoices):
     NONE = "", "—"
     QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
     SKIPPED = "skipped", _("Not sent: client asked not to be notified")
@@ -565,12 +566,22 @@ class TimelineEvent(models.Model):
     notification_status = models.CharField(
         max_length=16, choices=NotificationStatus.choices, blank=True
     )
+    # When a worker took the e-mail to send; a claim older than the send's time limit is
+    # taken as lost with its worker and may be claimed again.
+    notification_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("timeline event")
         verbose_name_plural = _("timeline")
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["order", "created_at"], name="event_order_idx")]
+        indexes = [
+            models.Index(fields=["order", "created_at"], name="event_order_idx"),
+            models.Index(
+                fields=["notification_claimed_at"],
+                name="event_email_sending_idx",
+                condition=Q(notification_status="sending"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.get_kind_display()}"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -110,6 +112,34 @@ def _extra_context(event: TimelineEvent) -> dict[str, object]:
     if order.carrier_id and order.tracking_number:
         extra["tracking_url"] = order.carrier.tracking_link(order.tracking_number)
     return extra
+
+
+CLAIM_LOST_AFTER = dt.timedelta(minutes=10)  # longer than any send (SMTP timeout included)
+
+
+def claim_for_sending(event_id: int) -> bool:
+    """Take a queued client e-mail for sending, in one conditional UPDATE: of two workers
+    holding the same event only one gets it. A claim left by a worker that died while
+    sending is taken again once it is older than CLAIM_LOST_AFTER."""
+    now = timezone.now()
+    return bool(
+        TimelineEvent.objects.filter(pk=event_id)
+        .filter(
+            Q(notification_status=NotificationStatus.QUEUED)
+            | Q(
+                notification_status=NotificationStatus.SENDING,
+                notification_claimed_at__lt=now - CLAIM_LOST_AFTER,
+            )
+        )
+        .update(notification_status=NotificationStatus.SENDING, notification_claimed_at=now)
+    )
+
+
+def release_claim(event_id: int) -> None:
+    """The send failed and will be retried: back in the queue."""
+    TimelineEvent.objects.filter(
+        pk=event_id, notification_status=NotificationStatus.SENDING
+    ).update(notification_status=NotificationStatus.QUEUED)
 
 
 def mark_sent(event: TimelineEvent) -> None:

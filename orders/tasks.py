@@ -6,28 +6,34 @@ import logging
 
 from celery import shared_task
 
-from orders.models import Notification, NotificationStatus, TimelineEvent
-from orders.notify import build_client_email, mark_failed, mark_sent
+from orders.models import Notification, TimelineEvent
+from orders.notify import (
+    build_client_email,
+    claim_for_sending,
+    mark_failed,
+    mark_sent,
+    release_claim,
+)
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=30)
 def send_client_email(self, event_id: int) -> None:
-    """Idempotent: an event already sent (or skipped) is not sent again."""
-    event = (
-        TimelineEvent.objects.select_related("order__customer", "order__carrier")
-        .filter(pk=event_id, notification_status=NotificationStatus.QUEUED)
-        .first()
-    )
-    if event is None:
+    """Idempotent: the event is claimed before it is sent, so two deliveries of this task
+    (or two tasks queued for one event) send one e-mail; sent or skipped is not sent again."""
+    if not claim_for_sending(event_id):
         return
+    event = TimelineEvent.objects.select_related("order__customer", "order__carrier").get(
+        pk=event_id
+    )
     try:
         build_client_email(event).send()
     except Exception as exc:
         if self.request.retries >= self.max_retries:
             mark_failed(event_id, repr(exc))
             return
+        release_claim(event_id)
         logger.warning("client e-mail for event %s failed, retrying: %r", event_id, exc)
         raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 3600)) from exc
     mark_sent(event)

@@ -157,7 +157,11 @@ def event_send(request: HttpRequest, number: str, event_id: int) -> HttpResponse
     """Send a timeline entry (a comment, "line made") to the client by e-mail."""
     order = order_for_change(request, number)
     event = get_object_or_404(TimelineEvent, pk=event_id, order=order, kind__in=SENDABLE_EVENTS)
-    if event.notification_status in (NotificationStatus.QUEUED, NotificationStatus.SENT):
+    if event.notification_status in (
+        NotificationStatus.QUEUED,
+        NotificationStatus.SENDING,
+        NotificationStatus.SENT,
+    ):
         messages.info(request, _("This was already sent to the client."))
     else:
         with transaction.atomic():

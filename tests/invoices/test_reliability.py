@@ -129,7 +129,12 @@ def test_a_payment_arriving_while_redis_is_down_is_recorded_and_followed_up_late
 
     # Redis comes back empty (no persistence): the PDF task queued before is gone too.
     redis_server.start()
-    assert sweep(stale_after=dt.timedelta(0)) == {"pdf": 1, "followups": 1, "notifications": 0}
+    assert sweep(stale_after=dt.timedelta(0)) == {
+        "pdf": 1,
+        "followups": 1,
+        "notifications": 0,
+        "emails": 0,
+    }
     worker()
     wait_for(
         lambda: Order.objects.get(pk=order.pk).stage == Stage.PRODUCTION,

@@ -161,3 +161,55 @@ def test_a_send_that_fails_once_goes_out_on_the_retry(
     assert len(calls) == 2
     assert len(mail.outbox) == 1
     assert notification_event(order, "production_finished").notification_status == "sent"
+
+
+def test_a_send_delivered_twice_at_once_reaches_the_client_once(staff, catalogue, settings):
+    from orders.tasks import send_client_email
+    from tests.notifications import redelivering_mail
+
+    order = order_in_production(
+        manager=staff["manager"], catalogue=catalogue, scheme=PaymentScheme.FULL_PREPAYMENT
+    )
+    event = TimelineEvent.objects.create(
+        order=order, kind="notification", data={"notification": "production_finished"}
+    )
+    TimelineEvent.objects.filter(pk=event.pk).update(notification_status=NotificationStatus.QUEUED)
+    settings.EMAIL_BACKEND = "tests.notifications.redelivering_mail.EmailBackend"
+    redelivering_mail.redelivered[:] = [event.pk]
+    mail.outbox.clear()
+    send_client_email.apply(args=[event.pk])
+    # The second delivery ran while the first was sending, and found the event claimed.
+    assert redelivering_mail.redelivered == [event.pk, event.pk]
+    assert [m.subject for m in mail.outbox] == [f"Ваш заказ {order.number} изготовлен"]
+    event.refresh_from_db()
+    assert event.notification_status == NotificationStatus.SENT
+
+
+def test_a_send_whose_worker_died_is_sent_by_the_sweep(staff, catalogue, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from invoices.tasks import sweep
+
+    order = order_in_production(
+        manager=staff["manager"], catalogue=catalogue, scheme=PaymentScheme.FULL_PREPAYMENT
+    )
+    event = TimelineEvent.objects.create(
+        order=order, kind="notification", data={"notification": "production_finished"}
+    )
+    claimed = timezone.now() - dt.timedelta(minutes=5)
+    TimelineEvent.objects.filter(pk=event.pk).update(
+        notification_status=NotificationStatus.SENDING, notification_claimed_at=claimed
+    )
+    mail.outbox.clear()
+    # Five minutes may still be a slow server: nobody else sends it.
+    assert sweep()["emails"] == 0
+    assert mail.outbox == []
+    # Ten minutes is a dead worker: the claim is taken over and the e-mail goes out once.
+    TimelineEvent.objects.filter(pk=event.pk).update(
+        notification_claimed_at=timezone.now() - dt.timedelta(minutes=11)
+    )
+    assert sweep()["emails"] == 1
+    assert sweep()["emails"] == 0
+    assert [m.subject for m in mail.outbox] == [f"Ваш заказ {order.number} изготовлен"]
