@@ -367,7 +367,7 @@ def print_pdf_figures(renders: int) -> None:
         )
         print(
             f"{name:>8} | p50 {a50:6.1f}  p95 {a95:6.1f}   | p50 {b50:6.1f}  p95 {b95:6.1f}   "
-            f"| {b95 / a95:.2f}   ({pages} pages in fact)"
+            f"| {b95 / a95:.2f}   (PDF has {pages} page{'s' if pages != 1 else ''})"
         )
     for warm, label in (("renders", "warmed by 5 renders"), ("worker", "warmed like a worker")):
         print(f"memory (RSS) over {renders} renders, {label}:")

@@ -1,4 +1,5 @@
-"""Building orders through the real services, step by step."""
+"""Building orders through the real services: step by step (new_order, take, qualify, pay,
+make_all_lines, ship), or straight to a stage (order_in_production, order_in_delivery)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,21 @@ from invoices.services import payment_register
 from logistics.models import Carrier
 from logistics.services import order_save_delivery_details
 from orders import services
-from orders.models import Customer, DeliveryMethod, Order, Source, Task, TaskKind
+from orders.models import (
+    Customer,
+    DeliveryMethod,
+    Order,
+    PaymentScheme,
+    Source,
+    Task,
+    TaskKind,
+)
 from production.models import Product
 
 
-def customer(**kwargs) -> Customer:
-    defaults = {"name": "Анна Иванова", "email": "anna@example.com", "phone": "+7 900 000-00-01"}
-    return Customer.objects.create(**{**defaults, **kwargs})
+def customer(language: str = "ru", **kwargs) -> Customer:
+    defaults = {"name": "Анна Иванова", "email": "client@example.com", "phone": "+7 900 000-00-01"}
+    return Customer.objects.create(**{**defaults, "language": language, **kwargs})
 
 
 def new_order(
@@ -73,7 +82,62 @@ def ship(order: Order, actor: User, **details) -> Order:
     else:
         details.setdefault("planned_ship_date", timezone.localdate() + dt.timedelta(days=2))
     if order.delivery_method == DeliveryMethod.CARRIER and "carrier" not in details:
-        details["carrier"] = Carrier.objects.get_or_create(
-            name="СДЭК", defaults={"tracking_url": "https://cdek.example/track?n={number}"}
-        )[0]
+        details["carrier"] = carrier()
     return order_save_delivery_details(order=order, actor=actor, **details)
+
+
+def carrier() -> Carrier:
+    return Carrier.objects.get_or_create(
+        name="СДЭК", defaults={"tracking_url": "https://cdek.example/track?n={number}"}
+    )[0]
+
+
+def production_tasks(order: Order) -> list[Task]:
+    return list(order.tasks.filter(kind=TaskKind.PRODUCE_LINE).order_by("id"))
+
+
+def order_in_production(
+    *,
+    manager: User,
+    catalogue: dict[str, Product],
+    client: Customer | None = None,
+    scheme: str = PaymentScheme.POSTPAYMENT,
+    delivery_method: str = DeliveryMethod.CARRIER,
+    lines: list[tuple[str, str]] | None = None,
+) -> Order:
+    """A table and four chairs (31,000.00 + 1,000.00 delivery unless pickup), qualified;
+    with a prepayment scheme the prepayment is paid, so the order is in production."""
+    pickup = delivery_method == DeliveryMethod.PICKUP
+    order = new_order(
+        [(catalogue[key], q) for key, q in lines or [("table", "1"), ("chair", "4")]],
+        client=client,
+        method=delivery_method,
+        address="" if pickup else "Moscow, Tverskaya 1",
+        actor=manager,
+        manager=manager,
+        delivery_cost=None if pickup else Decimal("1000.00"),
+    )
+    services.order_take_into_work(order=order, actor=manager)
+    order = qualify(order, manager, payment_scheme=scheme)
+    if scheme != PaymentScheme.POSTPAYMENT:
+        pay(Invoice.objects.filter(order=order).latest("id"), actor=manager)
+    return refreshed(order)
+
+
+def order_in_delivery(
+    *, manager: User, worker: User, catalogue: dict[str, Product], client: Customer | None = None
+) -> Order:
+    """A fully prepaid carrier order, made, with its delivery details saved."""
+    order = order_in_production(
+        manager=manager, catalogue=catalogue, client=client, scheme=PaymentScheme.FULL_PREPAYMENT
+    )
+    for task in production_tasks(order):
+        services.task_complete(task=task, actor=worker)
+    order_save_delivery_details(
+        order=refreshed(order),
+        actor=manager,
+        carrier=carrier(),
+        delivery_address="Moscow, Tverskaya 1",
+        planned_ship_date=dt.date.today() + dt.timedelta(days=1),
+    )
+    return refreshed(order)

@@ -7,7 +7,7 @@ from django.core import mail
 
 from orders.models import Order, PaymentScheme, Stage
 from tests.browser.conftest import PHONE, screenshot, sign_in
-from tests.production.helpers import (
+from tests.factories import (
     carrier,
     customer,
     order_in_production,

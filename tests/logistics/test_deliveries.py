@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from orders.models import DeliveryMethod, PaymentScheme, Stage, Task, TaskKind
 from orders.services import task_complete
-from tests.production.helpers import (
+from tests.factories import (
     carrier,
     order_in_delivery,
     order_in_production,

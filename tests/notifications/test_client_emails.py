@@ -3,13 +3,13 @@ from django.core import mail
 
 from orders.models import NotificationStatus, PaymentScheme, TimelineEvent
 from orders.services import task_complete
-from tests.notifications import failing_mail
-from tests.production.helpers import (
+from tests.factories import (
     customer,
     order_in_delivery,
     order_in_production,
     production_tasks,
 )
+from tests.notifications import failing_mail
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ from orders.models import (
 )
 from orders.services import LineInput, order_create
 from orders.tasks import deadlines_check
-from tests.production.helpers import customer
+from tests.factories import customer
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from orders.models import OrderLine
 from orders.services import order_cancel
 from production.selectors import margin_by_product
 from production.services import production_task_done
-from tests.production.helpers import order_in_production, production_tasks
+from tests.factories import order_in_production, production_tasks
 
 pytestmark = pytest.mark.django_db
 

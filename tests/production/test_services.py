@@ -9,7 +9,7 @@ from orders.services import task_complete
 from production.models import LineCost, Team
 from production.services import production_task_done
 from tests.conftest import make_user
-from tests.production.helpers import order_in_production, production_tasks
+from tests.factories import order_in_production, production_tasks
 
 pytestmark = pytest.mark.django_db
 

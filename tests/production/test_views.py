@@ -8,7 +8,7 @@ from orders import roles
 from orders.models import Stage, TaskStatus
 from production.models import LineCost
 from tests.conftest import make_user
-from tests.production.helpers import order_in_production, production_tasks
+from tests.factories import order_in_production, production_tasks
 
 pytestmark = pytest.mark.django_db
 
