@@ -203,6 +203,9 @@ INVOICE_DUE_DAYS = env_int("INVOICE_DUE_DAYS", 5)
 INVOICE_LINK_DAYS = env_int("INVOICE_LINK_DAYS", 30)
 # Wrong public links one address may try per hour before it is answered 429.
 INVOICE_LINK_MISSES_PER_HOUR = env_int("INVOICE_LINK_MISSES_PER_HOUR", 20)
+# How many reverse proxies stand in front of the app and append to X-Forwarded-For (nginx,
+# a load balancer); 0 reads the client's address from the connection itself.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 PAYMENTS_RECONCILE_MINUTES = env_int("PAYMENTS_RECONCILE_MINUTES", 10)
 # A broker that is down must not hold a webhook: fail fast, the sweep queues it later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {

@@ -9,6 +9,7 @@ from celery import shared_task
 from django.db.models import F
 from django.utils import timezone
 
+from config.celery import retry_or_give_up
 from invoices.cloudpayments import CloudPaymentsError, CloudPaymentsUnavailable
 from invoices.models import Invoice, InvoiceStatus, ProviderEvent
 
@@ -44,27 +45,17 @@ def invoice_render_pdf(self, invoice_id: int) -> None:
     except Invoice.DoesNotExist:
         return
     except Exception as exc:
-        if self.request.retries >= self.max_retries:
+
+        def give_up(exc: Exception) -> None:
             Invoice.objects.filter(pk=invoice_id).update(pdf_error=repr(exc)[:1000])
-            logger.error("PDF of invoice %s failed for good: %r", invoice_id, exc)
             # The client still gets the e-mail with the link, without the attachment.
             _send_invoice_emails(Invoice.objects.get(pk=invoice_id))
-            return
-        logger.warning("PDF of invoice %s failed, retrying: %r", invoice_id, exc)
-        raise self.retry(exc=exc, countdown=min(10 * 2**self.request.retries, 600)) from exc
+
+        retry_or_give_up(self, exc, f"PDF of invoice {invoice_id}", give_up=give_up)
+        return
     invoice = Invoice.objects.get(pk=invoice_id)
     if invoice.pdf_is_current:
         _send_invoice_emails(invoice)
-
-
-def _retry_or_give_up(task, exc: Exception, what: str) -> None:
-    """Retry with exponential backoff (10 s … 10 min); past max_retries, log and re-raise so
-    the failure is visible in the worker and the sweep finds the row still pending."""
-    if task.request.retries >= task.max_retries:
-        logger.error("%s failed for good: %r", what, exc)
-        raise exc
-    logger.warning("%s failed, retrying: %r", what, exc)
-    raise task.retry(exc=exc, countdown=min(10 * 2**task.request.retries, 600)) from exc
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=10)
@@ -75,7 +66,7 @@ def payment_followup(self, event_id: int) -> None:
     try:
         followup(event_id=event_id)
     except Exception as exc:
-        _retry_or_give_up(self, exc, f"follow-up of payment notification {event_id}")
+        retry_or_give_up(self, exc, f"follow-up of payment notification {event_id}")
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=10)
@@ -88,7 +79,7 @@ def notification_apply(self, event_id: int) -> None:
     try:
         notification_apply_stored(event_id=event_id)
     except Exception as exc:
-        _retry_or_give_up(self, exc, f"payment notification {event_id}")
+        retry_or_give_up(self, exc, f"payment notification {event_id}")
 
 
 @shared_task(bind=True, acks_late=True, max_retries=8)
@@ -98,11 +89,16 @@ def invoice_create_payment_link(self, invoice_id: int) -> None:
     try:
         payment_link_create(invoice_id=invoice_id)
     except CloudPaymentsUnavailable as exc:
-        if self.request.retries >= self.max_retries:
-            Invoice.objects.filter(pk=invoice_id).update(payment_link_error=str(exc)[:1000])
-            logger.error("payment link for invoice %s failed for good: %s", invoice_id, exc)
-            return
-        raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 3600)) from exc
+        retry_or_give_up(
+            self,
+            exc,
+            f"payment link for invoice {invoice_id}",
+            first=30,
+            cap=3600,
+            give_up=lambda exc: Invoice.objects.filter(pk=invoice_id).update(
+                payment_link_error=str(exc)[:1000]
+            ),
+        )
     except CloudPaymentsError as exc:
         Invoice.objects.filter(pk=invoice_id).update(payment_link_error=str(exc)[:1000])
         logger.error("CloudPayments refused a payment link for invoice %s: %s", invoice_id, exc)
@@ -115,7 +111,7 @@ def invoice_cancel_payment_link(self, link_id: str) -> None:
     try:
         CloudPaymentsAPI().cancel_payment_link(link_id)
     except CloudPaymentsUnavailable as exc:
-        raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 3600)) from exc
+        retry_or_give_up(self, exc, f"cancelling payment link {link_id}", first=30, cap=3600)
     except CloudPaymentsError as exc:
         logger.error("CloudPayments did not cancel payment link %s: %s", link_id, exc)
 

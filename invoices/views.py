@@ -38,6 +38,18 @@ logger = logging.getLogger(__name__)
 
 
 def _client_ip(request: HttpRequest) -> str:
+    """The client's address. Behind TRUSTED_PROXY_COUNT proxies it is the address the
+    outermost of them saw, read from the right of X-Forwarded-For (what lies further left
+    the client may have written itself)."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -15,8 +14,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import EventKind, Notification, NotificationStatus, Order, TimelineEvent
-
-logger = logging.getLogger(__name__)
 
 # kind → the line written into the timeline (the e-mail itself comes from templates/emails/).
 CLIENT_MESSAGES = {
@@ -162,7 +159,6 @@ def mark_failed(event_id: int, error: str) -> None:
             text=str(_("Could not e-mail the client about order %(number)s"))
             % {"number": event.order.number},
         )
-    logger.error("client e-mail for event %s failed for good: %s", event_id, error)
 
 
 def build_staff_email(notification: Notification) -> EmailMultiAlternatives:

@@ -6,6 +6,7 @@ import logging
 
 from celery import shared_task
 
+from config.celery import retry_or_give_up
 from orders.models import Notification, TimelineEvent
 from orders.notify import (
     build_client_email,
@@ -30,12 +31,17 @@ def send_client_email(self, event_id: int) -> None:
     try:
         build_client_email(event).send()
     except Exception as exc:
-        if self.request.retries >= self.max_retries:
-            mark_failed(event_id, repr(exc))
-            return
-        release_claim(event_id)
-        logger.warning("client e-mail for event %s failed, retrying: %r", event_id, exc)
-        raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 3600)) from exc
+        if self.request.retries < self.max_retries:
+            release_claim(event_id)
+        retry_or_give_up(
+            self,
+            exc,
+            f"client e-mail for event {event_id}",
+            first=30,
+            cap=3600,
+            give_up=lambda exc: mark_failed(event_id, repr(exc)),
+        )
+        return
     mark_sent(event)
 
 

@@ -118,6 +118,34 @@ def test_no_invoice_email_goes_before_the_pdf_exists(
     )
 
 
+def test_a_pdf_that_keeps_failing_is_recorded_and_the_client_still_gets_the_link(
+    catalogue, staff, seller, manager, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    from celery.exceptions import Retry
+
+    from invoices import pdf, tasks
+
+    monkeypatch.setattr(tasks.invoice_render_pdf, "delay", lambda *a, **k: None)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = make_order(catalogue=catalogue, manager=manager)
+    invoice = order.invoices.get()
+
+    def broken(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(pdf, "invoice_render_pdf_bytes", broken)
+    with pytest.raises(Retry):
+        tasks.invoice_render_pdf.apply(args=[invoice.pk], throw=True)
+    assert not [m for m in mailoutbox if invoice.number in m.body]
+    # The last allowed attempt gives up visibly, and the e-mail goes without the PDF.
+    tasks.invoice_render_pdf.apply(args=[invoice.pk], retries=5)
+    invoice.refresh_from_db()
+    assert "No space left on device" in invoice.pdf_error
+    [mail] = [m for m in mailoutbox if invoice.number in m.body]
+    assert invoice.public_url in mail.body
+    assert mail.attachments == []
+
+
 def test_it_re_renders_only_an_unpaid_invoice_that_changed(invoice):
     assert invoice_pdf_store(invoice.pk) is True
     assert invoice_pdf_store(invoice.pk) is False  # current: nothing to do

@@ -140,3 +140,23 @@ def test_after_a_secret_key_change_the_old_link_works_and_staff_issue_a_new_one(
     invoice_link_renew(invoice=invoice, actor=manager)
     invoice.refresh_from_db()
     assert client.get(_path(invoice)).status_code == 200
+
+
+def test_behind_a_proxy_each_client_is_limited_by_its_own_address(client, settings, db):
+    """Behind one proxy every request comes from the proxy's address: the limit keys on
+    the address the proxy saw, and a forged X-Forwarded-For prefix changes nothing."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.INVOICE_LINK_MISSES_PER_HOUR = 3
+    settings.TRUSTED_PROXY_COUNT = 1
+    guesser = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}
+    for i in range(3):
+        assert client.get(f"/i/{i:040d}/", **guesser).status_code == 404
+    assert client.get("/i/" + "f" * 40 + "/", **guesser).status_code == 429
+    forged = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "1.2.3.4, 203.0.113.9"}
+    assert client.get("/i/" + "e" * 40 + "/", **forged).status_code == 429
+    # Another client through the same proxy is not punished for the guesser.
+    other = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+    assert client.get("/i/" + "f" * 40 + "/", **other).status_code == 404
+    cache.clear()
