@@ -7,6 +7,7 @@ side, alternating request by request between the two:
 - the board's server time (median and p95 over repeated requests) for one manager and for
   "all managers", at 1,000 and at 100,000 orders;
 - Django admin's order list at the same sizes;
+- the board searched by a client's name and by phone digits (every manager's orders);
 - a column's "more" right after the first page and deep in (cursor after the 50,000th
   newest order);
 - the default board's HTML size and element count.
@@ -494,7 +495,13 @@ def report(args, cases: dict[tuple[str, str], Case], depth: int, rows: int) -> N
     )
 
 
-PAGES = ["board, one manager", "board, all managers", "admin order list"]
+PAGES = [
+    "board, one manager",
+    "board, all managers",
+    "admin order list",
+    "board, search a name",
+    "board, search a phone",
+]
 
 
 def main() -> None:
@@ -526,6 +533,8 @@ def main() -> None:
                 ("board, one manager", filler.managers[0], "/board/"),
                 ("board, all managers", filler.head, "/board/?who=all"),
                 ("admin order list", filler.admin, "/admin/orders/order/"),
+                ("board, search a name", filler.head, "/board/?who=all&q=Client+777"),
+                ("board, search a phone", filler.head, "/board/?who=all&q=912-34"),
             ):
                 cases[name, side] = Case(name, side, user, url)
         depth = min(50_000, args.orders // 2)

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,6 +27,7 @@ from orders.models import (
     Stage,
 )
 from orders.rules import OrderError
+from orders.selectors import customers_matching
 from orders.services import (
     order_create,
     order_qualify,
@@ -198,9 +198,5 @@ def customer_search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     found = []
     if len(q) >= 2:
-        digits = "".join(ch for ch in q if ch.isdigit())
-        condition = Q(name__icontains=q) | Q(email__icontains=q) | Q(company__icontains=q)
-        if len(digits) >= 4:
-            condition |= Q(phone__contains=digits)
-        found = list(Customer.objects.filter(condition).order_by("name")[:8])
+        found = list(customers_matching(q).order_by("name")[:8])
     return render(request, "orders/partials/customer_results.html", {"found": found, "q": q})

@@ -16,7 +16,13 @@ from invoices.models import PaymentSource
 from invoices.services import payment_register
 from orders import rules
 from orders.models import OPEN_STAGES, BoardCounter, Order, Stage
-from orders.selectors import COLUMN_PAGE, BoardFilter, Cursor, order_list_for_board
+from orders.selectors import (
+    COLUMN_PAGE,
+    BoardFilter,
+    Cursor,
+    customers_matching,
+    order_list_for_board,
+)
 from orders.services import order_cancel
 from orders.views import (
     CHANGE_REFUSED,
@@ -126,6 +132,25 @@ def test_the_head_of_sales_sees_everyone_and_can_pick_a_manager(
     assert "Kolya" in client.get("/board/").content.decode()  # in the manager selector
 
 
+@pytest.mark.postgres
+def test_on_postgresql_the_search_finds_clients_through_its_indexes(staff, order_factory):
+    """Each branch of the client search (name, company, e-mail, phone digits) matches a
+    trigram index: change the search's expressions and this fails, not the board at 100k."""
+    order_factory(stage=Stage.NEW, name="Zinaida Search", phone="+7 915 555-12-34")
+    sql, params = customers_matching("915 555 1234").values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    for index in (
+        "customer_name_trgm",
+        "customer_company_trgm",
+        "customer_email_trgm",
+        "customer_phone_digits_trgm",
+    ):
+        assert index in plan, plan
+
+
 def test_it_filters_by_search_overdue_and_period(client, staff, order_factory):
     wanted = order_factory(stage=Stage.NEW, name="Zinaida Search", phone="+7 915 555-12-34")
     order_factory(stage=Stage.NEW, name="Other Person", phone="+7 916 000-00-01")
@@ -208,8 +233,9 @@ def test_the_board_of_all_managers_runs_a_fixed_number_of_queries(
     # As for one manager, plus the managers of the "whose orders" selector.
     with django_assert_num_queries(10 + CARD_QUERIES):
         client.get("/board/")
-    # A narrowed board counts its own orders: one aggregate more.
-    with django_assert_num_queries(11 + CARD_QUERIES):
+    # A narrowed board counts its own orders: one aggregate more; a search looks its
+    # clients up once: one query more.
+    with django_assert_num_queries(12 + CARD_QUERIES):
         client.get("/board/", {"q": "Bulk", "overdue": "1"})
 
 
