@@ -268,13 +268,13 @@ def invoice_refresh(invoice: Invoice, *, added: Decimal | None = None) -> Invoic
     return invoice
 
 
-def invoice_void_unpaid(*, order: Order, actor: User | None) -> None:
-    """Void the order's invoices that received nothing (order cancelled)."""
+def invoices_close_for_cancel(*, order: Order, actor: User | None) -> None:
+    """The order is lost: its open invoices are voided, so no link or card payment takes
+    more money for it. What an invoice already received stays on it, listed in
+    receivables as owed back to the client until it is refunded."""
     from orders.services import event_record
 
     for invoice in order.invoices.select_for_update().filter(status__in=UNPAID_STATUSES):
-        if invoice.paid_amount > 0:
-            continue
         invoice.status = InvoiceStatus.VOID
         invoice.voided_at = timezone.now()
         invoice.save(update_fields=["status", "voided_at"])
@@ -282,12 +282,15 @@ def invoice_void_unpaid(*, order: Order, actor: User | None) -> None:
             from invoices.tasks import invoice_cancel_payment_link
 
             queue_after_commit(invoice_cancel_payment_link, invoice.payment_link_id)
+        if invoice.paid_amount > 0:
+            text = _("Invoice %(number)s voided; %(amount)s received is owed back") % {
+                "number": invoice.number,
+                "amount": money(invoice.paid_amount),
+            }
+        else:
+            text = _("Invoice %(number)s voided") % {"number": invoice.number}
         event_record(
-            order=order,
-            kind=EventKind.INVOICE,
-            actor=actor,
-            text=_("Invoice %(number)s voided") % {"number": invoice.number},
-            invoice_id=invoice.pk,
+            order=order, kind=EventKind.INVOICE, actor=actor, text=text, invoice_id=invoice.pk
         )
 
 

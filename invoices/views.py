@@ -165,12 +165,14 @@ def receivables(request: HttpRequest) -> HttpResponse:
     overdue = request.GET.get("overdue") == "1"
     search = request.GET.get("q", "").strip()[:100]
     invoices = selectors.invoice_list_for_receivables(overdue=overdue, search=search)
+    total, owed_back = selectors.receivables_totals(invoices)
     return render(
         request,
         "invoices/list.html",
         {
             "invoices": invoices[: selectors.RECEIVABLES_LIMIT],
-            "total": selectors.receivables_total(invoices),
+            "total": total,
+            "owed_back": owed_back,
             "overdue": overdue,
             "search": search,
             "today": timezone.localdate(),

@@ -548,9 +548,9 @@ def order_request_delivery_details(*, order: Order, actor: User) -> Order:
 
 
 def order_cancel(*, order: Order, actor: User | None, reason: str) -> Order:
-    """Lost, from any open stage: open tasks cancelled, unpaid invoices voided; money
-    already received stays on the order as owed back."""
-    from invoices.services import invoice_void_unpaid
+    """Lost, from any open stage: open tasks cancelled (whoever was doing one is told to
+    stop), open invoices voided; money already received stays on the order as owed back."""
+    from invoices.services import invoices_close_for_cancel
 
     reason = (reason or "").strip()
     if not reason:
@@ -561,7 +561,14 @@ def order_cancel(*, order: Order, actor: User | None, reason: str) -> Order:
             raise rules.wrong_stage(order)
         for task in order.tasks.select_for_update().filter(status__in=OPEN_TASK_STATUSES):
             _task_close(task, actor=actor, status=TaskStatus.CANCELLED)
-        invoice_void_unpaid(order=order, actor=actor)
+            if task.assignee_id and task.assignee_id != getattr(actor, "pk", None):
+                notify_staff(
+                    user=task.assignee,
+                    order=order,
+                    text=str(_("Order %(number)s was cancelled: stop work on “%(title)s”"))
+                    % {"number": order.number, "title": task.title},
+                )
+        invoices_close_for_cancel(order=order, actor=actor)
         _move(order, "cancel", actor=actor, text=reason, reason=reason)
         order_recalculate(order)
     return order

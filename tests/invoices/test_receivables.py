@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from invoices.services import payment_register
+from orders.models import Notification
 from tests.invoices.conftest import make_order
 
 
@@ -49,3 +52,57 @@ def test_it_is_for_people_who_see_money(client, production_worker, outsider, man
     for user, status in [(production_worker, 403), (outsider, 403), (manager, 200)]:
         client.force_login(user)
         assert client.get("/invoices/").status_code == status
+
+
+def test_a_lost_order_takes_no_more_money_and_what_it_got_is_owed_back(
+    client, accountant, manager, production_worker, catalogue, seller, cloudpayments
+):
+    from invoices.models import InvoiceStatus, Payment
+    from invoices.services import PaymentError, payment_refund
+    from orders.services import order_cancel
+    from tests.invoices.conftest import notify, pay_fields
+
+    order = make_order(catalogue=catalogue, manager=manager)
+    invoice = order.invoices.get()
+    path = invoice.public_url.removeprefix("http://testserver")
+    paid, _created = payment_register(invoice=invoice, amount=Decimal("10000.00"), source="manual")
+    order_cancel(order=order, actor=manager, reason="Клиент передумал")
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.VOID
+    assert invoice.paid_amount == Decimal("10000.00")
+    assert order.events.filter(text__contains="owed back").exists()
+
+    # The client's link is dead, a card Check is refused, a manual payment too.
+    assert client.get(path).status_code == 404
+    assert notify(client, "check", pay_fields(invoice, Amount="22000.00")).json() == {"code": 13}
+    with pytest.raises(PaymentError):
+        payment_register(invoice=invoice, amount=Decimal("22000.00"), source="manual")
+    assert Payment.objects.filter(invoice=invoice).count() == 1
+
+    # The accountants see the 10,000 to give back, not 22,000 to collect.
+    client.force_login(accountant)
+    response = client.get("/invoices/")
+    assert invoice.number in response.content.decode()
+    assert response.context["total"] == Decimal("0.00")
+    assert response.context["owed_back"] == Decimal("10000.00")
+
+    payment_refund(payment=paid, amount=Decimal("10000.00"), source="manual", reason="Возврат")
+    response = client.get("/invoices/")
+    assert invoice.number not in response.content.decode()
+    assert response.context["owed_back"] == Decimal("0.00")
+
+
+def test_whoever_was_working_on_a_lost_order_is_told_to_stop(
+    manager, production_worker, catalogue, seller
+):
+    from orders.services import order_cancel
+    from tests.factories import order_in_production
+
+    order = order_in_production(manager=manager, catalogue=catalogue)
+    makers = set(order.tasks.filter(kind="produce_line").values_list("assignee", flat=True))
+    assert makers
+    order_cancel(order=order, actor=manager, reason="Клиент передумал")
+    told = Notification.objects.filter(
+        text__startswith=f"Order {order.number} was cancelled: stop work on"
+    ).values_list("user", flat=True)
+    assert set(told) == makers
