@@ -28,7 +28,6 @@ from orders.calendar import WorkingTime
 from orders.models import (
     OPEN_STAGES,
     OPEN_TASK_STATUSES,
-    Department,
     EventKind,
     Notification,
     Order,
@@ -36,16 +35,6 @@ from orders.models import (
     Task,
     TimelineEvent,
 )
-
-# Logistics and accounting have no head of their own among the roles: their overdue tasks
-# go to the head of sales, who owns the promise made to the client.
-DEPARTMENT_HEADS = {
-    Department.SALES: roles.HEAD_OF_SALES,
-    Department.PRODUCTION: roles.HEAD_OF_PRODUCTION,
-    Department.LOGISTICS: roles.HEAD_OF_SALES,
-    Department.ACCOUNTING: roles.HEAD_OF_SALES,
-}
-
 
 # The messages, translated into each recipient's language when written.
 REMINDER = gettext_lazy("Deadline soon: “%(title)s” (order %(number)s) is due %(due)s")
@@ -176,7 +165,9 @@ def _tell(report: DeadlineReport, limits: dict[str, Decimal]) -> list[int]:
 
     claimed = report.reminded + report.overdue
     tasks = (
-        Task.objects.filter(pk__in=claimed).select_related("order", "assignee__profile")
+        Task.objects.filter(pk__in=claimed).select_related(
+            "order__manager__profile", "assignee__profile"
+        )
         if claimed
         else []
     )
@@ -187,8 +178,12 @@ def _tell(report: DeadlineReport, limits: dict[str, Decimal]) -> list[int]:
             tell(task.assignee, task.order, REMINDER, **params)
             continue
         recipients = {task.assignee_id: task.assignee} if task.assignee else {}
-        for head in heads_by_group.get(DEPARTMENT_HEADS.get(task.department, ""), []):
+        for head in heads_by_group.get(roles.DEPARTMENT_HEADS.get(task.department, ""), []):
             recipients.setdefault(head.pk, head)
+        # The order's manager keeps the promise to the client: a late line or shipment is
+        # theirs to know before the client asks.
+        if task.order.manager is not None:
+            recipients.setdefault(task.order.manager_id, task.order.manager)
         for user in recipients.values():
             tell(
                 user,

@@ -10,6 +10,16 @@ LOGISTICS = "Logistics"
 ACCOUNTANTS = "Accountants"
 ADMINS = "Admins"
 
+# Who answers for a department's work when it is late or nobody can take it. Logistics and
+# accounting have no head of their own among the roles: the head of sales, who owns the
+# promise made to the client, answers for them. (Keys are orders.models.Department values.)
+DEPARTMENT_HEADS = {
+    "sales": HEAD_OF_SALES,
+    "production": HEAD_OF_PRODUCTION,
+    "logistics": HEAD_OF_SALES,
+    "accounting": HEAD_OF_SALES,
+}
+
 ROLE_LABELS = {
     SALES_MANAGERS: _("Sales manager"),
     HEAD_OF_SALES: _("Head of sales"),

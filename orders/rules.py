@@ -36,7 +36,9 @@ LINES_LOCKED = gettext_lazy(
     "Lines and terms can be changed only while the order is new or in qualification."
 )
 TASK_NOT_OPEN = gettext_lazy("This task is already %(status)s.")
-NO_ASSIGNEE = gettext_lazy("Nobody in %(department)s is present to take this task.")
+NO_ASSIGNEE_FOR = gettext_lazy(
+    "Nobody in %(department)s is present to take “%(title)s” (order %(number)s): assign it."
+)
 PRODUCT_INACTIVE = gettext_lazy("Product %(sku)s is no longer sold.")
 QUANTITY_NOT_POSITIVE = gettext_lazy("The quantity must be more than 0.")
 DISCOUNT_TOO_BIG = gettext_lazy("The discount cannot exceed the line amount.")

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from hashlib import sha256
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orders import rules
+from orders import roles, rules
 from orders.assignment import pick_assignee
 from orders.calendar import WorkingTime
 from orders.models import (
@@ -194,6 +195,17 @@ def task_create(
         order=order,
         text=_("New task: %(title)s (order %(number)s)") % {"title": title, "number": order.number},
     )
+    if assignee is None:
+        # Nobody of the department is present: the head hears it now, not at the deadline.
+        text = str(rules.NO_ASSIGNEE_FOR) % {
+            "department": Department(department).label,
+            "title": title,
+            "number": order.number,
+        }
+        for head in get_user_model().objects.filter(
+            groups__name=roles.DEPARTMENT_HEADS[department], is_active=True
+        ):
+            notify_staff(user=head, order=order, text=text)
     return task
 
 

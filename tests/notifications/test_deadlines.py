@@ -109,7 +109,7 @@ def test_the_assignee_is_reminded_two_working_hours_before_once(task, staff, hea
     assert task.reminded_at == at(WEDNESDAY, 13, 30)
 
 
-def test_an_overdue_task_is_escalated_to_the_assignee_and_the_head_once(
+def test_an_overdue_task_is_escalated_to_the_assignee_the_head_and_the_manager_once(
     task, staff, head_of_production
 ):
     run_at(at(WEDNESDAY, 13, 30))
@@ -120,6 +120,10 @@ def test_an_overdue_task_is_escalated_to_the_assignee_and_the_head_once(
         f"Overdue: “Glue the legs” (order {number}) was due 11/25/2026 3 p.m."
     ]
     assert texts(head_of_production) == [
+        f"Overdue: “Glue the legs” (order {number}, Petr) was due 11/25/2026 3 p.m."
+    ]
+    # The manager who promised the client the date hears it before the client asks.
+    assert texts(staff["manager"]) == [
         f"Overdue: “Glue the legs” (order {number}, Petr) was due 11/25/2026 3 p.m."
     ]
     task.refresh_from_db()
@@ -137,7 +141,11 @@ def test_staff_get_the_same_messages_by_e_mail(
     ):
         deadlines_check.delay()
     assert len(callbacks) == 1  # the e-mails go out only once the claims are committed
-    assert sorted(m.to[0] for m in mail.outbox) == ["ivan@conveyor.test", "petr@conveyor.test"]
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "ivan@conveyor.test",
+        "masha@conveyor.test",
+        "petr@conveyor.test",
+    ]
     assert all("/orders/" in m.body for m in mail.outbox)
 
 
@@ -237,7 +245,7 @@ def test_the_job_runs_a_fixed_number_of_queries(
         "reminded": count,
         "overdue": count,
         "escalated_orders": count,
-        "notifications": count * 5,  # reminder; overdue ×2; stage ×2
+        "notifications": count * 6,  # reminder; overdue ×3; stage ×2
     }
 
 

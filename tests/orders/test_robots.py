@@ -68,12 +68,18 @@ def test_production_tasks_are_spread_over_present_workers(staff, catalogue):
     assert Notification.objects.filter(user=second, order=order).count() == 1
 
 
-def test_nobody_present_leaves_the_task_unassigned(manager, catalogue):
+def test_nobody_present_leaves_the_task_unassigned_and_the_head_is_told(
+    manager, head_of_sales, catalogue
+):
     StaffProfile.objects.filter(user=manager).update(is_present=False)
     order = f.new_order([(catalogue["chair"], 1)])
     assert order.manager is None
     assert order.tasks.get().assignee is None
     assert pick_assignee(Department.LOGISTICS) is None
+    assert list(Notification.objects.filter(user=head_of_sales).values_list("text", flat=True)) == [
+        f"Nobody in Sales is present to take “Take order {order.number} into work” "
+        f"(order {order.number}): assign it."
+    ]
 
 
 def test_qualification_runs_a_fixed_number_of_queries(staff, catalogue, django_assert_num_queries):
