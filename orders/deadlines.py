@@ -23,7 +23,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from orders import roles
+from orders import roles, rules
 from orders.calendar import WorkingTime
 from orders.models import (
     OPEN_STAGES,
@@ -190,7 +190,7 @@ def _tell(report: DeadlineReport, limits: dict[str, Decimal]) -> list[int]:
                 task.order,
                 OVERDUE if user.pk == task.assignee_id else OVERDUE_HEAD,
                 **params,
-                who=_who(task.assignee),
+                who=rules.person(task.assignee, nobody=_("nobody")),
             )
         events.append(
             TimelineEvent(
@@ -234,12 +234,6 @@ def _tell(report: DeadlineReport, limits: dict[str, Decimal]) -> list[int]:
     created = Notification.objects.bulk_create(notifications)
     TimelineEvent.objects.bulk_create(events)
     return [notification.pk for notification in created]
-
-
-def _who(user) -> str:
-    if user is None:
-        return _("nobody")
-    return user.get_full_name() or user.get_username()
 
 
 def _hours(hours: Decimal) -> str:

@@ -237,6 +237,16 @@ class PaymentForm(forms.Form):
         return paid_on
 
 
+class HandOverForm(forms.Form):
+    manager = forms.ModelChoiceField(label=_("Hand over to"), queryset=None)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from orders.selectors import managers_queryset
+
+        self.fields["manager"].queryset = managers_queryset()
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})

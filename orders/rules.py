@@ -36,6 +36,7 @@ LINES_LOCKED = gettext_lazy(
     "Lines and terms can be changed only while the order is new or in qualification."
 )
 TASK_NOT_OPEN = gettext_lazy("This task is already %(status)s.")
+NOT_A_MANAGER = gettext_lazy("%(user)s is not an active sales manager.")
 NO_ASSIGNEE_FOR = gettext_lazy(
     "Nobody in %(department)s is present to take “%(title)s” (order %(number)s): assign it."
 )
@@ -62,6 +63,13 @@ class OrderError(Exception):
 
 def money(amount: Decimal) -> str:
     return number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
+
+
+def person(user, nobody: str = "—") -> str:
+    """How a member of staff is named on pages and in messages."""
+    if user is None:
+        return nobody
+    return user.get_full_name() or user.get_username()
 
 
 def wrong_stage(order: Order) -> OrderError:

@@ -416,14 +416,23 @@ def order_list_for_board(*, filters: BoardFilter) -> Board:
     return Board(columns=columns, closed=closed, fingerprint=fingerprint)
 
 
-def managers_for_filter() -> list[AbstractBaseUser]:
-    return list(
+def managers_queryset() -> QuerySet:
+    """Everyone who can own orders: active sales managers and heads of sales."""
+    return (
         User.objects.filter(
             is_active=True, groups__name__in=[roles.SALES_MANAGERS, roles.HEAD_OF_SALES]
         )
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
+
+
+def managers_for_filter() -> list[AbstractBaseUser]:
+    return list(managers_queryset())
+
+
+def can_hand_over(user: AbstractBaseUser) -> bool:
+    return user.has_perm("orders.view_all_orders") and user.has_perm("orders.reassign_task")
 
 
 # ----------------------------------------------------------------------------- order page

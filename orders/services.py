@@ -237,7 +237,7 @@ def task_reassign(*, task: Task, assignee: User, actor: User) -> Task:
             kind=EventKind.TASK,
             actor=actor,
             text=_("Task “%(title)s” reassigned to %(user)s")
-            % {"title": task.title, "user": assignee},
+            % {"title": task.title, "user": rules.person(assignee)},
         )
         notify_staff(
             user=assignee,
@@ -583,6 +583,54 @@ def order_cancel(*, order: Order, actor: User | None, reason: str) -> Order:
         invoices_close_for_cancel(order=order, actor=actor)
         _move(order, "cancel", actor=actor, text=reason, reason=reason)
         order_recalculate(order)
+    return order
+
+
+def order_hand_over(*, order: Order, manager: User, actor: User) -> Order:
+    """The head of sales gives an open order to another manager: the order and its open
+    sales tasks move to them (the board counters follow by trigger), both managers are
+    told, and the timeline says who did it."""
+    if not (
+        manager.is_active
+        and manager.groups.filter(name__in=[roles.SALES_MANAGERS, roles.HEAD_OF_SALES]).exists()
+    ):
+        raise OrderError(
+            errors={"manager": [str(rules.NOT_A_MANAGER) % {"user": rules.person(manager)}]}
+        )
+    with transaction.atomic():
+        order = lock_order(order)
+        if not order.is_open:
+            raise rules.wrong_stage(order)
+        previous = order.manager
+        if previous is not None and previous.pk == manager.pk:
+            return order
+        order.manager = manager
+        order.save(update_fields=["manager", "updated_at"])
+        for task in order.tasks.select_for_update().filter(
+            status__in=OPEN_TASK_STATUSES, department=Department.SALES
+        ):
+            task.assignee = manager
+            task.reminded_at = None
+            task.save(update_fields=["assignee", "reminded_at"])
+        event_record(
+            order=order,
+            kind=EventKind.TASK,
+            actor=actor,
+            text=_("Order handed over from %(old)s to %(new)s")
+            % {"old": rules.person(previous), "new": rules.person(manager)},
+        )
+        notify_staff(
+            user=manager,
+            order=order,
+            text=_("Order %(number)s was handed over to you") % {"number": order.number},
+        )
+        if previous is not None and previous.pk != actor.pk:
+            notify_staff(
+                user=previous,
+                order=order,
+                text=_("Order %(number)s was handed over to %(user)s")
+                % {"number": order.number, "user": rules.person(manager)},
+            )
     return order
 
 

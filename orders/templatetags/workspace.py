@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from orders import selectors
+from orders import rules, selectors
 from orders.models import Order, Stage
 
 register = template.Library()
@@ -53,9 +53,7 @@ def quantity(value: Decimal | None) -> str:
 
 @register.filter
 def person(user) -> str:
-    if user is None:
-        return "—"
-    return user.get_full_name() or user.username
+    return rules.person(user)
 
 
 @register.filter

@@ -20,6 +20,7 @@ from invoices.services import payment_register, payment_reverse
 from orders import selectors
 from orders.forms import (
     CommentForm,
+    HandOverForm,
     PaymentForm,
     ReasonForm,
 )
@@ -32,10 +33,11 @@ from orders.models import (
     TimelineEvent,
 )
 from orders.notify import event_send_to_client
-from orders.rules import OrderError
+from orders.rules import OrderError, person
 from orders.services import (
     order_cancel,
     order_comment,
+    order_hand_over,
     order_qualify,
     order_take_into_work,
 )
@@ -75,6 +77,12 @@ def _order_page(request: HttpRequest, order: Order, *, status: int = 200, **form
         "comment_form": forms.get("comment_form") or CommentForm(),
         "reverse_form": forms.get("reverse_form"),
         "reverse_payment": forms.get("reverse_payment"),
+        "hand_over_form": forms.get("hand_over_form"),
+        "hand_over_to": (
+            selectors.managers_for_filter()
+            if order.is_open and selectors.can_hand_over(user)
+            else []
+        ),
     }
     return render(request, "orders/detail.html", context, status=status)
 
@@ -133,6 +141,29 @@ def order_cancel_view(request: HttpRequest, number: str) -> HttpResponse:
             )
             return redirect(order)
     return _order_page(request, order, status=422, cancel_form=form)
+
+
+@login_required
+@require_POST
+def order_hand_over_view(request: HttpRequest, number: str) -> HttpResponse:
+    """The head of sales gives the order to another manager."""
+    if not selectors.can_hand_over(request.user):
+        raise PermissionDenied
+    order = order_for_user(request, number)
+    form = HandOverForm(request.POST)
+    if form.is_valid():
+        try:
+            order_hand_over(order=order, manager=form.cleaned_data["manager"], actor=request.user)
+        except OrderError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Order %(number)s is now with %(user)s.")
+                % {"number": order.number, "user": person(form.cleaned_data["manager"])},
+            )
+            return redirect(order)
+    return _order_page(request, order, status=422, hand_over_form=form)
 
 
 @login_required
