@@ -409,9 +409,16 @@ def payment_effects_apply(*, order: Order, payment: Payment, actor: User | None)
     """What a recorded payment sets off: the client's receipt and the automatic stage move
     (prepayment → production, postpayment → delivery details). Caller holds the lock."""
     from orders.notify import client_notify
-    from orders.services import order_after_payment
+    from orders.services import notify_staff, order_after_payment
 
     client_notify(order=order, kind="payment_received", actor=actor, payment_id=payment.pk)
+    if order.manager_id is not None and order.manager_id != getattr(actor, "pk", None):
+        notify_staff(
+            user_id=order.manager_id,
+            order=order,
+            text=_("Payment of %(amount)s received for order %(number)s")
+            % {"amount": money(payment.amount), "number": order.number},
+        )
     order_after_payment(order=order, actor=actor)
 
 
@@ -502,6 +509,7 @@ def payment_refund(
             payment_id=refund.pk,
         )
         order_recalculate(order)
+        _tell_balance_reopened(order, actor)
     return refund, True
 
 
@@ -540,7 +548,32 @@ def payment_reverse(*, payment: Payment, actor: User, reason: str) -> Payment:
             payment_id=reversal.pk,
         )
         order_recalculate(order)
+        _tell_balance_reopened(order, actor)
     return reversal
+
+
+def _tell_balance_reopened(order: Order, actor: User | None) -> None:
+    """Money taken back from an order that has moved on (production, delivery, won): the
+    stage stays where it is, so the manager must hear that the client owes again."""
+    from orders.models import Stage
+    from orders.services import notify_staff
+
+    if (
+        order.balance > 0
+        and order.stage not in (Stage.NEW, Stage.QUALIFICATION, Stage.LOST)
+        and order.manager_id is not None
+        and order.manager_id != getattr(actor, "pk", None)
+    ):
+        notify_staff(
+            user_id=order.manager_id,
+            order=order,
+            text=_("Order %(number)s (%(stage)s) is owed %(balance)s again: money was taken back")
+            % {
+                "number": order.number,
+                "stage": order.get_stage_display(),
+                "balance": money(order.balance),
+            },
+        )
 
 
 def manual_invoice_issue(*, order: Order, amount: Decimal, actor: User) -> Invoice:

@@ -97,12 +97,20 @@ def event_record(
     )
 
 
-def notify_staff(*, user: User | None, text: str, order: Order | None = None) -> None:
-    """An in-app notification (the bell)."""
-    if user is None:
+def notify_staff(
+    *,
+    user: User | None = None,
+    text: str,
+    order: Order | None = None,
+    user_id: int | None = None,
+) -> None:
+    """An in-app notification (the bell), to `user` or, without loading them, `user_id`."""
+    if user is not None:
+        user_id = user.pk
+    if user_id is None:
         return
     Notification.objects.create(
-        user=user,
+        user_id=user_id,
         order=order,
         text=text[:500],
         url=order.get_absolute_url() if order else "",

@@ -106,3 +106,36 @@ def test_whoever_was_working_on_a_lost_order_is_told_to_stop(
         text__startswith=f"Order {order.number} was cancelled: stop work on"
     ).values_list("user", flat=True)
     assert set(told) == makers
+
+
+def test_the_manager_hears_of_money_in_and_of_money_taken_back(
+    accountant, manager, production_worker, catalogue, seller
+):
+    from invoices.services import payment_reverse
+    from orders.models import Stage
+
+    order = make_order(catalogue=catalogue, manager=manager)
+    invoice = order.invoices.get()
+    paid, _created = payment_register(
+        invoice=invoice, amount=invoice.amount, source="manual", actor=accountant
+    )
+    order.refresh_from_db()
+    assert order.stage == Stage.PRODUCTION
+    assert Notification.objects.filter(
+        user=manager, text=f"Payment of 32,000.00 received for order {order.number}"
+    ).exists()
+
+    payment_reverse(payment=paid, actor=accountant, reason="Банк вернул платёж")
+    order.refresh_from_db()
+    assert order.stage == Stage.PRODUCTION  # the work goes on; the manager must act
+    assert Notification.objects.filter(
+        user=manager,
+        text=f"Order {order.number} (Production) is owed 32,000.00 again: money was taken back",
+    ).exists()
+
+
+def test_the_manager_is_not_told_of_what_they_did_themselves(manager, catalogue, seller):
+    order = make_order(catalogue=catalogue, manager=manager)
+    invoice = order.invoices.get()
+    payment_register(invoice=invoice, amount=invoice.amount, source="manual", actor=manager)
+    assert not Notification.objects.filter(user=manager, text__startswith="Payment of").exists()
