@@ -266,6 +266,34 @@ class OrderAdmin(admin.ModelAdmin):
         # assign them; the admin works on existing ones.
         return False
 
+    # Agreed at qualification: the invoices were issued from them. Later changes go
+    # through the order's own flow (a cancel, a manual invoice), not a silent edit.
+    TERMS = ["payment_scheme", "prepayment_amount", "delivery_method", "delivery_cost"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Order | None = None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and (
+            not obj.is_open or obj.stage not in (Stage.NEW, Stage.QUALIFICATION)
+        ):
+            fields += self.TERMS
+        if obj is not None and not obj.is_open:
+            fields.append("manager")
+        return fields
+
+    def save_model(self, request: HttpRequest, obj: Order, form: forms.ModelForm, change):
+        """A new manager is a hand-over: the open sales tasks follow and both are told."""
+        if change and "manager" in form.changed_data and obj.manager is not None:
+            new_manager = obj.manager
+            obj.manager_id = form.initial.get("manager")
+            super().save_model(request, obj, form, change)
+            try:
+                services.order_hand_over(order=obj, manager=new_manager, actor=request.user)
+            except OrderError as error:
+                self.message_user(request, str(error), level=messages.ERROR)
+            obj.refresh_from_db()
+            return
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets, change):
         with transaction.atomic():
             super().save_related(request, form, formsets, change)

@@ -524,6 +524,13 @@ class Task(models.Model):
     def is_overdue(self) -> bool:
         return self.is_open and self.due_at < timezone.now()
 
+    def get_work_url(self) -> str:
+        """Where the task is done: a shipment is recorded on the deliveries page (date and
+        tracking number), everything else from the order's page."""
+        if self.kind == TaskKind.DELIVER:
+            return reverse("logistics:deliveries") + f"#task-{self.pk}"
+        return reverse("orders:detail", args=[self.order.number])
+
 
 class EventKind(models.TextChoices):
     CREATED = "created", _("Order created")

@@ -49,8 +49,8 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
     if task.assignee_id != request.user.pk and not request.user.has_perm("orders.reassign_task"):
         raise PermissionDenied(_("This task is not yours."))
     if task.kind not in ONE_CLICK_TASKS:
-        messages.info(request, _("Complete this task on the order's page."))
-        return redirect(task.order)
+        messages.info(request, _("This task asks for details: complete it here."))
+        return redirect(task.get_work_url())
     try:
         task_complete(task=task, actor=request.user)
     except OrderError as error:

@@ -204,3 +204,20 @@ def test_the_form_says_when_the_order_is_not_ready_for_delivery_details(client, 
     page = client.get(reverse("logistics:delivery_details", args=[order.number]))
     assert page.context["form"] is None
     assert "delivery details are entered when it is made and paid" in page.content.decode()
+
+
+def test_a_delivery_task_in_my_tasks_leads_to_where_it_is_done(client, staff, catalogue):
+    order = order_in_delivery(
+        manager=staff["manager"], worker=staff["production"], catalogue=catalogue
+    )
+    task = delivery_task(order)
+    client.force_login(task.assignee)
+    page = client.get("/tasks/").content.decode()
+    where = f"/logistics/#task-{task.pk}"
+    assert f'href="{where}"' in page
+    assert f'id="task-{task.pk}"' in client.get("/logistics/").content.decode()
+    # "Done" in one click cannot record a shipment: it sends the person to the form.
+    response = client.post(f"/tasks/{task.pk}/done/")
+    assert response.status_code == 302 and response["Location"] == where
+    task.refresh_from_db()
+    assert task.is_open

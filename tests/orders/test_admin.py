@@ -135,3 +135,40 @@ def test_an_api_key_created_in_admin_is_shown_once(admin_client):
 def test_orders_are_not_added_by_hand_in_admin(admin_client):
     assert admin_client.get("/admin/orders/order/add/").status_code == 403
     assert not Order.objects.exists()
+
+
+def test_agreed_terms_are_read_only_in_admin_after_qualification(admin_client, staff, catalogue):
+    order = f.new_order([(catalogue["chair"], 1)], manager=staff["manager"])
+    url = f"/admin/orders/order/{order.pk}/change/"
+    assert 'name="payment_scheme"' in admin_client.get(url).content.decode()
+    order = f.qualify(
+        f.take(order, staff["manager"]), staff["manager"], payment_scheme="postpayment"
+    )
+    assert order.stage == Stage.PRODUCTION
+    page = admin_client.get(url).content.decode()
+    for field in ("payment_scheme", "prepayment_amount", "delivery_method", "delivery_cost"):
+        assert f'name="{field}"' not in page, field
+    assert 'name="manager"' in page
+
+
+def test_a_new_manager_set_in_admin_is_a_hand_over(admin_client, staff, catalogue, rf):
+    from django.contrib.auth.models import Group
+
+    from orders import roles
+
+    dima = User.objects.create_user("dima", first_name="Dima")
+    dima.groups.add(Group.objects.get(name=roles.SALES_MANAGERS))
+    order = f.new_order([(catalogue["chair"], 1)], manager=staff["manager"])
+    model_admin = admin.site._registry[Order]
+    request = rf.post("/")
+    request.user = admin_client.user
+    form_class = model_admin.get_form(request, order)
+    initial = form_class(instance=order).initial
+    data = {k: ("" if v is None else getattr(v, "pk", v)) for k, v in initial.items()}
+    form = form_class(data={**data, "manager": dima.pk}, instance=order)
+    assert form.is_valid(), form.errors
+    model_admin.save_model(request, form.save(commit=False), form, change=True)
+    order = f.refreshed(order)
+    assert order.manager == dima
+    assert order.tasks.get().assignee == dima
+    assert order.events.filter(text="Order handed over from Masha to Dima").exists()
