@@ -52,24 +52,6 @@ def test_a_production_task_is_done_in_one_click_and_the_line_is_made(client, sta
     assert order.lines_made == 1
 
 
-def test_a_delivery_task_is_completed_on_the_order_page(client, staff, order_factory):
-    order = order_factory(stage=Stage.PRODUCTION)
-    task = Task.objects.create(
-        order=order,
-        kind=TaskKind.DELIVER,
-        department="logistics",
-        title="Ship",
-        assignee=staff["logistics"],
-        due_at=timezone.now(),
-    )
-    client.force_login(staff["logistics"])
-    assert "Open" in client.get("/tasks/").content.decode()
-    response = client.post(f"/tasks/{task.pk}/done/")
-    assert response["Location"] == order.get_absolute_url()
-    task.refresh_from_db()
-    assert task.status == TaskStatus.OPEN
-
-
 def test_it_refuses_completing_someone_elses_task(client, staff, order_factory):
     order = order_factory(stage=Stage.NEW)
     task = order.tasks.get()
