@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from orders.models import DeliveryMethod, Order, Source
+from orders.models import ZERO, DeliveryMethod, Order, Source
 from orders.rules import OrderError
 from orders.services import LineInput, api_key_authenticate, customer_find_or_create, order_create
 from production.models import Product
@@ -125,8 +125,19 @@ def _parse_intake(payload: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
                     _("The quantity must be a number more than 0, at most 3 decimals."),
                 )
                 continue
+            # What the client saw in the shop stands: its price and discount, if it sends
+            # them; otherwise the catalogue's price.
+            price = _money(line, "price", f"lines[{i}].price", err)
+            discount = _money(line, "discount", f"lines[{i}].discount", err)
             if product is not None:
-                parsed.append(LineInput(product=product, quantity=quantity))
+                parsed.append(
+                    LineInput(
+                        product=product,
+                        quantity=quantity,
+                        price=price,
+                        discount=discount if discount is not None else ZERO,
+                    )
+                )
         data["lines"] = parsed
 
     delivery = payload.get("delivery") or {"method": DeliveryMethod.PICKUP}
@@ -144,13 +155,32 @@ def _parse_intake(payload: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
             err("delivery.address", _("Must be text."))
         elif method != DeliveryMethod.PICKUP and not address.strip():
             err("delivery.address", _("The address is required unless the client picks up."))
-        data["delivery"] = {"method": method, "address": address}
+        cost = _money(delivery, "cost", "delivery.cost", err)
+        data["delivery"] = {"method": method, "address": address, "cost": cost}
 
     comment = payload.get("comment") or ""
     if not isinstance(comment, str) or len(comment) > 5000:
         err("comment", _("Must be text of at most 5000 characters."))
     data["comment"] = comment
     return data, errors
+
+
+def _money(source: dict, key: str, field: str, err) -> Decimal | None:
+    """An optional amount of money: a number (or a numeric string) ≥ 0 with at most two
+    decimals; None when absent."""
+    raw = source.get(key)
+    if raw is None or raw == "":
+        return None
+    try:
+        if isinstance(raw, bool):
+            raise InvalidOperation
+        amount = Decimal(str(raw))
+        if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        err(field, _("Must be an amount of at least 0, at most 2 decimals."))
+        return None
+    return amount
 
 
 @csrf_exempt
@@ -177,6 +207,7 @@ def intake(request: HttpRequest) -> JsonResponse:
                 external_id=data["external_id"],
                 delivery_method=data["delivery"]["method"],
                 delivery_address=data["delivery"]["address"],
+                delivery_cost=data["delivery"]["cost"],
                 comment=data["comment"],
             )
     except IntegrityError:

@@ -143,6 +143,26 @@ def test_a_returning_client_is_recognised_by_email(post, staff, catalogue):
             "The address is required unless the client picks up.",
         ),
         ({"comment": 42}, "comment", "Must be text of at most 5000 characters."),
+        (
+            {"lines": [{"sku": "TBL-1", "quantity": 1, "price": "-1"}]},
+            "lines[0].price",
+            "Must be an amount of at least 0, at most 2 decimals.",
+        ),
+        (
+            {"lines": [{"sku": "TBL-1", "quantity": 1, "discount": "1.001"}]},
+            "lines[0].discount",
+            "Must be an amount of at least 0, at most 2 decimals.",
+        ),
+        (
+            {"delivery": {"method": "courier", "address": "Тверская 1", "cost": "free"}},
+            "delivery.cost",
+            "Must be an amount of at least 0, at most 2 decimals.",
+        ),
+        (
+            {"lines": [{"sku": "TBL-1", "quantity": 1, "price": 100, "discount": 200}]},
+            "lines",
+            "The discount cannot exceed the line amount.",
+        ),
     ],
 )
 def test_each_invalid_field_is_reported_and_nothing_is_created(
@@ -152,6 +172,28 @@ def test_each_invalid_field_is_reported_and_nothing_is_created(
     assert response.status_code == 400
     assert response.json()["errors"][field] == [message]
     assert nothing_created()
+
+
+def test_the_shops_prices_discounts_and_delivery_cost_stand(post, staff, catalogue):
+    body = valid(
+        lines=[
+            {"sku": "TBL-1", "quantity": 1, "price": "13990.00", "discount": "990"},
+            {"sku": "CHR-1", "quantity": 2},
+        ],
+        delivery={"method": "courier", "address": "Москва, Тверская 1", "cost": 700},
+    )
+    response = post(body)
+    assert response.status_code == 201
+    order = Order.objects.get(number=response.json()["number"])
+    table, chair = order.lines.order_by("id")
+    assert (table.price, table.discount, table.amount) == (
+        Decimal("13990.00"),
+        Decimal("990.00"),
+        Decimal("13000.00"),
+    )
+    assert chair.price == Decimal("4000.00")  # not sent: the catalogue's price
+    assert order.delivery_cost == Decimal("700.00")
+    assert order.total_amount == Decimal("21700.00")
 
 
 def test_every_problem_is_reported_at_once(post, staff, catalogue):
