@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from orders import rules
+from orders import roles, rules
 from orders.forms import (
     CustomerForm,
     ExistingCustomerForm,
@@ -26,7 +26,7 @@ from orders.models import (
     Source,
     Stage,
 )
-from orders.rules import OrderError
+from orders.rules import OrderError, person
 from orders.selectors import customers_matching
 from orders.services import (
     order_create,
@@ -157,8 +157,38 @@ def order_new(request: HttpRequest) -> HttpResponse:
 
 def _create_order(request: HttpRequest, customer_source, lines, terms) -> HttpResponse:
     """Create, take into work (the manager is on it already) and set the terms in one
-    transaction; then try to qualify if asked, keeping the order whatever the outcome."""
+    transaction; then try to qualify if asked, keeping the order whatever the outcome.
+
+    Someone outside sales (an admin typing in an order taken by phone) creates it with the
+    source "admin": the robot gives it to the least loaded manager, who takes it into
+    work and qualifies it as any new order."""
     terms_data = terms.update_kwargs()
+    in_sales = request.user.groups.filter(
+        name__in=[roles.SALES_MANAGERS, roles.HEAD_OF_SALES]
+    ).exists()
+    if not in_sales:
+        with transaction.atomic():
+            customer = (
+                customer_source
+                if not isinstance(customer_source, CustomerForm)
+                else customer_source.save()
+            )
+            order = order_create(
+                customer=customer,
+                lines=lines.line_inputs(),
+                source=Source.ADMIN,
+                actor=request.user,
+                delivery_method=terms_data["delivery_method"],
+                delivery_address=terms_data["delivery_address"],
+                delivery_cost=terms_data["delivery_cost"],
+            )
+            order_update(order=order, actor=request.user, **terms_data)
+        messages.success(
+            request,
+            _("Order %(number)s created and given to %(user)s.")
+            % {"number": order.number, "user": person(order.manager)},
+        )
+        return redirect(order)
     with transaction.atomic():
         customer = (
             customer_source

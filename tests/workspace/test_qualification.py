@@ -178,3 +178,18 @@ def test_the_client_search_finds_by_phone_digits(client, staff):
     html = client.get("/customers/search/", {"q": "Semyon"}).content.decode()
     assert "Semyon" in html
     assert "Semyon" in client.get("/customers/search/", {"q": "911 123"}).content.decode()
+
+
+def test_an_admin_enters_an_order_and_the_robot_gives_it_to_a_manager(client, staff, catalogue):
+    from orders import roles
+    from orders.models import Source
+    from tests.conftest import make_user
+
+    admin = make_user("alexey", roles.ADMINS, first_name="Alexey")
+    client.force_login(admin)
+    data = customer_data() | form_data([("TBL-1", "1", "")], qualify="1")
+    response = client.post("/orders/new/", data, follow=True)
+    order = Order.objects.get()
+    assert (order.source, order.stage, order.manager) == (Source.ADMIN, Stage.NEW, staff["manager"])
+    assert order.tasks.get().assignee == staff["manager"]
+    assert f"Order {order.number} created and given to Masha." in response.content.decode()
