@@ -36,6 +36,7 @@ LINES_LOCKED = gettext_lazy(
     "Lines and terms can be changed only while the order is new or in qualification."
 )
 TASK_NOT_OPEN = gettext_lazy("This task is already %(status)s.")
+NOT_IN_DEPARTMENT = gettext_lazy("%(user)s does not work in %(department)s.")
 NOT_A_MANAGER = gettext_lazy("%(user)s is not an active sales manager.")
 NO_ASSIGNEE_FOR = gettext_lazy(
     "Nobody in %(department)s is present to take “%(title)s” (order %(number)s): assign it."

@@ -431,6 +431,48 @@ def managers_for_filter() -> list[AbstractBaseUser]:
     return list(managers_queryset())
 
 
+def departments_headed(user: AbstractBaseUser) -> list[str]:
+    """The departments whose tasks this person may reassign (kept on the user object for
+    the request, as Django keeps permissions)."""
+    cached = getattr(user, "_departments_headed", None)
+    if cached is not None:
+        return cached
+    headed: list[str] = []
+    if user.has_perm("orders.reassign_task"):
+        groups = {group.name for group in user.groups.all()}
+        headed = [
+            department
+            for department, head_group in roles.DEPARTMENT_HEADS.items()
+            if head_group in groups or user.is_superuser
+        ]
+    user._departments_headed = headed
+    return headed
+
+
+def task_candidates(departments: list[str]) -> dict[str, list[AbstractBaseUser]]:
+    """Active people of each department (and its heads), in one query."""
+    from orders.assignment import DEPARTMENT_GROUPS
+
+    wanted = {}
+    for department in departments:
+        for group in (DEPARTMENT_GROUPS.get(department), roles.DEPARTMENT_HEADS[department]):
+            if group:
+                wanted.setdefault(group, set()).add(department)
+    if not wanted:
+        return {}
+    memberships = (
+        User.groups.through.objects.filter(group__name__in=wanted, user__is_active=True)
+        .select_related("user", "group")
+        .order_by("user__first_name", "user__username")
+    )
+    found: dict[str, list[AbstractBaseUser]] = {department: [] for department in departments}
+    for membership in memberships:
+        for department in wanted[membership.group.name]:
+            if membership.user not in found[department]:
+                found[department].append(membership.user)
+    return found
+
+
 def can_hand_over(user: AbstractBaseUser) -> bool:
     return user.has_perm("orders.view_all_orders") and user.has_perm("orders.reassign_task")
 

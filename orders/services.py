@@ -233,6 +233,14 @@ def task_start(*, task: Task, actor: User) -> Task:
 
 
 def task_reassign(*, task: Task, assignee: User, actor: User) -> Task:
+    from orders.assignment import DEPARTMENT_GROUPS
+
+    groups = {DEPARTMENT_GROUPS.get(task.department), roles.DEPARTMENT_HEADS[task.department]}
+    if not (assignee.is_active and assignee.groups.filter(name__in=groups - {None}).exists()):
+        raise OrderError(
+            str(rules.NOT_IN_DEPARTMENT)
+            % {"user": rules.person(assignee), "department": task.get_department_display()}
+        )
     with transaction.atomic():
         task = Task.objects.select_for_update().get(pk=task.pk)
         if not task.is_open:

@@ -27,6 +27,7 @@ urlpatterns = [
     path("customers/search/", views.customer_search, name="customer_search"),
     path("tasks/", views.my_tasks, name="my_tasks"),
     path("tasks/<int:task_id>/done/", views.task_done, name="task_done"),
+    path("tasks/<int:task_id>/reassign/", views.task_reassign_view, name="task_reassign"),
     path("account/password/", accounts.password_change, name="password_change"),
     path("account/language/", accounts.language_set, name="language"),
     path("api/v1/orders/", api.intake, name="api_intake"),

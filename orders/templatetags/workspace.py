@@ -230,3 +230,8 @@ def board_cards(context: template.Context, cards: list[selectors.Card]) -> str:
         renderer = context.render_context["card_renderer"] = CardRenderer(context)
     # Every value above is escaped where it is put in.
     return mark_safe("".join(renderer.render(order) for order in cards))
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    return mapping.get(key) if mapping else None

@@ -25,7 +25,7 @@ from orders.views.order import (
     payment_reverse_view,
 )
 from orders.views.qualification import customer_search, order_edit, order_new
-from orders.views.tasks import ONE_CLICK_TASKS, my_tasks, task_done
+from orders.views.tasks import ONE_CLICK_TASKS, my_tasks, task_done, task_reassign_view
 
 __all__ = [
     "CHANGE_REFUSED",
@@ -53,4 +53,5 @@ __all__ = [
     "payment_add",
     "payment_reverse_view",
     "task_done",
+    "task_reassign_view",
 ]

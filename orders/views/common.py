@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,7 +23,7 @@ SAVED_NOT_QUALIFIED = gettext_lazy(
 
 def order_for_user(request: HttpRequest, number: str) -> Order:
     """The order if this user may see it: their own, or every order with view_all_orders,
-    or one their task links to."""
+    or one their task links to, or one with a task of a department they head."""
     try:
         order = selectors.order_for_page(number)
     except Order.DoesNotExist:
@@ -31,7 +32,9 @@ def order_for_user(request: HttpRequest, number: str) -> Order:
     if (
         selectors.can_see_all_orders(user)
         or order.manager_id == user.pk
-        or order.tasks.filter(assignee=user).exists()
+        or order.tasks.filter(
+            Q(assignee=user) | Q(department__in=selectors.departments_headed(user))
+        ).exists()
     ):
         return order
     raise PermissionDenied(_("This order is not yours and no task of yours links to it."))

@@ -78,6 +78,8 @@ def _order_page(request: HttpRequest, order: Order, *, status: int = 200, **form
         "reverse_form": forms.get("reverse_form"),
         "reverse_payment": forms.get("reverse_payment"),
         "hand_over_form": forms.get("hand_over_form"),
+        # Open tasks of the departments this person heads: who could take each.
+        "task_candidates": _task_candidates(user, page),
         "hand_over_to": (
             selectors.managers_for_filter()
             if order.is_open and selectors.can_hand_over(user)
@@ -85,6 +87,15 @@ def _order_page(request: HttpRequest, order: Order, *, status: int = 200, **form
         ),
     }
     return render(request, "orders/detail.html", context, status=status)
+
+
+def _task_candidates(user, page: selectors.OrderPage) -> dict[int, list]:
+    headed = selectors.departments_headed(user)
+    open_tasks = [t for t in page.tasks if t.is_open and t.department in headed]
+    if not open_tasks:
+        return {}
+    people = selectors.task_candidates(sorted({t.department for t in open_tasks}))
+    return {task.pk: people.get(task.department, []) for task in open_tasks}
 
 
 def _payment_initial(page: selectors.OrderPage) -> dict:

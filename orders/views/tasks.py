@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -17,9 +18,10 @@ from orders.models import (
     Task,
     TaskKind,
 )
-from orders.rules import OrderError
+from orders.rules import OrderError, person
 from orders.services import (
     task_complete,
+    task_reassign,
 )
 from orders.views.common import (
     error_text,
@@ -58,3 +60,28 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Done: %(title)s") % {"title": task.title})
     return HttpResponseRedirect(back)
+
+
+@login_required
+@require_POST
+def task_reassign_view(request: HttpRequest, task_id: int) -> HttpResponse:
+    """A department's head gives one of its tasks to someone else (from the order page)."""
+    task = get_object_or_404(Task.objects.select_related("order"), pk=task_id)
+    if task.department not in selectors.departments_headed(request.user):
+        raise PermissionDenied(_("Only the department's head reassigns its tasks."))
+    back = reverse("orders:detail", args=[task.order.number])
+    assignee = get_user_model().objects.filter(pk=request.POST.get("assignee") or None).first()
+    if assignee is None:
+        messages.error(request, _("Choose who takes the task."))
+        return redirect(back)
+    try:
+        task_reassign(task=task, assignee=assignee, actor=request.user)
+    except OrderError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(
+            request,
+            _("“%(title)s” is now with %(user)s.")
+            % {"title": task.title, "user": person(assignee)},
+        )
+    return redirect(back)
