@@ -224,7 +224,12 @@ def payment_add(request: HttpRequest, number: str) -> HttpResponse:
     form = PaymentForm(request.POST, order=order)
     if form.is_valid():
         data = form.cleaned_data
-        paid_at = timezone.make_aware(dt.datetime.combine(data["paid_on"], dt.time(12, 0)))
+        # A bank day is stamped at its noon, but never later than now: just after
+        # midnight today's noon still lies ahead.
+        paid_at = min(
+            timezone.make_aware(dt.datetime.combine(data["paid_on"], dt.time(12, 0))),
+            timezone.now(),
+        )
         try:
             payment_register(
                 invoice=data["invoice"],

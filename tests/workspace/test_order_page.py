@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core import mail
 from django.utils import timezone
 
@@ -132,6 +135,28 @@ def test_registering_a_payment_moves_a_prepaid_order_to_production(client, staff
     assert order.stage == Stage.PRODUCTION
     payment = Payment.objects.get(order=order)
     assert payment.reference == "Bank order 42" and payment.recorded_by == staff["manager"]
+
+
+def test_a_payment_dated_today_is_accepted_just_after_midnight(client, staff, order_factory):
+    order = order_factory(stage=Stage.PREPAYMENT, lines=1)
+    client.force_login(staff["manager"])
+    just_after_midnight = dt.datetime(2026, 11, 27, 0, 3, tzinfo=ZoneInfo("Europe/Moscow"))
+
+    with time_machine.travel(just_after_midnight, tick=False):
+        response = client.post(
+            f"/orders/{order.number}/payments/",
+            {
+                "invoice": order.invoices.get().pk,
+                "amount": "15000.00",
+                "paid_on": "2026-11-27",
+                "reference": "Bank order 43",
+            },
+        )
+
+    assert response.status_code == 302
+    payment = Payment.objects.get(order=order)
+    assert timezone.localtime(payment.paid_at).date() == dt.date(2026, 11, 27)
+    assert payment.paid_at <= just_after_midnight
 
 
 def test_a_payment_form_with_errors_keeps_what_was_typed(client, staff, order_factory):
