@@ -591,7 +591,7 @@ def order_cancel(*, order: Order, actor: User | None, reason: str) -> Order:
             _task_close(task, actor=actor, status=TaskStatus.CANCELLED)
             if task.assignee_id and task.assignee_id != getattr(actor, "pk", None):
                 notify_staff(
-                    user=task.assignee,
+                    user_id=task.assignee_id,
                     order=order,
                     text=str(_("Order %(number)s was cancelled: stop work on “%(title)s”"))
                     % {"number": order.number, "title": task.title},
