@@ -383,6 +383,12 @@ def main() -> None:
     parser.add_argument("--rates", default="25,50,100,200")
     parser.add_argument("--seconds", type=float, default=3)
     parser.add_argument("--saturation-seconds", type=float, default=4)
+    parser.add_argument(
+        "--saturation-rate",
+        type=float,
+        default=1200,
+        help="the Pay rate expected flat out, to prepare enough fresh invoices for it",
+    )
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--renders", type=int, default=500)
     parser.add_argument("--pdf-only", action="store_true", help="only the PDF figures")
@@ -448,7 +454,11 @@ def main() -> None:
 
         call_command("migrate", verbosity=0)
         wait_port(redis_port)
-        needed = int(sum(r * args.seconds for r in rates)) + int(150 * args.saturation_seconds) + 40
+        needed = (
+            int(sum(r * args.seconds for r in rates))
+            + int(args.saturation_rate * args.saturation_seconds)
+            + 40
+        )
         if args.pdf_only:
             needed = 2
         print(f"preparing {needed} orders waiting for their prepayment…", flush=True)
