@@ -3,7 +3,7 @@ import os
 from collections.abc import Callable
 
 from celery import Celery
-from celery.signals import beat_init, worker_init, worker_process_init
+from celery.signals import beat_init, worker_init, worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -54,3 +54,13 @@ def _warm_the_pdf_renderer(**kwargs) -> None:
         renderer_warm()
     except Exception:  # a cold renderer still works; it only starts slower
         logger.exception("could not warm the PDF renderer")
+
+
+@worker_ready.connect
+def _warm_a_poolless_worker(sender=None, **kwargs) -> None:
+    """A solo or threads worker renders in its own process, which `worker_process_init`
+    never reaches: it warms itself once it is ready. A prefork parent renders nothing."""
+    from celery.concurrency.prefork import TaskPool as PreforkPool
+
+    if not isinstance(getattr(sender, "pool", None), PreforkPool):
+        _warm_the_pdf_renderer()

@@ -8,7 +8,7 @@ import io
 from decimal import Decimal
 
 import pytest
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_ready
 from pypdf import PdfReader
 
 from invoices.models import Invoice
@@ -202,6 +202,22 @@ def test_a_worker_process_warms_its_renderer_without_the_database(
     text = _flat(_text(invoice_render_pdf_bytes(invoice)))
     assert invoice.number in text
     assert "Образец" not in text
+
+
+@pytest.mark.parametrize(("pool", "warms"), [("solo", True), ("threads", True), ("prefork", False)])
+def test_a_worker_without_pool_processes_warms_itself_when_ready(pool, warms, unfrozen):
+    """`--pool solo` and `--pool threads` render in the worker's own process; a prefork
+    parent leaves it to its children."""
+    from celery.concurrency import get_implementation
+
+    gc.unfreeze()
+
+    class Consumer:
+        def __init__(self, pool):
+            self.pool = pool
+
+    worker_ready.send(sender=Consumer(get_implementation(pool)(limit=1)))
+    assert (gc.get_freeze_count() > 10_000) is warms
 
 
 def test_a_renderer_that_cannot_warm_leaves_the_worker_running(monkeypatch, caplog):
