@@ -138,6 +138,6 @@ def order_in_delivery(
         actor=manager,
         carrier=carrier(),
         delivery_address="Moscow, Tverskaya 1",
-        planned_ship_date=dt.date.today() + dt.timedelta(days=1),
+        planned_ship_date=timezone.localdate() + dt.timedelta(days=1),
     )
     return refreshed(order)

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from orders.models import Order, PaymentScheme, Stage
 from tests.browser.conftest import PHONE, screenshot, sign_in
@@ -90,7 +91,7 @@ def test_from_the_shop_floor_to_the_shipped_e_mail_with_its_tracking_link(
     manager.goto(f"/logistics/orders/{order.number}/details/")
     manager.select_option("select[name=carrier]", str(cdek.pk))
     manager.fill("textarea[name=delivery_address]", "Москва, Тверская 1")
-    ship = dt.date.today() + dt.timedelta(days=1)
+    ship = timezone.localdate() + dt.timedelta(days=1)
     manager.fill("input[name=planned_ship_date]", ship.isoformat())
     manager.fill("textarea[name=comment]", "Позвонить за час")
     manager.click("button.sf-btn")
