@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from invoices.models import (
     UNPAID_STATUSES,
@@ -27,8 +27,9 @@ from invoices.models import (
     public_token_for,
     public_token_hash,
 )
-from orders.models import ZERO, DeliveryMethod, EventKind, Order
+from orders.models import ZERO, DeliveryMethod, EventKind, Order, Stage
 from orders.rules import OrderError, money
+from orders.texts import Msg
 
 logger = logging.getLogger(__name__)
 
@@ -111,8 +112,11 @@ def invoice_issue(
         order=order,
         kind=EventKind.INVOICE,
         actor=actor,
-        text=_("Invoice %(number)s issued for %(amount)s")
-        % {"number": invoice.number, "amount": money(amount)},
+        text=Msg(
+            gettext_noop("Invoice %(number)s issued for %(amount)s"),
+            number=invoice.number,
+            amount=amount,
+        ),
         invoice_id=invoice.pk,
     )
     # The e-mail waits for its PDF: invoices.tasks.invoice_render_pdf sends it.
@@ -194,7 +198,7 @@ def invoice_link_revoke(*, invoice: Invoice, actor: User | None) -> Invoice:
             order=invoice.order,
             kind=EventKind.INVOICE,
             actor=actor,
-            text=_("Link to invoice %(number)s revoked") % {"number": invoice.number},
+            text=Msg(gettext_noop("Link to invoice %(number)s revoked"), number=invoice.number),
             invoice_id=invoice.pk,
         )
         if invoice.payment_link_id:
@@ -226,7 +230,7 @@ def invoice_link_renew(*, invoice: Invoice, actor: User | None) -> Invoice:
             order=invoice.order,
             kind=EventKind.INVOICE,
             actor=actor,
-            text=_("New link to invoice %(number)s issued") % {"number": invoice.number},
+            text=Msg(gettext_noop("New link to invoice %(number)s issued"), number=invoice.number),
             invoice_id=invoice.pk,
         )
     return invoice
@@ -283,12 +287,13 @@ def invoices_close_for_cancel(*, order: Order, actor: User | None) -> None:
 
             queue_after_commit(invoice_cancel_payment_link, invoice.payment_link_id)
         if invoice.paid_amount > 0:
-            text = _("Invoice %(number)s voided; %(amount)s received is owed back") % {
-                "number": invoice.number,
-                "amount": money(invoice.paid_amount),
-            }
+            text = Msg(
+                gettext_noop("Invoice %(number)s voided; %(amount)s received is owed back"),
+                number=invoice.number,
+                amount=invoice.paid_amount,
+            )
         else:
-            text = _("Invoice %(number)s voided") % {"number": invoice.number}
+            text = Msg(gettext_noop("Invoice %(number)s voided"), number=invoice.number)
         event_record(
             order=order, kind=EventKind.INVOICE, actor=actor, text=text, invoice_id=invoice.pk
         )
@@ -384,12 +389,12 @@ def payment_record_locked(
         order=order,
         kind=EventKind.PAYMENT,
         actor=actor,
-        text=_("Payment of %(amount)s received for invoice %(number)s (%(source)s)")
-        % {
-            "amount": money(amount),
-            "number": invoice.number,
-            "source": payment.get_source_display(),
-        },
+        text=Msg(
+            gettext_noop("Payment of %(amount)s received for invoice %(number)s (%(source)s)"),
+            amount=amount,
+            number=invoice.number,
+            source=PaymentSource(payment.source),
+        ),
         payment_id=payment.pk,
         overpayment=invoice.overpaid,
     )
@@ -416,8 +421,11 @@ def payment_effects_apply(*, order: Order, payment: Payment, actor: User | None)
         notify_staff(
             user_id=order.manager_id,
             order=order,
-            text=_("Payment of %(amount)s received for order %(number)s")
-            % {"amount": money(payment.amount), "number": order.number},
+            text=Msg(
+                gettext_noop("Payment of %(amount)s received for order %(number)s"),
+                amount=payment.amount,
+                number=order.number,
+            ),
         )
     order_after_payment(order=order, actor=actor)
 
@@ -504,8 +512,11 @@ def payment_refund(
             order=order,
             kind=EventKind.PAYMENT,
             actor=actor,
-            text=_("Refund of %(amount)s for invoice %(number)s")
-            % {"amount": money(amount), "number": invoice.number},
+            text=Msg(
+                gettext_noop("Refund of %(amount)s for invoice %(number)s"),
+                amount=amount,
+                number=invoice.number,
+            ),
             payment_id=refund.pk,
         )
         order_recalculate(order)
@@ -543,8 +554,11 @@ def payment_reverse(*, payment: Payment, actor: User, reason: str) -> Payment:
             order=order,
             kind=EventKind.PAYMENT,
             actor=actor,
-            text=_("Payment of %(amount)s reversed: %(reason)s")
-            % {"amount": money(payment.amount), "reason": reason},
+            text=Msg(
+                gettext_noop("Payment of %(amount)s reversed: %(reason)s"),
+                amount=payment.amount,
+                reason=reason,
+            ),
             payment_id=reversal.pk,
         )
         order_recalculate(order)
@@ -555,7 +569,6 @@ def payment_reverse(*, payment: Payment, actor: User, reason: str) -> Payment:
 def _tell_balance_reopened(order: Order, actor: User | None) -> None:
     """Money taken back from an order that has moved on (production, delivery, won): the
     stage stays where it is, so the manager must hear that the client owes again."""
-    from orders.models import Stage
     from orders.services import notify_staff
 
     if (
@@ -567,12 +580,14 @@ def _tell_balance_reopened(order: Order, actor: User | None) -> None:
         notify_staff(
             user_id=order.manager_id,
             order=order,
-            text=_("Order %(number)s (%(stage)s) is owed %(balance)s again: money was taken back")
-            % {
-                "number": order.number,
-                "stage": order.get_stage_display(),
-                "balance": money(order.balance),
-            },
+            text=Msg(
+                gettext_noop(
+                    "Order %(number)s (%(stage)s) is owed %(balance)s again: money was taken back"
+                ),
+                number=order.number,
+                stage=Stage(order.stage),
+                balance=order.balance,
+            ),
         )
 
 

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from invoices.models import (
     InvoiceStatus,
@@ -38,6 +38,7 @@ from invoices.reconcile import transaction_apply
 from invoices.services import PaymentError, payment_refund, queue_after_commit
 from invoices.tasks import payment_followup as payment_followup_task
 from orders.models import EventKind
+from orders.texts import Msg
 
 logger = logging.getLogger(__name__)
 
@@ -249,8 +250,11 @@ def _record_failure(note: Notification) -> str:
     event_record(
         order=invoice.order,
         kind=EventKind.PAYMENT,
-        text=_("Card payment for invoice %(number)s failed: %(reason)s")
-        % {"number": invoice.number, "reason": note.reason or "—"},
+        text=Msg(
+            gettext_noop("Card payment for invoice %(number)s failed: %(reason)s"),
+            number=invoice.number,
+            reason=note.reason or "—",
+        ),
         invoice_id=invoice.pk,
         transaction_id=note.transaction_id,
     )

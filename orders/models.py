@@ -593,6 +593,14 @@ class TimelineEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.order_id} {self.get_kind_display()}"
 
+    @property
+    def display_text(self) -> str:
+        """The text in the reader's language (what the system wrote is kept as a message);
+        people's own words as they wrote them."""
+        from orders.texts import msg_text
+
+        return msg_text(self.text, self.data)
+
 
 class Notification(models.Model):
     """An in-app message to a member of staff (the bell)."""

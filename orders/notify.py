@@ -12,8 +12,10 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from orders.models import EventKind, Notification, NotificationStatus, Order, TimelineEvent
+from orders.texts import Msg
 
 # kind → the line written into the timeline (the e-mail itself comes from templates/emails/).
 CLIENT_MESSAGES = {
@@ -37,7 +39,7 @@ def client_notify(
         order=order,
         kind=EventKind.NOTIFICATION,
         actor=actor,
-        text=str(CLIENT_MESSAGES[kind]),
+        text=Msg(CLIENT_MESSAGES[kind]),
         notification=kind,
         **data,
     )
@@ -156,8 +158,10 @@ def mark_failed(event_id: int, error: str) -> None:
         notify_staff(
             user=event.order.manager,
             order=event.order,
-            text=str(_("Could not e-mail the client about order %(number)s"))
-            % {"number": event.order.number},
+            text=Msg(
+                gettext_noop("Could not e-mail the client about order %(number)s"),
+                number=event.order.number,
+            ),
         )
 
 

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from hashlib import sha256
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from orders import roles, rules
 from orders.assignment import pick_assignee
@@ -33,6 +35,7 @@ from orders.models import (
     Order,
     OrderLine,
     PaymentScheme,
+    StaffProfile,
     Stage,
     Task,
     TaskKind,
@@ -42,6 +45,7 @@ from orders.models import (
     YearCounter,
 )
 from orders.rules import OrderError
+from orders.texts import Msg
 from production.models import Product
 
 User = AbstractBaseUser
@@ -81,11 +85,16 @@ def event_record(
     order: Order,
     kind: str,
     actor: User | None = None,
-    text: str = "",
+    text: str | Msg = "",
     from_stage: str = "",
     to_stage: str = "",
     **data: object,
 ) -> TimelineEvent:
+    """One timeline row. A `Msg` is kept as message and arguments, so each reader sees it
+    in their own language; the column holds it in the site's default language."""
+    if isinstance(text, Msg):
+        data["msg"] = text.as_data()
+        text = text.render()
     return TimelineEvent.objects.create(
         order=order,
         kind=kind,
@@ -97,18 +106,31 @@ def event_record(
     )
 
 
+def _language_of(user: User | None, user_id: int) -> str:
+    if user is not None and get_user_model().profile.is_cached(user):  # the robot's pick has it
+        language = user.profile.language
+    else:
+        language = (
+            StaffProfile.objects.filter(user_id=user_id).values_list("language", flat=True).first()
+        )
+    return language or settings.LANGUAGE_CODE
+
+
 def notify_staff(
     *,
     user: User | None = None,
-    text: str,
+    text: str | Msg,
     order: Order | None = None,
     user_id: int | None = None,
 ) -> None:
-    """An in-app notification (the bell), to `user` or, without loading them, `user_id`."""
+    """An in-app notification (the bell), to `user` or, without loading them, `user_id`.
+    A `Msg` is written in the recipient's language."""
     if user is not None:
         user_id = user.pk
     if user_id is None:
         return
+    if isinstance(text, Msg):
+        text = text.render(_language_of(user, user_id))
     Notification.objects.create(
         user_id=user_id,
         order=order,
@@ -201,15 +223,18 @@ def task_create(
     notify_staff(
         user=assignee,
         order=order,
-        text=_("New task: %(title)s (order %(number)s)") % {"title": title, "number": order.number},
+        text=Msg(
+            gettext_noop("New task: %(title)s (order %(number)s)"), title=title, number=order.number
+        ),
     )
     if assignee is None:
         # Nobody of the department is present: the head hears it now, not at the deadline.
-        text = str(rules.NO_ASSIGNEE_FOR) % {
-            "department": Department(department).label,
-            "title": title,
-            "number": order.number,
-        }
+        text = Msg(
+            rules.NO_ASSIGNEE_FOR,
+            department=Department(department),
+            title=title,
+            number=order.number,
+        )
         for head in get_user_model().objects.filter(
             groups__name=roles.DEPARTMENT_HEADS[department], is_active=True
         ):
@@ -252,13 +277,16 @@ def task_reassign(*, task: Task, assignee: User, actor: User) -> Task:
             order=task.order,
             kind=EventKind.TASK,
             actor=actor,
-            text=_("Task “%(title)s” reassigned to %(user)s")
-            % {"title": task.title, "user": rules.person(assignee)},
+            text=Msg(
+                gettext_noop("Task “%(title)s” reassigned to %(user)s"),
+                title=task.title,
+                user=rules.person(assignee),
+            ),
         )
         notify_staff(
             user=assignee,
             order=task.order,
-            text=_("Task assigned to you: %(title)s") % {"title": task.title},
+            text=Msg(gettext_noop("Task assigned to you: %(title)s"), title=task.title),
         )
     return task
 
@@ -311,7 +339,7 @@ def task_complete(
                 order=order,
                 kind=EventKind.TASK,
                 actor=actor,
-                text=_("Task done: %(title)s") % {"title": task.title},
+                text=Msg(gettext_noop("Task done: %(title)s"), title=task.title),
             )
         order_recalculate(order)
     return task
@@ -558,7 +586,7 @@ def order_finish_production(*, order: Order, actor: User | None) -> None:
     notify_staff(
         user=order.manager,
         order=order,
-        text=_("Order %(number)s is made") % {"number": order.number},
+        text=Msg(gettext_noop("Order %(number)s is made"), number=order.number),
     )
 
 
@@ -593,8 +621,11 @@ def order_cancel(*, order: Order, actor: User | None, reason: str) -> Order:
                 notify_staff(
                     user_id=task.assignee_id,
                     order=order,
-                    text=str(_("Order %(number)s was cancelled: stop work on “%(title)s”"))
-                    % {"number": order.number, "title": task.title},
+                    text=Msg(
+                        gettext_noop("Order %(number)s was cancelled: stop work on “%(title)s”"),
+                        number=order.number,
+                        title=task.title,
+                    ),
                 )
         invoices_close_for_cancel(order=order, actor=actor)
         _move(order, "cancel", actor=actor, text=reason, reason=reason)
@@ -632,20 +663,26 @@ def order_hand_over(*, order: Order, manager: User, actor: User) -> Order:
             order=order,
             kind=EventKind.TASK,
             actor=actor,
-            text=_("Order handed over from %(old)s to %(new)s")
-            % {"old": rules.person(previous), "new": rules.person(manager)},
+            text=Msg(
+                gettext_noop("Order handed over from %(old)s to %(new)s"),
+                old=rules.person(previous),
+                new=rules.person(manager),
+            ),
         )
         notify_staff(
             user=manager,
             order=order,
-            text=_("Order %(number)s was handed over to you") % {"number": order.number},
+            text=Msg(gettext_noop("Order %(number)s was handed over to you"), number=order.number),
         )
         if previous is not None and previous.pk != actor.pk:
             notify_staff(
                 user=previous,
                 order=order,
-                text=_("Order %(number)s was handed over to %(user)s")
-                % {"number": order.number, "user": rules.person(manager)},
+                text=Msg(
+                    gettext_noop("Order %(number)s was handed over to %(user)s"),
+                    number=order.number,
+                    user=rules.person(manager),
+                ),
             )
     return order
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from orders.assignment import pick_assignee
 from orders.calendar import WorkingTime
@@ -24,6 +24,7 @@ from orders.models import (
     TaskKind,
 )
 from orders.rules import OrderError
+from orders.texts import Msg
 from production.models import BillOfMaterialsItem, LineCost, Product
 
 User = AbstractBaseUser
@@ -64,7 +65,7 @@ def production_start(*, order: Order, actor: User | None) -> None:
         order=order,
         kind=EventKind.PRODUCTION,
         actor=actor,
-        text=_("Production started: %(count)s lines") % {"count": len(lines)},
+        text=Msg(gettext_noop("Production started: %(count)s lines"), count=len(lines)),
     )
     order_recalculate(order)
 
@@ -162,16 +163,22 @@ def line_mark_made(
         order=order,
         kind=EventKind.PRODUCTION,
         actor=actor,
-        text=_("Line made: %(name)s × %(quantity)s")
-        % {"name": line.name, "quantity": line.quantity.normalize()},
+        text=Msg(
+            gettext_noop("Line made: %(name)s × %(quantity)s"),
+            name=line.name,
+            quantity=str(line.quantity.normalize()),
+        ),
         line_id=line.pk,
     )
     order_recalculate(order)
     notify_staff(
         user=order.manager,
         order=order,
-        text=_("Order %(number)s: line made: %(name)s")
-        % {"number": order.number, "name": line.name},
+        text=Msg(
+            gettext_noop("Order %(number)s: line made: %(name)s"),
+            number=order.number,
+            name=line.name,
+        ),
     )
     if order.lines_made == order.lines_count:
         order_finish_production(order=order, actor=actor)

@@ -116,10 +116,10 @@ def test_payment_registration_runs_a_fixed_number_of_queries(
     small, large = awaiting(1), awaiting(12)
     # savepoint; lock order; lock invoice; duplicate check; payment insert; invoice update
     # (paid kept under the lock); payment event; receipt event + status; the manager's
-    # bell; recalculate (lines, payments, next deadline, update); release. (A part payment:
-    # it stays in prepayment.)
+    # bell (their language, the insert); recalculate (lines, payments, next deadline,
+    # update); release. (A part payment: it stays in prepayment.)
     for invoice in (small, large):
-        with django_assert_num_queries(15):
+        with django_assert_num_queries(16):
             payment_register(
                 invoice=invoice,
                 amount=Decimal("100"),

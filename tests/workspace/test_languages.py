@@ -1,0 +1,74 @@
+"""What the system writes for staff reads in each reader's language, whoever caused it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.utils import translation
+
+from invoices.models import PaymentSource
+from invoices.services import payment_register
+from orders import roles
+from orders.models import EventKind, Notification, Stage, TimelineEvent
+from orders.services import order_hand_over
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _page(client, user, order, language: str) -> str:
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client.get(order.get_absolute_url()).content.decode()
+
+
+def test_a_payment_in_the_timeline_reads_in_each_viewers_language(
+    client, staff, head_of_sales, order_factory
+):
+    order = order_factory(stage=Stage.PREPAYMENT, lines=1)
+    invoice = order.invoices.get()
+    with translation.override("ru"):  # entered by someone working in Russian
+        payment_register(
+            invoice=invoice,
+            amount=Decimal("15000.00"),
+            source=PaymentSource.MANUAL,
+            actor=staff["manager"],
+            reference="п/п 42",
+        )
+
+    english = _page(client, staff["manager"], order, "en")
+    russian = _page(client, head_of_sales, order, "ru")
+
+    assert f"Payment of 15,000.00 received for invoice {invoice.number} (Registered by staff)" in (
+        english
+    )
+    assert f"по счёту {invoice.number} (Внесён сотрудником)" in russian
+    assert "Получен платёж 15\xa0000,00" in russian
+    # The column keeps the site's language, for admin and search.
+    event = TimelineEvent.objects.get(order=order, kind=EventKind.PAYMENT)
+    assert event.text.startswith("Payment of 15,000.00")
+
+
+def test_a_bell_is_written_in_the_recipients_language(staff, head_of_sales, order_factory):
+    order = order_factory(stage=Stage.QUALIFICATION)
+    sasha = make_user("sasha", roles.SALES_MANAGERS, first_name="Sasha")
+    sasha.profile.language = "ru"
+    sasha.profile.save()
+
+    with translation.override("en"):
+        order_hand_over(order=order, manager=sasha, actor=head_of_sales)
+
+    to_sasha = Notification.objects.filter(user=sasha).values_list("text", flat=True)
+    to_masha = Notification.objects.filter(user=staff["manager"]).values_list("text", flat=True)
+    assert f"Вам передан заказ {order.number}" in to_sasha
+    assert f"Order {order.number} was handed over to Sasha" in to_masha
+
+
+def test_people_s_own_words_stay_as_written(client, staff, head_of_sales, order_factory):
+    order = order_factory(stage=Stage.QUALIFICATION)
+    client.force_login(staff["manager"])
+    client.post(f"/orders/{order.number}/comment/", {"text": "Клиент просит позвонить"})
+
+    assert "Клиент просит позвонить" in _page(client, head_of_sales, order, "en")
