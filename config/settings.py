@@ -6,7 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_decimal, env_int, env_list, env_str
+from config.env import env_bool, env_choice, env_decimal, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -184,7 +184,10 @@ LOGGING = {
 }
 
 # Conveyor
-ORDER_CURRENCY = "RUB"
+# The company's currency: every order, its invoices, the catalogue prices and production
+# costs are in it. All of these CloudPayments accepts and invoices can write out in words.
+CURRENCIES = ("RUB", "USD", "EUR", "KZT", "BYN")
+ORDER_CURRENCY = env_choice("ORDER_CURRENCY", "RUB", CURRENCIES)
 
 # ------------------------------------------------- shop floor, notifications, deadline control
 # Remind the assignee this many working hours before a task's deadline.

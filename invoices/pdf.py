@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from invoices.models import Invoice, SellerProfile
-from invoices.words import rubles_in_words
+from invoices.words import amount_in_words
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def invoice_context(invoice: Invoice, seller: SellerProfile | None = None) -> di
         "seller": seller or SellerProfile.load(),
         "lines": lines,
         "lines_total": sum((line["amount"] for line in lines), Decimal("0.00")),
-        "amount_in_words": (rubles_in_words(invoice.amount) if invoice.currency == "RUB" else ""),
+        "amount_in_words": amount_in_words(invoice.amount, invoice.currency),
         "font_regular": (FONTS_DIR / "DejaVuSans.ttf").as_uri(),
         "font_bold": (FONTS_DIR / "DejaVuSans-Bold.ttf").as_uri(),
     }

@@ -89,11 +89,28 @@ def integer_in_words(n: int, *, feminine: bool = False) -> str:
     return " ".join(parts)
 
 
-def rubles_in_words(amount: Decimal) -> str:
-    """1234.50 → "Одна тысяча двести тридцать четыре рубля 50 копеек"."""
+# The major unit's forms (one, few, many) and the minor unit's; every one here is
+# masculine where it matters ("один доллар", "один тенге"); kopecks and cents are digits.
+_CURRENCIES = {
+    "RUB": (("рубль", "рубля", "рублей"), _KOPECKS),
+    "USD": (("доллар США", "доллара США", "долларов США"), ("цент", "цента", "центов")),
+    "EUR": (("евро", "евро", "евро"), ("цент", "цента", "центов")),
+    "KZT": (("тенге", "тенге", "тенге"), ("тиын", "тиына", "тиынов")),
+    "BYN": (
+        ("белорусский рубль", "белорусских рубля", "белорусских рублей"),
+        _KOPECKS,
+    ),
+}
+
+
+def amount_in_words(amount: Decimal, currency: str = "RUB") -> str:
+    """1234.50 RUB → "Одна тысяча двести тридцать четыре рубля 50 копеек"; empty for a
+    currency we have no words for."""
+    if currency not in _CURRENCIES:
+        return ""
+    major, minor = _CURRENCIES[currency]
     amount = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    rubles = int(amount)
-    kopecks = int((amount - rubles) * 100)
-    text = f"{integer_in_words(rubles)} {plural(rubles, _SCALES[0][0])} "
-    text += f"{kopecks:02d} {plural(kopecks, _KOPECKS)}"
+    whole = int(amount)
+    cents = int((amount - whole) * 100)
+    text = f"{integer_in_words(whole)} {plural(whole, major)} {cents:02d} {plural(cents, minor)}"
     return text[0].upper() + text[1:]

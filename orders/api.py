@@ -162,6 +162,16 @@ def _parse_intake(payload: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
     if not isinstance(comment, str) or len(comment) > 5000:
         err("comment", _("Must be text of at most 5000 characters."))
     data["comment"] = comment
+
+    # Prices are taken as the company's currency: a shop pricing in another is refused,
+    # never booked at the wrong value.
+    currency = payload.get("currency")
+    if currency is not None and currency != settings.ORDER_CURRENCY:
+        err(
+            "currency",
+            _("Prices must be in %(currency)s, the company's currency.")
+            % {"currency": settings.ORDER_CURRENCY},
+        )
     return data, errors
 
 

@@ -431,7 +431,7 @@ def order_create(
             delivery_address=delivery_address,
             delivery_cost=delivery_cost,
             comment=comment,
-            currency="RUB",
+            currency=settings.ORDER_CURRENCY,
         )
         _write_lines(order, lines, replace=False)
         order.manager = manager or pick_assignee(Department.SALES)

@@ -92,5 +92,14 @@ def test_a_bad_boolean_fails_loudly():
     assert "DEBUG='maybe' is not a boolean" in result.stderr
 
 
+def test_a_currency_we_cannot_invoice_in_fails_loudly():
+    env = {**os.environ, "ORDER_CURRENCY": "GBP"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "ORDER_CURRENCY='GBP' is not one of RUB, USD, EUR, KZT, BYN." in result.stderr
+
+
 def test_the_funnel_diagram_in_docs_is_current():
     assert (ROOT / "docs" / "pipeline.md").read_text(encoding="utf-8") == pipeline_mermaid()

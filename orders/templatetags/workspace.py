@@ -19,7 +19,7 @@ from orders.models import Order, Stage
 
 register = template.Library()
 
-CURRENCY_SIGNS = {"RUB": "₽", "EUR": "€", "USD": "$"}
+CURRENCY_SIGNS = {"RUB": "₽", "EUR": "€", "USD": "$", "KZT": "₸", "BYN": "Br"}
 
 
 @register.filter

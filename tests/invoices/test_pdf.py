@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from invoices.models import Invoice
 from invoices.pdf import invoice_pdf_store, invoice_render_pdf_bytes
 from invoices.services import invoice_touch, payment_register, seller_requisites_changed
-from invoices.words import rubles_in_words
+from invoices.words import amount_in_words
 from orders.models import NotificationStatus, TimelineEvent
 from orders.services import LineInput
 from production.models import Product
@@ -69,7 +69,7 @@ def test_a_thirty_line_cyrillic_invoice_has_every_line_totals_and_words(
     assert "Доставка" in text
     assert f"{_ru(invoice.amount)} RUB" in text
     assert f"{_ru(invoice.order_total)} RUB" in text
-    words = rubles_in_words(invoice.amount)
+    words = amount_in_words(invoice.amount, "RUB")
     assert words in text
     assert seller.name in text
     assert "ИНН 7701234567" in text
@@ -86,6 +86,40 @@ def test_vat_included_is_printed_when_configured(invoice, settings, catalogue, m
     text = _flat(_text(invoice_render_pdf_bytes(vat_invoice)))
     assert "В том числе НДС 20%" in text
     assert "5 333,33" in text  # 32,000 × 20 / 120
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "words"),
+    [
+        ("1234.50", "RUB", "Одна тысяча двести тридцать четыре рубля 50 копеек"),
+        ("2000000.01", "RUB", "Два миллиона рублей 01 копейка"),
+        ("1021.05", "USD", "Одна тысяча двадцать один доллар США 05 центов"),
+        ("42.00", "EUR", "Сорок два евро 00 центов"),
+        ("311.11", "KZT", "Триста одиннадцать тенге 11 тиынов"),
+        ("22.02", "BYN", "Двадцать два белорусских рубля 02 копейки"),
+    ],
+)
+def test_amounts_are_written_in_words_in_each_currency(amount, currency, words):
+    assert amount_in_words(Decimal(amount), currency) == words
+
+
+def test_every_currency_the_company_may_use_has_its_words(settings):
+    for currency in settings.CURRENCIES:
+        assert amount_in_words(Decimal("1"), currency)
+
+
+def test_a_company_working_in_tenge_invoices_and_prints_in_tenge(
+    settings, catalogue, seller, manager
+):
+    settings.ORDER_CURRENCY = "KZT"
+    order = make_order(catalogue=catalogue, manager=manager)
+    invoice = order.invoices.get()
+    assert order.currency == invoice.currency == "KZT"
+
+    text = _flat(_text(invoice_render_pdf_bytes(invoice)))
+
+    assert f"{_ru(invoice.amount)} KZT" in text
+    assert "Тридцать две тысячи тенге 00 тиынов" in text
 
 
 def test_the_pdf_is_rendered_after_commit_and_the_email_waits_for_it(

@@ -81,6 +81,13 @@ def test_it_creates_an_assigned_order(post, staff, catalogue):
     assert order.tasks.get().assignee == staff["manager"]
 
 
+def test_an_order_priced_in_the_companys_currency_is_taken(post, staff, catalogue, settings):
+    settings.ORDER_CURRENCY = "KZT"
+    response = post(valid(currency="KZT"))
+    assert response.status_code == 201
+    assert Order.objects.get(number=response.json()["number"]).currency == "KZT"
+
+
 def test_the_same_external_id_again_returns_the_same_order(post, staff, catalogue):
     first = post(valid()).json()
     again = post(valid(lines=[{"sku": "CHR-1", "quantity": 9}]))
@@ -143,6 +150,7 @@ def test_a_returning_client_is_recognised_by_email(post, staff, catalogue):
             "The address is required unless the client picks up.",
         ),
         ({"comment": 42}, "comment", "Must be text of at most 5000 characters."),
+        ({"currency": "USD"}, "currency", "Prices must be in RUB, the company's currency."),
         (
             {"lines": [{"sku": "TBL-1", "quantity": 1, "price": "-1"}]},
             "lines[0].price",
