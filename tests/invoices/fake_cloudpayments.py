@@ -5,12 +5,16 @@ It can be told to time out, answer HTTP 500, or answer something that is not JSO
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import threading
 import time
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from zoneinfo import ZoneInfo
+
+MSK = ZoneInfo("Europe/Moscow")
 
 
 def transaction_model(
@@ -22,8 +26,16 @@ def transaction_model(
     currency: str = "RUB",
     status: str = "Completed",
     test_mode: bool = False,
-    created: str = "2026-11-26T10:15:00",
+    created: str | None = None,
 ) -> dict[str, Any]:
+    """`created`: Moscow time, ISO; now by default (the list is asked by Moscow day)."""
+    moment = (
+        dt.datetime.fromisoformat(created).replace(tzinfo=MSK)
+        if created
+        else dt.datetime.now(MSK).replace(microsecond=0)
+    )
+    created = moment.replace(tzinfo=None).isoformat()
+    stamp = f"/Date({int(moment.timestamp() * 1000)})/"
     return {
         "ReasonCode": 0,
         "PublicId": "pk_test_conveyor",
@@ -40,14 +52,14 @@ def transaction_model(
         "Email": "klient@example.ru",
         "Description": "Оплата счёта " + invoice_id,
         "JsonData": None,
-        "CreatedDate": "/Date(1764152100000)/",
+        "CreatedDate": stamp,
         "PayoutDate": None,
         "PayoutDateIso": None,
         "PayoutAmount": None,
         "CreatedDateIso": created,
-        "AuthDate": "/Date(1764152100000)/",
+        "AuthDate": stamp,
         "AuthDateIso": created,
-        "ConfirmDate": "/Date(1764152100000)/",
+        "ConfirmDate": stamp,
         "ConfirmDateIso": created if status == "Completed" else None,
         "AuthCode": "A1B2C3",
         "TestMode": test_mode,
