@@ -7,13 +7,14 @@ import datetime as dt
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from logistics.models import Carrier
 from orders import rules
 from orders.calendar import WorkingTime
 from orders.models import DeliveryMethod, Department, EventKind, Order, Stage, Task, TaskKind
 from orders.rules import OrderError
+from orders.texts import Msg
 
 User = AbstractBaseUser
 
@@ -58,9 +59,9 @@ def order_save_delivery_details(
         if due_at <= timezone.now():
             due_at = None  # a date in the past: the SLA gives a reachable deadline
         if order.delivery_method == DeliveryMethod.PICKUP:
-            title = _("Hand over order %(number)s (pickup)") % {"number": order.number}
+            title = Msg(gettext_noop("Hand over order %(number)s (pickup)"), number=order.number)
         else:
-            title = _("Ship order %(number)s") % {"number": order.number}
+            title = Msg(gettext_noop("Ship order %(number)s"), number=order.number)
         task_create(
             order=order,
             kind=TaskKind.DELIVER,

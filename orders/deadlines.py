@@ -21,7 +21,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.sql import UpdateQuery
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from orders import roles, rules
 from orders.calendar import WorkingTime
@@ -35,6 +35,7 @@ from orders.models import (
     Task,
     TimelineEvent,
 )
+from orders.texts import Msg
 
 # The messages, translated into each recipient's language when written.
 REMINDER = gettext_lazy("Deadline soon: “%(title)s” (order %(number)s) is due %(due)s")
@@ -173,7 +174,7 @@ def _tell(report: DeadlineReport, limits: dict[str, Decimal]) -> list[int]:
     )
     reminded = set(report.reminded)
     for task in tasks:
-        params = {"title": task.title, "number": task.order.number, "due": task.due_at}
+        params = {"title": task.title_text, "number": task.order.number, "due": task.due_at}
         if task.pk in reminded:
             tell(task.assignee, task.order, REMINDER, **params)
             continue
@@ -192,13 +193,17 @@ def _tell(report: DeadlineReport, limits: dict[str, Decimal]) -> list[int]:
                 **params,
                 who=rules.person(task.assignee, nobody=_("nobody")),
             )
+        late = Msg(
+            gettext_noop("Task overdue: %(title)s (was due %(due)s)"),
+            title=task.title_text,
+            due=task.due_at,
+        )
         events.append(
             TimelineEvent(
                 order=task.order,
                 kind=EventKind.TASK,
-                text=_("Task overdue: %(title)s (was due %(due)s)")
-                % {"title": task.title, "due": _when(task.due_at)},
-                data={"task_id": task.pk, "overdue": True},
+                text=late.render(),
+                data={"task_id": task.pk, "overdue": True, "msg": late.as_data()},
             )
         )
 

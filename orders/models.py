@@ -464,6 +464,9 @@ class Task(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=TaskKind.choices)
     title = models.CharField(_("title"), max_length=255)
+    # A title the system wrote, as message and arguments (orders.texts.Msg): each reader
+    # sees it in their own language. Empty for a title a person typed.
+    title_msg = models.JSONField(default=dict, blank=True, editable=False)
     department = models.CharField(_("department"), max_length=16, choices=Department.choices)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -515,6 +518,19 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def display_title(self) -> str:
+        from orders.texts import msg_text
+
+        return msg_text(self.title, {"msg": self.title_msg})
+
+    @property
+    def title_text(self):
+        """The title as a message argument: a Msg when the system wrote it."""
+        from orders.texts import Msg
+
+        return Msg.from_data(self.title_msg) if self.title_msg else self.title
 
     @property
     def is_open(self) -> bool:

@@ -199,7 +199,7 @@ def task_create(
     order: Order,
     kind: str,
     department: str,
-    title: str,
+    title: str | Msg,
     assignee: User | None = None,
     due_at: dt.datetime | None = None,
     line: OrderLine | None = None,
@@ -211,12 +211,14 @@ def task_create(
         due_at = working_time.add_hours(timezone.now(), sla or DEFAULT_SLA_HOURS[kind])
     if assignee is None:
         assignee = pick_assignee(department)
+    title_msg = title.as_data() if isinstance(title, Msg) else {}
     task = Task.objects.create(
         order=order,
         line=line,
         kind=kind,
         department=department,
-        title=title,
+        title=(title.render() if isinstance(title, Msg) else title)[:255],
+        title_msg=title_msg,
         assignee=assignee,
         due_at=due_at,
     )
@@ -279,14 +281,14 @@ def task_reassign(*, task: Task, assignee: User, actor: User) -> Task:
             actor=actor,
             text=Msg(
                 gettext_noop("Task “%(title)s” reassigned to %(user)s"),
-                title=task.title,
+                title=task.title_text,
                 user=rules.person(assignee),
             ),
         )
         notify_staff(
             user=assignee,
             order=task.order,
-            text=Msg(gettext_noop("Task assigned to you: %(title)s"), title=task.title),
+            text=Msg(gettext_noop("Task assigned to you: %(title)s"), title=task.title_text),
         )
     return task
 
@@ -339,7 +341,7 @@ def task_complete(
                 order=order,
                 kind=EventKind.TASK,
                 actor=actor,
-                text=Msg(gettext_noop("Task done: %(title)s"), title=task.title),
+                text=Msg(gettext_noop("Task done: %(title)s"), title=task.title_text),
             )
         order_recalculate(order)
     return task
@@ -448,7 +450,7 @@ def order_create(
             order=order,
             kind=TaskKind.TAKE_INTO_WORK,
             department=Department.SALES,
-            title=_("Take order %(number)s into work") % {"number": order.number},
+            title=Msg(gettext_noop("Take order %(number)s into work"), number=order.number),
             assignee=order.manager,
         )
         order_recalculate(order)
@@ -624,7 +626,7 @@ def order_cancel(*, order: Order, actor: User | None, reason: str) -> Order:
                     text=Msg(
                         gettext_noop("Order %(number)s was cancelled: stop work on “%(title)s”"),
                         number=order.number,
-                        title=task.title,
+                        title=task.title_text,
                     ),
                 )
         invoices_close_for_cancel(order=order, actor=actor)

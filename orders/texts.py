@@ -3,12 +3,14 @@ arguments, so each reader sees them in their own language.
 
 A `Msg` is stored as JSON beside the text rendered in the site's default language (for
 admin, search and anything that reads the column directly). Arguments keep their kind:
-money is formatted in the reader's locale, a choice (a stage, a source, a department) is
-shown by its label in the reader's language, and anything else (a number, a name, a
-task's title) is shown as it was written."""
+money and moments are formatted in the reader's locale, a choice (a stage, a source, a
+department) is shown by its label in the reader's language, a message inside a message (a
+task's title) in the reader's language too, and anything else (a number, a name) as it was
+written."""
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import importlib
 import logging
@@ -17,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.utils import translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 
 logger = logging.getLogger(__name__)
@@ -58,6 +60,8 @@ def _show(value: Any, money) -> str:
         return str(value.label)
     if isinstance(value, Decimal):
         return money(value)
+    if isinstance(value, dt.datetime):
+        return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
     return str(value)
 
 
@@ -67,6 +71,10 @@ def _encode(value: Any) -> Any:
         return {"choice": f"{kind.__module__}.{kind.__qualname__}", "value": value.value}
     if isinstance(value, Decimal):
         return {"money": str(value)}
+    if isinstance(value, dt.datetime):
+        return {"when": value.isoformat()}
+    if isinstance(value, Msg):
+        return {"msg": value.as_data()}
     if isinstance(value, int | float | str) or value is None:
         return value
     return str(value)
@@ -80,6 +88,10 @@ def _decode(value: Any) -> Any:
             return Decimal(value["money"])
         except InvalidOperation:
             return value["money"]
+    if "when" in value:
+        return dt.datetime.fromisoformat(value["when"])
+    if "msg" in value:
+        return Msg.from_data(value["msg"])
     if "choice" in value:
         module, _, name = value["choice"].rpartition(".")
         try:

@@ -8,7 +8,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from orders.assignment import pick_assignee
@@ -54,8 +53,11 @@ def production_start(*, order: Order, actor: User | None) -> None:
             order=order,
             kind=TaskKind.PRODUCE_LINE,
             department=Department.PRODUCTION,
-            title=_("Make %(name)s × %(quantity)s")
-            % {"name": line.name, "quantity": line.quantity.normalize()},
+            title=Msg(
+                gettext_noop("Make %(name)s × %(quantity)s"),
+                name=line.name,
+                quantity=str(line.quantity.normalize()),
+            ),
             line=line,
             assignee=production_assignee(line.product),
             due_at=working_time.add_days(now, line.product.lead_time_days),

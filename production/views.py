@@ -101,7 +101,7 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
     except OrderError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Done: %(title)s") % {"title": task.title})
+        messages.success(request, _("Done: %(title)s") % {"title": task.display_title})
     return _back(request)
 
 

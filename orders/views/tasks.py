@@ -58,7 +58,7 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
     except OrderError as error:
         messages.error(request, error_text(error))
     else:
-        messages.success(request, _("Done: %(title)s") % {"title": task.title})
+        messages.success(request, _("Done: %(title)s") % {"title": task.display_title})
     return HttpResponseRedirect(back)
 
 
@@ -82,6 +82,6 @@ def task_reassign_view(request: HttpRequest, task_id: int) -> HttpResponse:
         messages.success(
             request,
             _("“%(title)s” is now with %(user)s.")
-            % {"title": task.title, "user": person(assignee)},
+            % {"title": task.display_title, "user": person(assignee)},
         )
     return redirect(back)

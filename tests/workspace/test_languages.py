@@ -72,3 +72,26 @@ def test_people_s_own_words_stay_as_written(client, staff, head_of_sales, order_
     client.post(f"/orders/{order.number}/comment/", {"text": "Клиент просит позвонить"})
 
     assert "Клиент просит позвонить" in _page(client, head_of_sales, order, "en")
+
+
+def test_a_task_the_robot_wrote_reads_in_each_viewers_language(client, staff, order_factory):
+    with translation.override("ru"):  # qualified by someone working in Russian
+        order = order_factory(stage=Stage.PRODUCTION, lines=1)
+    task = order.tasks.get(department="production")
+    assert task.title.startswith("Make Oak table")  # the column: the site's language
+
+    client.force_login(staff["production"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "Make Oak table × 1" in client.get("/tasks/").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    assert "Изготовить Oak table × 1" in client.get("/tasks/").content.decode()
+
+
+def test_the_new_task_bell_names_the_task_in_the_recipients_language(staff, order_factory):
+    staff["production"].profile.language = "ru"
+    staff["production"].profile.save()
+    with translation.override("en"):
+        order = order_factory(stage=Stage.PRODUCTION, lines=1)
+
+    bell = Notification.objects.get(user=staff["production"], order=order)
+    assert bell.text == f"Новая задача: Изготовить Oak table × 1 (заказ {order.number})"
