@@ -149,6 +149,18 @@ class CloudPaymentsAPI:
             raise CloudPaymentsUnavailable(f"orders/create: incomplete answer ({exc})") from exc
         return PaymentLink(id=str(order.id), url=order.url)
 
+    def refund(self, transaction_id: str, amount: Decimal, *, request_id: str) -> str:
+        """`payments/refund`: money back to the card, in full or in part; the refund's own
+        transaction id. `request_id` makes a repeated request (a double click, a retry) give
+        the first answer instead of a second refund."""
+        try:
+            refund_id = self.client.refund(int(transaction_id), amount, request_id=request_id)
+        except ClientError as exc:
+            raise _refused(exc) from exc
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CloudPaymentsUnavailable(f"payments/refund: incomplete answer ({exc})") from exc
+        return str(refund_id)
+
     def cancel_payment_link(self, link_id: str) -> None:
         """`orders/cancel`, which the client does not have."""
         answer = self.client._send_request("orders/cancel", {"Id": link_id})

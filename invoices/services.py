@@ -46,6 +46,13 @@ PAID_AT_IN_FUTURE = gettext_lazy("The payment date cannot be in the future.")
 TEST_MODE_REFUSED = gettext_lazy("Test payments are not accepted: test mode is off.")
 REFUND_TOO_BIG = gettext_lazy("A refund cannot exceed what is left of the payment (%(left)s).")
 NOT_REFUNDABLE = gettext_lazy("Only a received payment can be refunded.")
+REFUND_REASON_MISSING = gettext_lazy("Give the reason for the refund.")
+CARD_REFUND_NEEDS_CLOUDPAYMENTS = gettext_lazy(
+    "A card payment is refunded through CloudPayments, which is not configured."
+)
+CARD_REFUND_FAILED = gettext_lazy(
+    "CloudPayments did not refund it, nothing was recorded: %(error)s"
+)
 
 
 class PaymentError(OrderError):
@@ -273,16 +280,17 @@ def invoice_refresh(invoice: Invoice, *, added: Decimal | None = None) -> Invoic
 
 
 def invoices_close_for_cancel(*, order: Order, actor: User | None) -> None:
-    """The order is lost: its open invoices are voided, so no link or card payment takes
-    more money for it. What an invoice already received stays on it, listed in
-    receivables as owed back to the client until it is refunded."""
+    """The order is lost: all its invoices are voided, so no link or card payment takes
+    more money for it, and a refund never reopens one. What an invoice had received stays
+    on it, listed in receivables as owed back to the client until it is refunded."""
     from orders.services import event_record
 
-    for invoice in order.invoices.select_for_update().filter(status__in=UNPAID_STATUSES):
+    for invoice in order.invoices.select_for_update().exclude(status=InvoiceStatus.VOID):
+        was_open = invoice.status in UNPAID_STATUSES
         invoice.status = InvoiceStatus.VOID
         invoice.voided_at = timezone.now()
         invoice.save(update_fields=["status", "voided_at"])
-        if invoice.payment_link_id:
+        if was_open and invoice.payment_link_id:
             from invoices.tasks import invoice_cancel_payment_link
 
             queue_after_commit(invoice_cancel_payment_link, invoice.payment_link_id)
@@ -464,6 +472,55 @@ def _clean_amount(amount: Decimal | None) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
+def payment_refundable(payment: Payment) -> Decimal:
+    """What can still be given back of a received payment (nothing of a reversed one)."""
+    if payment.amount <= 0 or payment.refund_of_id is not None:
+        raise PaymentError(str(NOT_REFUNDABLE))
+    if Payment.objects.filter(reversal_of=payment).exists():
+        return ZERO
+    return payment.amount + (payment.refunds.aggregate(s=Sum("amount"))["s"] or ZERO)
+
+
+def payment_give_back(*, payment: Payment, amount: Decimal, actor: User, reason: str) -> Payment:
+    """Money given back from the order page. A card payment goes back to the card through
+    CloudPayments and is recorded under the refund's transaction id, which its Refund
+    notification repeats (so it counts once); any other payment is recorded as paid back
+    by the accountant (a bank transfer)."""
+    from invoices.cloudpayments import CloudPaymentsAPI, CloudPaymentsError
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise PaymentError(errors={"reason": [str(REFUND_REASON_MISSING)]})
+    amount = _clean_amount(amount)
+    left = payment_refundable(payment)
+    if amount > left:
+        raise PaymentError(errors={"amount": [str(REFUND_TOO_BIG) % {"left": money(left)}]})
+    if payment.source != PaymentSource.CLOUDPAYMENTS:
+        refund, _created = payment_refund(
+            payment=payment, amount=amount, source=PaymentSource.MANUAL, actor=actor, reason=reason
+        )
+        return refund
+    if not settings.CLOUDPAYMENTS_API_SECRET:
+        raise PaymentError(str(CARD_REFUND_NEEDS_CLOUDPAYMENTS))
+    # The same refund asked twice (a double click, a resubmitted form) carries the same
+    # request id, and CloudPayments answers it with the first refund instead of a second.
+    request_id = f"conveyor-refund-{payment.pk}-{payment.amount - left}-{amount}"
+    try:
+        refund_id = CloudPaymentsAPI().refund(payment.external_id, amount, request_id=request_id)
+    except CloudPaymentsError as exc:
+        logger.warning("card refund of payment %s (%s) failed: %s", payment.pk, amount, exc)
+        raise PaymentError(str(CARD_REFUND_FAILED) % {"error": exc}) from exc
+    refund, _created = payment_refund(
+        payment=payment,
+        amount=amount,
+        source=PaymentSource.CLOUDPAYMENTS,
+        external_id=refund_id,
+        actor=actor,
+        reason=reason,
+    )
+    return refund
+
+
 def payment_refund(
     *,
     payment: Payment,
@@ -486,12 +543,7 @@ def payment_refund(
             if existing is not None:
                 return existing, False
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        if payment.amount <= 0 or payment.refund_of_id is not None:
-            raise PaymentError(str(NOT_REFUNDABLE))
-        refunded = -(payment.refunds.aggregate(s=Sum("amount"))["s"] or ZERO)
-        if Payment.objects.filter(reversal_of=payment).exists():
-            refunded = payment.amount
-        left = payment.amount - refunded
+        left = payment_refundable(payment)
         if amount > left:
             raise PaymentError(str(REFUND_TOO_BIG) % {"left": money(left)})
         refund = Payment.objects.create(

@@ -513,8 +513,19 @@ def order_page_data(order: Order) -> OrderPage:
         .order_by("created_at", "id")
     )
     reversed_ids = {p.reversal_of_id for p in payments if p.reversal_of_id}
+    refunded: dict[int, Decimal] = {}
+    for payment in payments:
+        if payment.refund_of_id:
+            refunded[payment.refund_of_id] = (
+                refunded.get(payment.refund_of_id, ZERO) - payment.amount
+            )
     for payment in payments:
         payment.is_reversed = payment.pk in reversed_ids
+        payment.refundable = (
+            payment.amount - refunded.get(payment.pk, ZERO)
+            if payment.amount > 0 and not payment.is_reversed and not payment.reversal_of_id
+            else ZERO
+        )
     events = list(order.events.select_related("actor").order_by("-created_at", "-id"))
     path = []
     for event in reversed(events):

@@ -24,6 +24,11 @@ urlpatterns = [
         views.payment_reverse_view,
         name="payment_reverse",
     ),
+    path(
+        "orders/<str:number>/payments/<int:payment_id>/refund/",
+        views.payment_refund_view,
+        name="payment_refund",
+    ),
     path("customers/search/", views.customer_search, name="customer_search"),
     path("tasks/", views.my_tasks, name="my_tasks"),
     path("tasks/<int:task_id>/done/", views.task_done, name="task_done"),

@@ -22,6 +22,7 @@ from orders.views.order import (
     order_qualify_now,
     order_take,
     payment_add,
+    payment_refund_view,
     payment_reverse_view,
 )
 from orders.views.qualification import customer_search, order_edit, order_new
@@ -51,6 +52,7 @@ __all__ = [
     "order_qualify_now",
     "order_take",
     "payment_add",
+    "payment_refund_view",
     "payment_reverse_view",
     "task_done",
     "task_reassign_view",

@@ -16,13 +16,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from invoices.models import InvoiceStatus, Payment, PaymentSource
-from invoices.services import payment_register, payment_reverse
+from invoices.services import payment_give_back, payment_register, payment_reverse
 from orders import selectors
 from orders.forms import (
     CommentForm,
     HandOverForm,
     PaymentForm,
     ReasonForm,
+    RefundForm,
 )
 from orders.models import (
     OPEN_STAGES,
@@ -77,6 +78,8 @@ def _order_page(request: HttpRequest, order: Order, *, status: int = 200, **form
         "comment_form": forms.get("comment_form") or CommentForm(),
         "reverse_form": forms.get("reverse_form"),
         "reverse_payment": forms.get("reverse_payment"),
+        "refund_form": forms.get("refund_form"),
+        "refund_payment": forms.get("refund_payment"),
         "hand_over_form": forms.get("hand_over_form"),
         # Open tasks of the departments this person heads: who could take each.
         "task_candidates": _task_candidates(user, page),
@@ -266,3 +269,30 @@ def payment_reverse_view(request: HttpRequest, number: str, payment_id: int) -> 
             messages.success(request, _("Payment reversed."))
             return redirect(order)
     return _order_page(request, order, status=422, reverse_form=form, reverse_payment=payment)
+
+
+@login_required
+@require_POST
+def payment_refund_view(request: HttpRequest, number: str, payment_id: int) -> HttpResponse:
+    """Money given back: to the card through CloudPayments, or recorded as a bank refund."""
+    order = order_for_user(request, number)
+    if not (
+        selectors.can_see_money(request.user) and request.user.has_perm("invoices.register_payment")
+    ):
+        raise PermissionDenied(_("You cannot refund payments."))
+    payment = get_object_or_404(Payment, pk=payment_id, order=order)
+    form = RefundForm(request.POST)
+    if form.is_valid():
+        try:
+            payment_give_back(
+                payment=payment,
+                amount=form.cleaned_data["amount"],
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except OrderError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("Refund recorded."))
+            return redirect(order)
+    return _order_page(request, order, status=422, refund_form=form, refund_payment=payment)

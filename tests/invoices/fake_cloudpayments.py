@@ -108,6 +108,9 @@ class FakeCloudPayments:
         self.transactions: list[dict[str, Any]] = []
         self.orders: dict[str, dict[str, Any]] = {}
         self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.refunds: list[tuple[int, Decimal]] = []
+        self.answered: dict[str, dict[str, Any]] = {}
+        self.request_id = ""
         self.mode = "ok"  # ok | timeout | error500 | html
         self.delay = 0.0
         self._next_order = 1
@@ -137,6 +140,35 @@ class FakeCloudPayments:
         self.server.shutdown()
         self.server.server_close()
 
+    def _refund(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Refunds as the real API takes them: up to what is left of the payment; a repeated
+        X-Request-ID gets the first answer."""
+        if (key := self.request_id) and key in self.answered:
+            return self.answered[key]
+        original = next(
+            (t for t in self.transactions if t["TransactionId"] == params.get("TransactionId")),
+            None,
+        )
+        amount = Decimal(str(params.get("Amount", 0)))
+        if original is None:
+            answer = {"Success": False, "Message": "Transaction not found", "Model": None}
+        elif amount <= 0 or amount > Decimal(str(original["Amount"])) - self.refunded(original):
+            answer = {"Success": False, "Message": "Refund amount exceeds the payment"}
+        else:
+            self.refunds.append((original["TransactionId"], amount))
+            answer = {
+                "Model": {"TransactionId": 900000 + len(self.refunds)},
+                "Success": True,
+                "Message": None,
+            }
+        if key:
+            self.answered[key] = answer
+        return answer
+
+    def refunded(self, transaction: dict[str, Any]) -> Decimal:
+        tx_id = transaction["TransactionId"]
+        return sum((amount for t, amount in self.refunds if t == tx_id), Decimal("0"))
+
     def add_transaction(self, **kwargs: Any) -> dict[str, Any]:
         model = transaction_model(**kwargs)
         self.transactions.append(model)
@@ -161,11 +193,14 @@ class FakeCloudPayments:
         except ValueError:
             return self._json(handler, {"Success": False, "Message": "Invalid JSON"})
         with self.lock:
+            self.request_id = handler.headers.get("X-Request-ID", "")
             self.requests.append((endpoint, params))
             answer = self._answer(endpoint, params)
         return self._json(handler, answer)
 
     def _answer(self, endpoint: str, params: dict[str, Any]) -> dict[str, Any]:
+        if endpoint == "payments/refund":
+            return self._refund(params)
         if endpoint == "test":
             return {"Success": True, "Message": "bd6353c3-0ed6-4a65-946f-083664bf8dbd"}
         if endpoint == "orders/create":
