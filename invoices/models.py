@@ -320,6 +320,7 @@ class IssueKind(models.TextChoices):
     CURRENCY_MISMATCH = "currency_mismatch", _("Currency differs from the invoice")
     INVOICE_CLOSED = "invoice_closed", _("Payment for a void invoice")
     REFUND_UNMATCHED = "refund_unmatched", _("Refund of a payment we do not know")
+    REFUND_EXCEEDS = "refund_exceeds", _("Refund larger than what is left of the payment")
 
 
 class ReconciliationIssue(models.Model):

@@ -22,6 +22,7 @@ from invoices.models import (
     Invoice,
     InvoiceKind,
     InvoiceStatus,
+    IssueKind,
     Payment,
     PaymentSource,
     public_token_for,
@@ -49,6 +50,10 @@ NOT_REFUNDABLE = gettext_lazy("Only a received payment can be refunded.")
 REFUND_REASON_MISSING = gettext_lazy("Give the reason for the refund.")
 CARD_REFUND_NEEDS_CLOUDPAYMENTS = gettext_lazy(
     "A card payment is refunded through CloudPayments, which is not configured."
+)
+CARD_REFUNDED_NOT_RECORDED = gettext_lazy(
+    "CloudPayments refunded it, but it is more than is left of the payment here: "
+    "the accountants are told to check."
 )
 CARD_REFUND_FAILED = gettext_lazy(
     "CloudPayments did not refund it, nothing was recorded: %(error)s"
@@ -510,14 +515,29 @@ def payment_give_back(*, payment: Payment, amount: Decimal, actor: User, reason:
     except CloudPaymentsError as exc:
         logger.warning("card refund of payment %s (%s) failed: %s", payment.pk, amount, exc)
         raise PaymentError(str(CARD_REFUND_FAILED) % {"error": exc}) from exc
-    refund, _created = payment_refund(
-        payment=payment,
-        amount=amount,
-        source=PaymentSource.CLOUDPAYMENTS,
-        external_id=refund_id,
-        actor=actor,
-        reason=reason,
-    )
+    try:
+        refund, _created = payment_refund(
+            payment=payment,
+            amount=amount,
+            source=PaymentSource.CLOUDPAYMENTS,
+            external_id=refund_id,
+            actor=actor,
+            reason=reason,
+        )
+    except PaymentError as exc:  # refunded meanwhile by someone else: the card got it anyway
+        from invoices.reconcile import issue_record
+
+        issue_record(
+            kind=IssueKind.REFUND_EXCEEDS,
+            transaction_id=refund_id,
+            invoice=payment.invoice,
+            invoice_number=payment.invoice.number,
+            amount=amount,
+            currency=payment.currency,
+            details=f"refund of transaction {payment.external_id}: {exc.message}",
+            found_by="order page",
+        )
+        raise PaymentError(str(CARD_REFUNDED_NOT_RECORDED)) from exc
     return refund
 
 

@@ -295,7 +295,18 @@ def _refund(event: ProviderEvent, note: Notification) -> str:
             refunded_at=note.paid_at,
         )
     except PaymentError as exc:
-        return f"refund not applied: {exc.message}"
+        # The money has left already: our books disagree with CloudPayments'.
+        issue_record(
+            kind=IssueKind.REFUND_EXCEEDS,
+            transaction_id=note.transaction_id,
+            invoice_number=note.invoice_number,
+            invoice=original.invoice,
+            amount=amount,
+            currency=note.currency or original.currency,
+            details=f"refund of transaction {original_id}: {exc.message}",
+            found_by="notification",
+        )
+        return f"refund not applied: {exc.message}; flagged"
     event.payment = refund
     event.order_id = refund.order_id
     return "refund recorded" if created else "refund already recorded"

@@ -154,6 +154,22 @@ def test_refund_reduces_paid_and_reopens_the_balance(client, invoice, cloudpayme
     assert invoice.order.balance == Decimal("2000.00")
 
 
+def test_a_refund_larger_than_what_is_left_is_flagged_not_dropped(client, invoice, cloudpayments):
+    notify(client, "pay", pay_fields(invoice, transaction_id=1))
+    refund = {"TransactionId": 79, "PaymentTransactionId": 1, "Amount": "40000.00"}
+    for fmt in FORMATS:
+        assert notify(client, "refund", refund, fmt=fmt).json() == {"code": 0}
+    issue = ReconciliationIssue.objects.get()
+    assert (issue.kind, issue.transaction_id, issue.amount, issue.invoice) == (
+        IssueKind.REFUND_EXCEEDS,
+        "79",
+        Decimal("40000.00"),
+        invoice,
+    )
+    assert not Payment.objects.filter(amount__lt=0).exists()
+    assert _reload(invoice).paid_amount == Decimal("32000.00")
+
+
 def test_a_refund_of_an_unknown_payment_is_flagged(client, invoice, cloudpayments):
     refund = {"TransactionId": 78, "PaymentTransactionId": 5, "Amount": "10.00"}
     assert notify(client, "refund", refund).json() == {"code": 0}
