@@ -54,6 +54,20 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+def env_int_list(name: str, default: list[int]) -> list[int]:
+    """Whole numbers more than 0, comma-separated, ascending: "3,7"."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        numbers = [int(item) for item in value.split(",") if item.strip()]
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a list of whole numbers.") from None
+    if any(n <= 0 for n in numbers) or numbers != sorted(set(numbers)):
+        raise ImproperlyConfigured(f"{name}={value!r} must be ascending numbers more than 0.")
+    return numbers
+
+
 def env_decimal(name: str, default: str, *, positive: bool = False) -> Decimal:
     raw = os.environ.get(name, default)
     try:

@@ -4,9 +4,18 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_choice, env_decimal, env_int, env_list, env_str
+from config.env import (
+    env_bool,
+    env_choice,
+    env_decimal,
+    env_int,
+    env_int_list,
+    env_list,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -210,6 +219,10 @@ INVOICE_LINK_MISSES_PER_HOUR = env_int("INVOICE_LINK_MISSES_PER_HOUR", 20)
 # a load balancer); 0 reads the client's address from the connection itself.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 PAYMENTS_RECONCILE_MINUTES = env_int("PAYMENTS_RECONCILE_MINUTES", 10)
+# The client is reminded of an unpaid invoice this many days after it was issued (one
+# e-mail per step; empty: no reminders), by a job each morning at this hour.
+INVOICE_REMINDER_DAYS = env_int_list("INVOICE_REMINDER_DAYS", [3, 7])
+INVOICE_REMINDER_HOUR = env_int("INVOICE_REMINDER_HOUR", 10)
 # A broker that is down must not hold a webhook: fail fast, the sweep queues it later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
@@ -221,6 +234,10 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
     "task": "invoices.tasks.payments_reconcile",
     "schedule": timedelta(minutes=PAYMENTS_RECONCILE_MINUTES),
+}
+CELERY_BEAT_SCHEDULE["invoice-reminders"] = {
+    "task": "invoices.tasks.invoice_reminders_send",
+    "schedule": crontab(hour=INVOICE_REMINDER_HOUR, minute=0),
 }
 CELERY_BEAT_SCHEDULE["invoices-sweep"] = {
     "task": "invoices.tasks.invoices_sweep",

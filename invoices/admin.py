@@ -78,6 +78,8 @@ class InvoiceAdmin(admin.ModelAdmin):
         "vat_rate",
         "due_date",
         "expires_at",
+        "reminders_sent",
+        "reminded_at",
         "client_link",
         "pdf_link",
         "pdf_rendered_at",

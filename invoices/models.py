@@ -64,6 +64,10 @@ class Invoice(models.Model):
     )
     # The client's link and the card payment window end here (see invoice_issue).
     expires_at = models.DateTimeField(_("link expires"), null=True, blank=True)
+    # Payment reminders sent to the client (settings.INVOICE_REMINDER_DAYS), claimed by
+    # invoices.reminders with a conditional UPDATE on this count.
+    reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
+    reminded_at = models.DateTimeField(_("last reminder"), null=True, blank=True)
 
     # The public link. The token is HMAC(SECRET_KEY, salt): staff can always show it again,
     # while the database alone (a dump, a replica) holds only its SHA-256, used for lookup.

@@ -131,6 +131,13 @@ def payments_reconcile(self) -> dict[str, int] | None:
 
 
 @shared_task(acks_late=True)
+def invoice_reminders_send() -> int:
+    from invoices.reminders import invoice_reminders_send as send
+
+    return send()
+
+
+@shared_task(acks_late=True)
 def invoices_sweep() -> dict[str, int]:
     return sweep()
 

@@ -20,6 +20,7 @@ from orders.texts import Msg
 # kind → the line written into the timeline (the e-mail itself comes from templates/emails/).
 CLIENT_MESSAGES = {
     "invoice_issued": _("Invoice sent to the client"),
+    "invoice_reminder": _("Payment reminder sent to the client"),
     "payment_received": _("Payment receipt sent to the client"),
     "production_finished": _("Client told that production is finished"),
     "delivery_details": _("Delivery details sent to the client"),
@@ -105,6 +106,8 @@ def _extra_context(event: TimelineEvent) -> dict[str, object]:
     if "invoice_id" in event.data:
         extra["invoice"] = Invoice.objects.filter(pk=event.data["invoice_id"]).first()
         extra["public_url"] = extra["invoice"].public_url if extra["invoice"] else None
+        due_date = extra["invoice"].due_date if extra["invoice"] else None
+        extra["overdue"] = due_date is not None and due_date < timezone.localdate()
     if "payment_id" in event.data:
         extra["payment"] = Payment.objects.filter(pk=event.data["payment_id"]).first()
     order = event.order

@@ -101,5 +101,14 @@ def test_a_currency_we_cannot_invoice_in_fails_loudly():
     assert "ORDER_CURRENCY='GBP' is not one of RUB, USD, EUR, KZT, BYN." in result.stderr
 
 
+def test_reminder_days_out_of_order_fail_loudly():
+    env = {**os.environ, "INVOICE_REMINDER_DAYS": "7,3"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "INVOICE_REMINDER_DAYS='7,3' must be ascending numbers more than 0." in result.stderr
+
+
 def test_the_funnel_diagram_in_docs_is_current():
     assert (ROOT / "docs" / "pipeline.md").read_text(encoding="utf-8") == pipeline_mermaid()
