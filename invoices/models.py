@@ -224,6 +224,8 @@ class Payment(models.Model):
         verbose_name_plural = _("payments")
         ordering = ["-created_at", "-id"]
         permissions = [("register_payment", _("Can register and reverse payments"))]
+        # The payments journal reads a period of money movements.
+        indexes = [models.Index(fields=["paid_at", "id"], name="payment_paid_at_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["source", "external_id"],

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Case, F, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
-from invoices.models import UNPAID_STATUSES, Invoice, InvoiceStatus, ReconciliationIssue
+from invoices.models import (
+    UNPAID_STATUSES,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    ReconciliationIssue,
+)
 
 RECEIVABLES_LIMIT = 500
 
@@ -56,3 +63,32 @@ def receivables_totals(invoices: QuerySet[Invoice]) -> tuple[Decimal, Decimal]:
 
 def open_issues_count() -> int:
     return ReconciliationIssue.objects.filter(resolved_at=None).count()
+
+
+JOURNAL_LIMIT = 500
+
+
+def payment_list_for_journal(
+    *, start: dt.date, end: dt.date, source: str = ""
+) -> QuerySet[Payment]:
+    """Money in and out over a period, by the day it moved (refunds and reversals are
+    negative rows), oldest first: what a bank statement is checked against."""
+    tz = timezone.get_current_timezone()
+    payments = Payment.objects.filter(
+        paid_at__gte=dt.datetime.combine(start, dt.time.min, tzinfo=tz),
+        paid_at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
+    )
+    if source:
+        payments = payments.filter(source=source)
+    return payments.select_related("invoice", "order__customer", "recorded_by").order_by(
+        "paid_at", "id"
+    )
+
+
+def journal_totals(payments: QuerySet[Payment]) -> tuple[Decimal, Decimal]:
+    """(received, given back) over the listed movements, in one query."""
+    totals = payments.aggregate(
+        received=Sum("amount", filter=Q(amount__gt=0)),
+        given_back=Sum("amount", filter=Q(amount__lt=0)),
+    )
+    return totals["received"] or Decimal("0.00"), -(totals["given_back"] or Decimal("0.00"))

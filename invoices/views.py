@@ -3,13 +3,15 @@ and CloudPayments' notification endpoints."""
 
 from __future__ import annotations
 
+import csv
 import logging
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from invoices import selectors
+from invoices.forms import JournalFilterForm
 from invoices.models import Invoice, ProviderEventKind, SellerProfile
 from invoices.pdf import invoice_pdf_bytes
 from invoices.services import cloudpayments_configured, invoice_find_by_token
@@ -154,14 +157,18 @@ def staff_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@login_required
-@require_GET
-def receivables(request: HttpRequest) -> HttpResponse:
+def _require_money_reader(request: HttpRequest) -> None:
     if not (
         request.user.has_perm("invoices.view_invoice")
         and request.user.has_perm("orders.view_money")
     ):
         raise PermissionDenied
+
+
+@login_required
+@require_GET
+def receivables(request: HttpRequest) -> HttpResponse:
+    _require_money_reader(request)
     overdue = request.GET.get("overdue") == "1"
     search = request.GET.get("q", "").strip()[:100]
     invoices = selectors.invoice_list_for_receivables(overdue=overdue, search=search)
@@ -178,6 +185,89 @@ def receivables(request: HttpRequest) -> HttpResponse:
             "today": timezone.localdate(),
         },
     )
+
+
+@login_required
+@require_GET
+def payments_journal(request: HttpRequest) -> HttpResponse:
+    """Money in and out over a period, to check against the bank statement; `?export=csv`
+    gives all of it as a spreadsheet."""
+    _require_money_reader(request)
+    filters = {key: request.GET[key] for key in ("start", "end", "source") if key in request.GET}
+    form = JournalFilterForm(filters or JournalFilterForm.defaults())
+    if not form.is_valid():
+        return render(request, "invoices/payments.html", {"form": form}, status=400)
+    payments = selectors.payment_list_for_journal(
+        start=form.cleaned_data["start"],
+        end=form.cleaned_data["end"],
+        source=form.cleaned_data["source"],
+    )
+    if request.GET.get("export") == "csv":
+        return _journal_csv(payments, form.cleaned_data)
+    received, given_back = selectors.journal_totals(payments)
+    rows = list(payments[: selectors.JOURNAL_LIMIT + 1])
+    return render(
+        request,
+        "invoices/payments.html",
+        {
+            "form": form,
+            "payments": rows[: selectors.JOURNAL_LIMIT],
+            "more": len(rows) > selectors.JOURNAL_LIMIT,
+            "limit": selectors.JOURNAL_LIMIT,
+            "received": received,
+            "given_back": given_back,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+class _Line:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _journal_csv(payments, period: dict) -> StreamingHttpResponse:
+    """UTF-8 with a BOM and semicolons, as spreadsheets in Russia open it; amounts with a
+    dot, dates in ISO, so an accounting import reads them without a locale."""
+    writer = csv.writer(_Line(), delimiter=";")
+
+    def rows() -> Iterator[str]:
+        yield "\ufeff" + writer.writerow(
+            [
+                _("Date"),
+                _("Invoice"),
+                _("Order"),
+                _("Client"),
+                _("Source"),
+                _("Reference"),
+                _("Transaction"),
+                _("Amount"),
+                _("Currency"),
+                _("Recorded by"),
+                _("Reason"),
+            ]
+        )
+        for payment in payments.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    timezone.localtime(payment.paid_at).strftime("%Y-%m-%d %H:%M"),
+                    payment.invoice.number,
+                    payment.order.number,
+                    payment.order.customer.name,
+                    payment.get_source_display(),
+                    payment.reference,
+                    payment.external_id,
+                    f"{payment.amount:.2f}",
+                    payment.currency,
+                    payment.recorded_by.get_username() if payment.recorded_by else "",
+                    payment.reason,
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    name = f"payments-{period['start']:%Y%m%d}-{period['end']:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 # ----------------------------------------------------------------------------- webhooks
