@@ -10,10 +10,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from invoices.models import UNPAID_STATUSES, Invoice
 from orders.models import OPEN_STAGES
 from orders.notify import client_notify
+from orders.texts import Msg
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +63,22 @@ def invoice_reminders_send(*, now: dt.datetime | None = None) -> int:
                 invoice_id=invoice.pk,
                 reminder=passed,
             )
+            if invoice.due_date and invoice.due_date < timezone.localdate(now):
+                # The promise was broken: the manager hears it before the client calls.
+                from orders.services import notify_staff
+
+                notify_staff(
+                    user_id=invoice.order.manager_id,
+                    order=invoice.order,
+                    text=Msg(
+                        gettext_noop(
+                            "Invoice %(number)s is overdue (%(balance)s due): the client was "
+                            "reminded"
+                        ),
+                        number=invoice.number,
+                        balance=invoice.balance,
+                    ),
+                )
         sent += 1
     if sent:
         logger.info("payment reminders sent for %s invoices", sent)

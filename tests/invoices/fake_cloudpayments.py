@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import threading
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -111,6 +112,8 @@ class FakeCloudPayments:
         self.refunds: list[tuple[int, Decimal]] = []
         self.answered: dict[str, dict[str, Any]] = {}
         self.request_id = ""
+        # Called on each refund made, in the server's thread: what else happens meanwhile.
+        self.on_refund: Callable[[int, Decimal], None] | None = None
         self.mode = "ok"  # ok | timeout | error500 | html
         self.delay = 0.0
         self._next_order = 1
@@ -156,6 +159,8 @@ class FakeCloudPayments:
             answer = {"Success": False, "Message": "Refund amount exceeds the payment"}
         else:
             self.refunds.append((original["TransactionId"], amount))
+            if self.on_refund is not None:
+                self.on_refund(original["TransactionId"], amount)
             answer = {
                 "Model": {"TransactionId": 900000 + len(self.refunds)},
                 "Success": True,

@@ -7,8 +7,14 @@ from decimal import Decimal
 
 import pytest
 
-from invoices.models import InvoiceStatus, Payment, PaymentSource
-from invoices.services import payment_register
+from invoices.models import (
+    InvoiceStatus,
+    IssueKind,
+    Payment,
+    PaymentSource,
+    ReconciliationIssue,
+)
+from invoices.services import payment_refund, payment_register
 from orders.models import EventKind
 from orders.services import order_cancel
 from tests.invoices.conftest import notify, pay_fields
@@ -161,3 +167,38 @@ def test_a_card_refund_cloudpayments_refuses_shows_its_reason(
     assert response.status_code == 422
     assert "Transaction not found" in response.content.decode()
     assert not Payment.objects.filter(refund_of=card_payment).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_card_refund_that_loses_a_race_is_flagged_for_the_accountants(
+    client, accountant, card_payment, fake_cp
+):
+    """While CloudPayments makes the refund, someone records another one here; the card
+    has the money back anyway, so the difference goes to the accountants."""
+    from django.db import connection
+
+    def meanwhile(_transaction_id: int, _amount: Decimal) -> None:
+        try:
+            payment_refund(
+                payment=card_payment,
+                amount=Decimal("30000.00"),
+                source=PaymentSource.MANUAL,
+                reason="Вернули переводом",
+            )
+        finally:
+            connection.close()
+
+    fake_cp.on_refund = meanwhile
+    client.force_login(accountant)
+
+    response = _refund(client, card_payment, "5000.00")
+
+    assert response.status_code == 422
+    assert "CloudPayments refunded it, but it is more than is left" in response.content.decode()
+    issue = ReconciliationIssue.objects.get()
+    assert (issue.kind, issue.amount, issue.invoice) == (
+        IssueKind.REFUND_EXCEEDS,
+        Decimal("5000.00"),
+        card_payment.invoice,
+    )
+    assert Payment.objects.filter(refund_of=card_payment).count() == 1  # the transfer only

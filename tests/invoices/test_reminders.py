@@ -11,7 +11,7 @@ from config.celery import app
 from invoices.models import PaymentSource
 from invoices.reminders import invoice_reminders_send
 from invoices.services import payment_register
-from orders.models import EventKind, NotificationStatus, TimelineEvent
+from orders.models import EventKind, Notification, NotificationStatus, TimelineEvent
 from orders.services import order_cancel
 from tests.invoices.conftest import make_order
 
@@ -46,8 +46,13 @@ def test_an_unpaid_invoice_reminds_the_client_at_each_step_once(
     assert "Напоминаем: по счёту" in first.body and "32\xa0000,00 RUB" in first.body
     assert invoice.public_url in first.body
 
+    assert not Notification.objects.filter(text__contains="overdue").exists()
     assert _run(issued + dt.timedelta(days=7, hours=1), django_capture_on_commit_callbacks) == 1
     assert "Срок оплаты счёта" in mailoutbox[1].body  # due after 5 days: now overdue
+    [bell] = Notification.objects.filter(user=invoice.order.manager, text__contains="overdue")
+    assert bell.text == (
+        f"Invoice {invoice.number} is overdue (32,000.00 due): the client was reminded"
+    )
     assert _run(issued + dt.timedelta(days=30), django_capture_on_commit_callbacks) == 0
     assert len(mailoutbox) == 2
     reminders = _reminders(invoice.order)
