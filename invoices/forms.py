@@ -9,13 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from invoices.models import PaymentSource
+from orders.forms import DatePicker
 
 MAX_JOURNAL_DAYS = 366
 
 
 class JournalFilterForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), widget=DatePicker())
+    end = forms.DateField(label=_("To"), widget=DatePicker())
     source = forms.ChoiceField(
         label=_("Source"),
         choices=[("", _("Every source")), *PaymentSource.choices],

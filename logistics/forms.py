@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from logistics.models import Carrier
+from orders.forms import DatePicker
 from orders.models import DeliveryMethod, Order
 
 SHIPPED_IN_FUTURE = _("The shipping date cannot be in the future.")
@@ -15,9 +16,7 @@ class DeliveryDetailsForm(forms.Form):
     needs only its date; a delivery needs the address and the planned date, and a carrier
     company delivery the carrier. The service checks what is required."""
 
-    pickup_date = forms.DateField(
-        label=_("Pickup date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    pickup_date = forms.DateField(label=_("Pickup date"), required=False, widget=DatePicker())
     carrier = forms.ModelChoiceField(
         label=_("Carrier"), queryset=Carrier.objects.filter(is_active=True), required=False
     )
@@ -27,7 +26,7 @@ class DeliveryDetailsForm(forms.Form):
     planned_ship_date = forms.DateField(
         label=_("Planned shipping date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
     )
     comment = forms.CharField(
         label=_("Delivery comment (goes into the timeline)"),
@@ -66,9 +65,7 @@ class DeliveryDetailsForm(forms.Form):
 
 
 class DeliveryCompleteForm(forms.Form):
-    shipped_on = forms.DateField(
-        label=_("Actual shipping date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    shipped_on = forms.DateField(label=_("Actual shipping date"), widget=DatePicker())
     tracking_number = forms.CharField(label=_("Tracking number"), required=False, max_length=100)
 
     def clean_shipped_on(self):

@@ -22,6 +22,16 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 # ----------------------------------------------------------------------------- board
 
 
+class DatePicker(forms.DateInput):
+    """The browser's date picker. It reads and writes ISO dates whatever the page's language:
+    rendered in the locale's format ("26.11.2026") it would show empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class BoardFilterForm(forms.Form):
     """The board's filter, read from the URL. Unknown or bad values fall back to defaults
     (a shared link with a stale manager id still opens a board)."""
@@ -220,9 +230,7 @@ class ExistingCustomerForm(forms.Form):
 class PaymentForm(forms.Form):
     invoice = forms.ModelChoiceField(label=_("Invoice"), queryset=Invoice.objects.none())
     amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), **MONEY)
-    paid_on = forms.DateField(
-        label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}), initial=None
-    )
+    paid_on = forms.DateField(label=_("Paid on"), widget=DatePicker(), initial=None)
     reference = forms.CharField(label=_("Reference"), max_length=200, required=False)
 
     def __init__(self, *args, order: Order, **kwargs):

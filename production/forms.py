@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from orders.forms import DatePicker
 from production.selectors import production_workers
 
 MAX_REPORT_DAYS = 3 * 366
@@ -45,8 +46,8 @@ class ReassignForm(forms.Form):
 
 
 class MarginReportForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), widget=DatePicker())
+    end = forms.DateField(label=_("To"), widget=DatePicker())
 
     @classmethod
     def for_request(cls, data) -> MarginReportForm:

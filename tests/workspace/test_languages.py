@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 
 from invoices.models import PaymentSource
 from invoices.services import payment_register
@@ -95,3 +95,10 @@ def test_the_new_task_bell_names_the_task_in_the_recipients_language(staff, orde
 
     bell = Notification.objects.get(user=staff["production"], order=order)
     assert bell.text == f"Новая задача: Изготовить Oak table × 1 (заказ {order.number})"
+
+
+def test_date_pickers_show_their_date_in_russian_too(client, staff, order_factory):
+    order = order_factory(stage=Stage.PREPAYMENT, lines=1)
+    today = timezone.localdate().isoformat()
+    page = _page(client, staff["manager"], order, "ru")
+    assert f'type="date" name="paid_on" value="{today}"' in page
