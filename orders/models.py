@@ -253,6 +253,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
     # Money of one order; lists use OrderQuerySet.with_money().
     @property
     def balance(self) -> Decimal:
+        """What the client still owes; nothing on a lost order (what it paid is owed back)."""
+        if self.stage == Stage.LOST:
+            return ZERO
         return self.total_amount - self.paid_amount
 
     @property

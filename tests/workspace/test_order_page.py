@@ -334,3 +334,14 @@ def test_a_line_made_is_sent_to_the_client_from_the_timeline(
     assert event.notification_status == "sent"
     assert len(mail.outbox) == 1
     assert "This was already sent to the client." in again.content.decode()
+
+
+def test_a_lost_order_owes_nothing(client, staff, order_factory):
+    order = order_factory(stage=Stage.PREPAYMENT)
+    client.force_login(staff["manager"])
+    client.post(f"/orders/{order.number}/cancel/", {"reason": "Клиент передумал"})
+
+    order.refresh_from_db()
+    assert order.stage == Stage.LOST and order.balance == 0
+    page = client.get(order.get_absolute_url()).content.decode()
+    assert 'data-testid="order-balance"><b>0.00' in page
