@@ -173,11 +173,14 @@ def receivables(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     invoices = selectors.invoice_list_for_receivables(overdue=overdue, search=search)
     total, owed_back = selectors.receivables_totals(invoices)
+    rows = list(invoices[: selectors.RECEIVABLES_LIMIT + 1])
     return render(
         request,
         "invoices/list.html",
         {
-            "invoices": invoices[: selectors.RECEIVABLES_LIMIT],
+            "invoices": rows[: selectors.RECEIVABLES_LIMIT],
+            "more": len(rows) > selectors.RECEIVABLES_LIMIT,
+            "limit": selectors.RECEIVABLES_LIMIT,
             "total": total,
             "owed_back": owed_back,
             "overdue": overdue,

@@ -139,3 +139,19 @@ def test_the_manager_is_not_told_of_what_they_did_themselves(manager, catalogue,
     invoice = order.invoices.get()
     payment_register(invoice=invoice, amount=invoice.amount, source="manual", actor=manager)
     assert not Notification.objects.filter(user=manager, text__startswith="Payment of").exists()
+
+
+def test_a_long_list_says_it_shows_only_the_soonest_due(
+    client, accountant, catalogue, manager, seller, monkeypatch
+):
+    monkeypatch.setattr("invoices.selectors.RECEIVABLES_LIMIT", 2)
+    orders = [make_order(catalogue=catalogue, manager=manager) for _ in range(3)]
+    client.force_login(accountant)
+
+    response = client.get("/invoices/")
+
+    assert len(response.context["invoices"]) == 2
+    assert response.context["total"] == Decimal("96000.00")  # the total covers all three
+    assert "The 2 soonest due are shown" in response.content.decode()
+    one = client.get("/invoices/", {"q": orders[0].number}).content.decode()
+    assert "soonest due are shown" not in one and orders[0].number in one
