@@ -552,7 +552,9 @@ def payment_refund(
     refunded_at: dt.datetime | None = None,
 ) -> tuple[Payment, bool]:
     """Money given back (in full or in part): a negative entry against the invoice; paid
-    goes down and the balance opens again. One entry per external refund id."""
+    goes down and the balance opens again. One entry per external refund id. The client
+    is told."""
+    from orders.notify import client_notify
     from orders.services import event_record, lock_order, order_recalculate
 
     amount = _clean_amount(amount)
@@ -591,6 +593,7 @@ def payment_refund(
             ),
             payment_id=refund.pk,
         )
+        client_notify(order=order, kind="refund_made", actor=actor, payment_id=refund.pk)
         order_recalculate(order)
         _tell_balance_reopened(order, actor)
     return refund, True

@@ -22,6 +22,7 @@ CLIENT_MESSAGES = {
     "invoice_issued": _("Invoice sent to the client"),
     "invoice_reminder": _("Payment reminder sent to the client"),
     "payment_received": _("Payment receipt sent to the client"),
+    "refund_made": _("Refund notice sent to the client"),
     "production_finished": _("Client told that production is finished"),
     "delivery_details": _("Delivery details sent to the client"),
     "shipped": _("Client told that the order is shipped"),
@@ -110,6 +111,8 @@ def _extra_context(event: TimelineEvent) -> dict[str, object]:
         extra["overdue"] = due_date is not None and due_date < timezone.localdate()
     if "payment_id" in event.data:
         extra["payment"] = Payment.objects.filter(pk=event.data["payment_id"]).first()
+        if extra["payment"] is not None and extra["payment"].amount < 0:
+            extra["given_back"] = -extra["payment"].amount  # a refund is a negative entry
     order = event.order
     if order.carrier_id and order.tracking_number:
         extra["tracking_url"] = order.carrier.tracking_link(order.tracking_number)

@@ -202,3 +202,30 @@ def test_a_card_refund_that_loses_a_race_is_flagged_for_the_accountants(
         card_payment.invoice,
     )
     assert Payment.objects.filter(refund_of=card_payment).count() == 1  # the transfer only
+
+
+def test_the_client_is_told_of_the_money_returned_once(
+    client, accountant, card_payment, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.force_login(accountant)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        _refund(client, card_payment, "5000.00")
+
+    [mail] = mailoutbox
+    assert mail.to == ["klient@example.ru"]
+    assert mail.subject == f"Возврат денег по заказу {card_payment.order.number}"
+    assert (
+        f"Мы вернули 5\xa0000,00 RUB, оплаченные по счёту {card_payment.invoice.number}."
+        in mail.body
+    )
+    assert "вернутся на карту" in mail.body
+    refund = Payment.objects.get(refund_of=card_payment)
+    notification = {
+        "TransactionId": int(refund.external_id),
+        "PaymentTransactionId": 1001,
+        "Amount": "5000.00",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(client, "refund", notification)
+    assert len(mailoutbox) == 1  # the same refund, told once
