@@ -198,6 +198,22 @@
     recalc();
   }
 
+  /* A form that posts is sent once: a double click on "Register the payment" or "Refund"
+     must not record it twice. htmx forms stay as they are (the page does not reload). */
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if ((form.method || "").toLowerCase() !== "post" || form.hasAttribute("hx-post")) return;
+    if (form.dataset.sent) { event.preventDefault(); return; }
+    form.dataset.sent = "1";
+    form.setAttribute("aria-busy", "true");
+  });
+  window.addEventListener("pageshow", function () {  // back to a page kept in memory
+    document.querySelectorAll("form[data-sent]").forEach(function (form) {
+      delete form.dataset.sent;
+      form.removeAttribute("aria-busy");
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     armNotices(document);
     initBoard();

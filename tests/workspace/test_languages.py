@@ -102,3 +102,16 @@ def test_date_pickers_show_their_date_in_russian_too(client, staff, order_factor
     today = timezone.localdate().isoformat()
     page = _page(client, staff["manager"], order, "ru")
     assert f'type="date" name="paid_on" value="{today}"' in page
+
+
+def test_a_stored_message_names_only_our_own_choices():
+    from orders.texts import msg_text
+
+    def stored(choice: str, value: str) -> dict:
+        return {"msg": {"id": "%(x)s", "args": {"x": {"choice": choice, "value": value}}}}
+
+    # Shown as written: nothing outside our choices is imported or called.
+    assert msg_text("kept", stored("os.system", "true")) == "true"
+    assert msg_text("kept", stored("orders.services.order_cancel", "1")) == "1"
+    with translation.override("en"):
+        assert msg_text("kept", stored("orders.models.Stage", "won")) == "Won"
