@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import time
 from decimal import Decimal
 
 import pytest
@@ -25,7 +26,7 @@ def roles(transactional_db):
         importlib.import_module("orders.migrations.0002_roles_and_defaults").forwards(apps, None)
 
 
-def test_a_double_click_records_a_refund_once(new_page, staff, catalogue):
+def test_a_double_click_records_a_refund_once(new_page, staff, catalogue, monkeypatch):
     order = make_order(catalogue=catalogue, manager=staff["manager"], stage=Stage.PREPAYMENT)
     payment, _ = payment_register(
         invoice=order.invoices.get(),
@@ -40,7 +41,21 @@ def test_a_double_click_records_a_refund_once(new_page, staff, catalogue):
     page.fill(f"#refund-amount-{payment.pk}", "1000.00")
     page.fill(f"#refund-reason-{payment.pk}", "Клиент вернул стул")
 
-    page.dblclick("button:has-text('Record the refund')")
+    # A slow server: the first click's request is still being answered when the second
+    # click comes.
+    from orders.views import order as order_views
+
+    give_back = order_views.payment_give_back
+
+    def slowly(**kwargs):
+        time.sleep(0.5)
+        return give_back(**kwargs)
+
+    monkeypatch.setattr(order_views, "payment_give_back", slowly)
+    page.locator("button:has-text('Record the refund')").evaluate(
+        "button => { button.click(); setTimeout(() => button.click(), 150); }"
+    )
+    page.wait_for_timeout(1500)  # long enough for a second request to be answered too
     page.wait_for_load_state("networkidle")
 
     assert page.locator(".notice").first.inner_text().strip().startswith("Refund recorded.")
