@@ -237,6 +237,11 @@ class Payment(models.Model):
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} → {self.invoice}"
 
+    @property
+    def transaction_id(self) -> str:
+        """The payment system's or the accounting system's id; not our forms' keys."""
+        return "" if self.external_id.startswith("form:") else self.external_id
+
 
 class SellerProfile(models.Model):
     """The company's requisites printed on every invoice; one row, edited in admin."""

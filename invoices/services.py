@@ -486,30 +486,48 @@ def payment_refundable(payment: Payment) -> Decimal:
     return payment.amount + (payment.refunds.aggregate(s=Sum("amount"))["s"] or ZERO)
 
 
-def payment_give_back(*, payment: Payment, amount: Decimal, actor: User, reason: str) -> Payment:
+def payment_give_back(
+    *, payment: Payment, amount: Decimal, actor: User, reason: str, key: str = ""
+) -> Payment:
     """Money given back from the order page. A card payment goes back to the card through
     CloudPayments and is recorded under the refund's transaction id, which its Refund
     notification repeats (so it counts once); any other payment is recorded as paid back
-    by the accountant (a bank transfer)."""
+    by the accountant (a bank transfer). `key` comes with the form: the same form sent
+    twice gives one refund."""
     from invoices.cloudpayments import CloudPaymentsAPI, CloudPaymentsError
 
     reason = (reason or "").strip()
     if not reason:
         raise PaymentError(errors={"reason": [str(REFUND_REASON_MISSING)]})
     amount = _clean_amount(amount)
+    manual_id = f"form:{key}" if key else ""
+    if manual_id and payment.source != PaymentSource.CLOUDPAYMENTS:
+        existing = Payment.objects.filter(source=PaymentSource.MANUAL, external_id=manual_id)
+        if (refund := existing.first()) is not None:  # the same form again
+            return refund
     left = payment_refundable(payment)
     if amount > left:
         raise PaymentError(errors={"amount": [str(REFUND_TOO_BIG) % {"left": money(left)}]})
     if payment.source != PaymentSource.CLOUDPAYMENTS:
         refund, _created = payment_refund(
-            payment=payment, amount=amount, source=PaymentSource.MANUAL, actor=actor, reason=reason
+            payment=payment,
+            amount=amount,
+            source=PaymentSource.MANUAL,
+            external_id=manual_id,
+            actor=actor,
+            reason=reason,
         )
         return refund
     if not settings.CLOUDPAYMENTS_API_SECRET:
         raise PaymentError(str(CARD_REFUND_NEEDS_CLOUDPAYMENTS))
     # The same refund asked twice (a double click, a resubmitted form) carries the same
-    # request id, and CloudPayments answers it with the first refund instead of a second.
-    request_id = f"conveyor-refund-{payment.pk}-{payment.amount - left}-{amount}"
+    # request id, and CloudPayments answers it with the first refund instead of a second;
+    # that refund's id is recorded once.
+    request_id = (
+        f"conveyor-refund-{payment.pk}-{key}"
+        if key
+        else f"conveyor-refund-{payment.pk}-{payment.amount - left}-{amount}"
+    )
     try:
         refund_id = CloudPaymentsAPI().refund(payment.external_id, amount, request_id=request_id)
     except CloudPaymentsError as exc:

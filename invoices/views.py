@@ -259,7 +259,7 @@ def _journal_csv(payments, period: dict) -> StreamingHttpResponse:
                     payment.order.customer.name,
                     payment.get_source_display(),
                     payment.reference,
-                    payment.external_id,
+                    payment.transaction_id,
                     f"{payment.amount:.2f}",
                     payment.currency,
                     payment.recorded_by.get_username() if payment.recorded_by else "",

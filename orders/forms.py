@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from django import forms
@@ -227,11 +228,26 @@ class ExistingCustomerForm(forms.Form):
 # ----------------------------------------------------------------------------- actions
 
 
+def new_form_key() -> str:
+    return uuid.uuid4().hex
+
+
+class FormKeyField(forms.CharField):
+    """A key drawn when the form is shown and sent back with it: the same form sent twice
+    (a resubmit, a retry after a lost answer) is recognised and recorded once."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            widget=forms.HiddenInput, required=False, max_length=32, initial=new_form_key
+        )
+
+
 class PaymentForm(forms.Form):
     invoice = forms.ModelChoiceField(label=_("Invoice"), queryset=Invoice.objects.none())
     amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), **MONEY)
     paid_on = forms.DateField(label=_("Paid on"), widget=DatePicker(), initial=None)
     reference = forms.CharField(label=_("Reference"), max_length=200, required=False)
+    key = FormKeyField()
 
     def __init__(self, *args, order: Order, **kwargs):
         super().__init__(*args, **kwargs)
@@ -266,6 +282,7 @@ class RefundForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
+    key = FormKeyField()
 
 
 class CommentForm(forms.Form):

@@ -51,6 +51,14 @@ def quantity(value: Decimal | None) -> str:
     return number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
 
 
+@register.simple_tag
+def form_key() -> str:
+    """A fresh key for a form written out by hand (see orders.forms.FormKeyField)."""
+    from orders.forms import new_form_key
+
+    return new_form_key()
+
+
 @register.filter
 def person(user) -> str:
     return rules.person(user)

@@ -241,6 +241,7 @@ def payment_add(request: HttpRequest, number: str) -> HttpResponse:
                 actor=request.user,
                 paid_at=paid_at,
                 reference=data["reference"],
+                external_id=f"form:{data['key']}" if data["key"] else "",
             )
         except OrderError as error:
             add_errors(form, error)
@@ -289,6 +290,7 @@ def payment_refund_view(request: HttpRequest, number: str, payment_id: int) -> H
                 amount=form.cleaned_data["amount"],
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
+                key=form.cleaned_data["key"],
             )
         except OrderError as error:
             add_errors(form, error)

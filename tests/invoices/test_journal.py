@@ -121,6 +121,16 @@ def test_the_csv_has_every_movement_for_a_spreadsheet_or_an_accounting_import(
     assert lines[2].split(";")[7] == "-2000.00" and lines[2].endswith(";Брак")
 
 
+def test_a_forms_key_is_not_shown_as_a_transaction(client, accountant, invoice):
+    payment_register(
+        invoice=invoice, amount=Decimal("10.00"), source=PaymentSource.MANUAL, external_id="form:1"
+    )
+    client.force_login(accountant)
+    text = b"".join(_journal(client, **_today(export="csv")).streaming_content).decode()
+    assert text.splitlines()[1].split(";")[6] == ""
+    assert "form:1" not in _journal(client, **_today()).content.decode()
+
+
 def test_people_without_money_rights_cannot_read_it(client, staff, movements):
     client.force_login(staff["production"])
     assert _journal(client).status_code == 403

@@ -229,3 +229,28 @@ def test_the_client_is_told_of_the_money_returned_once(
     with django_capture_on_commit_callbacks(execute=True):
         notify(client, "refund", notification)
     assert len(mailoutbox) == 1  # the same refund, told once
+
+
+def test_the_same_refund_form_sent_twice_gives_back_once(client, accountant, bank_payment):
+    client.force_login(accountant)
+    form = {"amount": "32000.00", "reason": "Брак", "key": "a" * 32}
+    url = f"/orders/{bank_payment.order.number}/payments/{bank_payment.pk}/refund/"
+
+    assert client.post(url, form).status_code == 302
+    assert client.post(url, form).status_code == 302  # a resubmit, not a second refund
+
+    assert Payment.objects.filter(refund_of=bank_payment).count() == 1
+
+
+def test_the_same_card_refund_form_sent_twice_refunds_the_card_once(
+    client, accountant, card_payment, fake_cp
+):
+    client.force_login(accountant)
+    form = {"amount": "5000.00", "reason": "Брак", "key": "b" * 32}
+    url = f"/orders/{card_payment.order.number}/payments/{card_payment.pk}/refund/"
+
+    assert client.post(url, form).status_code == 302
+    assert client.post(url, form).status_code == 302
+
+    assert fake_cp.refunds == [(1001, Decimal("5000"))]
+    assert Payment.objects.filter(refund_of=card_payment).count() == 1

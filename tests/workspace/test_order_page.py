@@ -159,6 +159,27 @@ def test_a_payment_dated_today_is_accepted_just_after_midnight(client, staff, or
     assert payment.paid_at <= just_after_midnight
 
 
+def test_the_same_payment_form_sent_twice_records_one_payment(client, staff, order_factory):
+    order = order_factory(stage=Stage.PREPAYMENT, lines=1)
+    client.force_login(staff["manager"])
+    page = client.get(order.get_absolute_url()).content.decode()
+    key = page.split('name="key" value="')[1].split('"')[0]
+    form = {
+        "invoice": order.invoices.get().pk,
+        "amount": "1000.00",
+        "paid_on": timezone.localdate().isoformat(),
+        "reference": "Bank order 44",
+        "key": key,
+    }
+
+    assert client.post(f"/orders/{order.number}/payments/", form).status_code == 302
+    assert client.post(f"/orders/{order.number}/payments/", form).status_code == 302
+
+    assert Payment.objects.filter(order=order).count() == 1
+    order.refresh_from_db()
+    assert order.paid_amount == Decimal("1000.00")
+
+
 def test_a_payment_form_with_errors_keeps_what_was_typed(client, staff, order_factory):
     order = order_factory(stage=Stage.PREPAYMENT)
     client.force_login(staff["manager"])
