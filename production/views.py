@@ -3,7 +3,6 @@ board, and the margin report."""
 
 from __future__ import annotations
 
-import csv
 from itertools import groupby
 
 from django.contrib import messages
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from orders import roles
+from orders.exports import csv_download
 from orders.models import Department, Task
 from orders.rules import OrderError
 from orders.services import task_reassign, task_start
@@ -167,31 +167,25 @@ def margin_report_csv(request: HttpRequest) -> HttpResponse:
         )
     rows, total = margin_by_product(**form.cleaned_data)
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="margin-{start}-{end}.csv"'
-    response.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(
+    header = [
+        _("SKU"),
+        _("Product"),
+        _("Quantity"),
+        _("Revenue"),
+        _("Cost"),
+        _("Margin"),
+        _("Margin, %"),
+    ]
+    lines = (
         [
-            _("SKU"),
-            _("Product"),
-            _("Quantity"),
-            _("Revenue"),
-            _("Cost"),
-            _("Margin"),
-            _("Margin, %"),
+            row.sku,
+            row.name or _("Total"),
+            row.quantity.normalize(),
+            row.revenue,
+            row.cost,
+            row.margin,
+            "" if row.margin_percent is None else row.margin_percent,
         ]
+        for row in [*rows, total]
     )
-    for row in [*rows, total]:
-        writer.writerow(
-            [
-                row.sku,
-                row.name or _("Total"),
-                row.quantity.normalize(),
-                row.revenue,
-                row.cost,
-                row.margin,
-                "" if row.margin_percent is None else row.margin_percent,
-            ]
-        )
-    return response
+    return csv_download(f"margin-{start}-{end}.csv", header, lines)

@@ -155,3 +155,23 @@ def test_a_long_list_says_it_shows_only_the_soonest_due(
     assert "The 2 soonest due are shown" in response.content.decode()
     one = client.get("/invoices/", {"q": orders[0].number}).content.decode()
     assert "soonest due are shown" not in one and orders[0].number in one
+
+
+def test_the_csv_has_every_listed_invoice(
+    client, accountant, catalogue, manager, seller, monkeypatch
+):
+    monkeypatch.setattr("invoices.selectors.RECEIVABLES_LIMIT", 1)
+    orders = [make_order(catalogue=catalogue, manager=manager) for _ in range(2)]
+    payment_register(invoice=orders[0].invoices.get(), amount=Decimal("1000.00"), source="manual")
+    client.force_login(accountant)
+    assert 'id="receivables-csv"' in client.get("/invoices/").content.decode()
+
+    response = client.get("/invoices/", {"export": "csv"})
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    lines = b"".join(response.streaming_content).decode("utf-8").splitlines()
+    assert lines[0].startswith("\ufeffInvoice;Order;Client;Manager;Amount;Paid;Due;")
+    first = lines[1].split(";")
+    assert first[:2] == [orders[0].invoices.get().number, orders[0].number]
+    assert first[4:9] == ["32000.00", "1000.00", "31000.00", "0.00", "RUB"]
+    assert len(lines) == 3  # both, though the page shows one

@@ -86,7 +86,8 @@ def test_the_report_page_and_its_csv_show_the_same_figures(client, period_of_wor
     assert [r.sku for r in page.context["rows"]] == ["CHR-1", "TBL-1"]
     export = client.get(reverse("production:margin_report_csv"), query)
     assert export["Content-Type"] == "text/csv; charset=utf-8"
-    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    content = b"".join(export.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(content), delimiter=";"))
     assert rows[1] == ["CHR-1", "Oak chair", "7", "28000.00", "7900.00", "20100.00", "71.8"]
     assert rows[2] == ["TBL-1", "Oak table", "1", "15000.00", "3600.00", "11400.00", "76.0"]
     assert rows[3] == ["", "Total", "8", "43000.00", "11500.00", "31500.00", "73.3"]
