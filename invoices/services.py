@@ -488,7 +488,7 @@ def payment_refundable(payment: Payment) -> Decimal:
 
 def payment_give_back(
     *, payment: Payment, amount: Decimal, actor: User, reason: str, key: str = ""
-) -> Payment:
+) -> tuple[Payment, bool]:
     """Money given back from the order page. A card payment goes back to the card through
     CloudPayments and is recorded under the refund's transaction id, which its Refund
     notification repeats (so it counts once); any other payment is recorded as paid back
@@ -504,12 +504,12 @@ def payment_give_back(
     if manual_id and payment.source != PaymentSource.CLOUDPAYMENTS:
         existing = Payment.objects.filter(source=PaymentSource.MANUAL, external_id=manual_id)
         if (refund := existing.first()) is not None:  # the same form again
-            return refund
+            return refund, False
     left = payment_refundable(payment)
     if amount > left:
         raise PaymentError(errors={"amount": [str(REFUND_TOO_BIG) % {"left": money(left)}]})
     if payment.source != PaymentSource.CLOUDPAYMENTS:
-        refund, _created = payment_refund(
+        return payment_refund(
             payment=payment,
             amount=amount,
             source=PaymentSource.MANUAL,
@@ -517,7 +517,6 @@ def payment_give_back(
             actor=actor,
             reason=reason,
         )
-        return refund
     if not settings.CLOUDPAYMENTS_API_SECRET:
         raise PaymentError(str(CARD_REFUND_NEEDS_CLOUDPAYMENTS))
     # The same refund asked twice (a double click, a resubmitted form) carries the same
@@ -534,7 +533,7 @@ def payment_give_back(
         logger.warning("card refund of payment %s (%s) failed: %s", payment.pk, amount, exc)
         raise PaymentError(str(CARD_REFUND_FAILED) % {"error": exc}) from exc
     try:
-        refund, _created = payment_refund(
+        return payment_refund(
             payment=payment,
             amount=amount,
             source=PaymentSource.CLOUDPAYMENTS,
@@ -556,7 +555,6 @@ def payment_give_back(
             found_by="order page",
         )
         raise PaymentError(str(CARD_REFUNDED_NOT_RECORDED)) from exc
-    return refund
 
 
 def payment_refund(

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from invoices.models import InvoiceStatus, Payment, PaymentSource
@@ -215,6 +216,13 @@ def event_send(request: HttpRequest, number: str, event_id: int) -> HttpResponse
     return redirect(reverse("orders:detail", args=[order.number]) + "#timeline")
 
 
+# A form key seen before (orders.forms.FormKeyField): told, never recorded twice.
+FORM_ALREADY_SENT = gettext_lazy(
+    "This form was sent before and what it recorded stands; nothing new was recorded. "
+    "To record another, open the form again."
+)
+
+
 @login_required
 @require_POST
 def payment_add(request: HttpRequest, number: str) -> HttpResponse:
@@ -234,7 +242,7 @@ def payment_add(request: HttpRequest, number: str) -> HttpResponse:
             timezone.now(),
         )
         try:
-            payment_register(
+            _payment, created = payment_register(
                 invoice=data["invoice"],
                 amount=data["amount"],
                 source=PaymentSource.MANUAL,
@@ -246,7 +254,10 @@ def payment_add(request: HttpRequest, number: str) -> HttpResponse:
         except OrderError as error:
             add_errors(form, error)
         else:
-            messages.success(request, _("Payment registered."))
+            if created:
+                messages.success(request, _("Payment registered."))
+            else:
+                messages.warning(request, str(FORM_ALREADY_SENT))
             return redirect(order)
     return _order_page(request, order, status=422, payment_form=form)
 
@@ -285,7 +296,7 @@ def payment_refund_view(request: HttpRequest, number: str, payment_id: int) -> H
     form = RefundForm(request.POST)
     if form.is_valid():
         try:
-            payment_give_back(
+            _refund, created = payment_give_back(
                 payment=payment,
                 amount=form.cleaned_data["amount"],
                 actor=request.user,
@@ -295,6 +306,9 @@ def payment_refund_view(request: HttpRequest, number: str, payment_id: int) -> H
         except OrderError as error:
             add_errors(form, error)
         else:
-            messages.success(request, _("Refund recorded."))
+            if created:
+                messages.success(request, _("Refund recorded."))
+            else:
+                messages.warning(request, str(FORM_ALREADY_SENT))
             return redirect(order)
     return _order_page(request, order, status=422, refund_form=form, refund_payment=payment)

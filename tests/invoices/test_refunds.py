@@ -237,8 +237,9 @@ def test_the_same_refund_form_sent_twice_gives_back_once(client, accountant, ban
     url = f"/orders/{bank_payment.order.number}/payments/{bank_payment.pk}/refund/"
 
     assert client.post(url, form).status_code == 302
-    assert client.post(url, form).status_code == 302  # a resubmit, not a second refund
+    again = client.post(url, form, follow=True)  # a resubmit, not a second refund
 
+    assert "This form was sent before and what it recorded stands" in again.content.decode()
     assert Payment.objects.filter(refund_of=bank_payment).count() == 1
 
 

@@ -173,8 +173,11 @@ def test_the_same_payment_form_sent_twice_records_one_payment(client, staff, ord
     }
 
     assert client.post(f"/orders/{order.number}/payments/", form).status_code == 302
-    assert client.post(f"/orders/{order.number}/payments/", form).status_code == 302
+    again = client.post(f"/orders/{order.number}/payments/", {**form, "amount": "2000.00"})
 
+    assert again.status_code == 302
+    told = client.get(order.get_absolute_url()).content.decode()
+    assert "This form was sent before and what it recorded stands" in told
     assert Payment.objects.filter(order=order).count() == 1
     order.refresh_from_db()
     assert order.paid_amount == Decimal("1000.00")
