@@ -508,45 +508,45 @@ def payment_give_back(
     left = payment_refundable(payment)
     if amount > left:
         raise PaymentError(errors={"amount": [str(REFUND_TOO_BIG) % {"left": money(left)}]})
-    if payment.source != PaymentSource.CLOUDPAYMENTS:
-        return payment_refund(
-            payment=payment,
-            amount=amount,
-            source=PaymentSource.MANUAL,
-            external_id=manual_id,
-            actor=actor,
-            reason=reason,
+    by_card = payment.source == PaymentSource.CLOUDPAYMENTS
+    source, external_id = PaymentSource.MANUAL, manual_id
+    if by_card:
+        if not settings.CLOUDPAYMENTS_API_SECRET:
+            raise PaymentError(str(CARD_REFUND_NEEDS_CLOUDPAYMENTS))
+        # The same refund asked twice (a double click, a resubmitted form) carries the same
+        # request id, and CloudPayments answers it with the first refund instead of a
+        # second; that refund's id is recorded once.
+        request_id = (
+            f"conveyor-refund-{payment.pk}-{key}"
+            if key
+            else f"conveyor-refund-{payment.pk}-{payment.amount - left}-{amount}"
         )
-    if not settings.CLOUDPAYMENTS_API_SECRET:
-        raise PaymentError(str(CARD_REFUND_NEEDS_CLOUDPAYMENTS))
-    # The same refund asked twice (a double click, a resubmitted form) carries the same
-    # request id, and CloudPayments answers it with the first refund instead of a second;
-    # that refund's id is recorded once.
-    request_id = (
-        f"conveyor-refund-{payment.pk}-{key}"
-        if key
-        else f"conveyor-refund-{payment.pk}-{payment.amount - left}-{amount}"
-    )
-    try:
-        refund_id = CloudPaymentsAPI().refund(payment.external_id, amount, request_id=request_id)
-    except CloudPaymentsError as exc:
-        logger.warning("card refund of payment %s (%s) failed: %s", payment.pk, amount, exc)
-        raise PaymentError(str(CARD_REFUND_FAILED) % {"error": exc}) from exc
+        try:
+            refund_id = CloudPaymentsAPI().refund(
+                payment.external_id, amount, request_id=request_id
+            )
+        except CloudPaymentsError as exc:
+            logger.warning("card refund of payment %s (%s) failed: %s", payment.pk, amount, exc)
+            raise PaymentError(str(CARD_REFUND_FAILED) % {"error": exc}) from exc
+        source, external_id = PaymentSource.CLOUDPAYMENTS, refund_id
     try:
         return payment_refund(
             payment=payment,
             amount=amount,
-            source=PaymentSource.CLOUDPAYMENTS,
-            external_id=refund_id,
+            source=source,
+            external_id=external_id,
             actor=actor,
             reason=reason,
         )
-    except PaymentError as exc:  # refunded meanwhile by someone else: the card got it anyway
+    except PaymentError as exc:
+        if not by_card:
+            raise
+        # Refunded meanwhile by someone else: the card has the money back anyway.
         from invoices.reconcile import issue_record
 
         issue_record(
             kind=IssueKind.REFUND_EXCEEDS,
-            transaction_id=refund_id,
+            transaction_id=external_id,
             invoice=payment.invoice,
             invoice_number=payment.invoice.number,
             amount=amount,

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
@@ -84,30 +85,25 @@ def test_a_missing_secret_key_fails_loudly_where_it_matters():
     assert "SECRET_KEY is not set: the development key is public." in deploy.stderr
 
 
-def test_a_bad_boolean_fails_loudly():
-    env = {**os.environ, "DEBUG": "maybe"}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert "DEBUG='maybe' is not a boolean" in result.stderr
-
-
-def test_a_currency_we_cannot_invoice_in_fails_loudly():
-    env = {**os.environ, "ORDER_CURRENCY": "GBP"}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert result.returncode != 0
-    assert "ORDER_CURRENCY='GBP' is not one of RUB, USD, EUR, KZT, BYN." in result.stderr
-
-
-def test_reminder_days_out_of_order_fail_loudly():
-    env = {**os.environ, "INVOICE_REMINDER_DAYS": "7,3"}
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
+        ("ORDER_CURRENCY", "GBP", "ORDER_CURRENCY='GBP' is not one of RUB, USD, EUR, KZT, BYN."),
+        (
+            "INVOICE_REMINDER_DAYS",
+            "7,3",
+            "INVOICE_REMINDER_DAYS='7,3' must be ascending numbers more than 0.",
+        ),
+    ],
+)
+def test_a_bad_setting_fails_loudly(name, value, message):
+    env = {**os.environ, name: value}
     result = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert result.returncode != 0
-    assert "INVOICE_REMINDER_DAYS='7,3' must be ascending numbers more than 0." in result.stderr
+    assert message in result.stderr
 
 
 def test_the_funnel_diagram_in_docs_is_current():

@@ -216,6 +216,12 @@ def event_send(request: HttpRequest, number: str, event_id: int) -> HttpResponse
     return redirect(reverse("orders:detail", args=[order.number]) + "#timeline")
 
 
+def _require_payment_rights(request: HttpRequest, refusal: str) -> None:
+    user = request.user
+    if not (selectors.can_see_money(user) and user.has_perm("invoices.register_payment")):
+        raise PermissionDenied(refusal)
+
+
 # A form key seen before (orders.forms.FormKeyField): told, never recorded twice.
 FORM_ALREADY_SENT = gettext_lazy(
     "This form was sent before and what it recorded stands; nothing new was recorded. "
@@ -228,10 +234,7 @@ FORM_ALREADY_SENT = gettext_lazy(
 def payment_add(request: HttpRequest, number: str) -> HttpResponse:
     """Manual payment registration by a manager or an accountant."""
     order = order_for_user(request, number)
-    if not (
-        selectors.can_see_money(request.user) and request.user.has_perm("invoices.register_payment")
-    ):
-        raise PermissionDenied(_("You cannot register payments."))
+    _require_payment_rights(request, _("You cannot register payments."))
     form = PaymentForm(request.POST, order=order)
     if form.is_valid():
         data = form.cleaned_data
@@ -266,10 +269,7 @@ def payment_add(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def payment_reverse_view(request: HttpRequest, number: str, payment_id: int) -> HttpResponse:
     order = order_for_user(request, number)
-    if not (
-        selectors.can_see_money(request.user) and request.user.has_perm("invoices.register_payment")
-    ):
-        raise PermissionDenied(_("You cannot reverse payments."))
+    _require_payment_rights(request, _("You cannot reverse payments."))
     payment = get_object_or_404(Payment, pk=payment_id, order=order)
     form = ReasonForm(request.POST)
     if form.is_valid():
@@ -288,10 +288,7 @@ def payment_reverse_view(request: HttpRequest, number: str, payment_id: int) -> 
 def payment_refund_view(request: HttpRequest, number: str, payment_id: int) -> HttpResponse:
     """Money given back: to the card through CloudPayments, or recorded as a bank refund."""
     order = order_for_user(request, number)
-    if not (
-        selectors.can_see_money(request.user) and request.user.has_perm("invoices.register_payment")
-    ):
-        raise PermissionDenied(_("You cannot refund payments."))
+    _require_payment_rights(request, _("You cannot refund payments."))
     payment = get_object_or_404(Payment, pk=payment_id, order=order)
     form = RefundForm(request.POST)
     if form.is_valid():
