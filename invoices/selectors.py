@@ -92,3 +92,22 @@ def journal_totals(payments: QuerySet[Payment]) -> tuple[Decimal, Decimal]:
         given_back=Sum("amount", filter=Q(amount__lt=0)),
     )
     return totals["received"] or Decimal("0.00"), -(totals["given_back"] or Decimal("0.00"))
+
+
+def journal_cursor(payment: Payment) -> str:
+    """Where the next page of the journal starts: after this movement."""
+    return f"{payment.paid_at.isoformat()}_{payment.pk}"
+
+
+def journal_cursor_read(cursor: str) -> tuple[dt.datetime, int] | None:
+    moment, _, pk = cursor.rpartition("_")
+    try:
+        return dt.datetime.fromisoformat(moment), int(pk)
+    except ValueError:
+        return None  # a mangled link: the first page
+
+
+def journal_after(payments: QuerySet[Payment], after: tuple[dt.datetime, int]) -> QuerySet:
+    """Keyset paging on (paid_at, id), the journal's order and its index."""
+    moment, pk = after
+    return payments.filter(Q(paid_at__gt=moment) | Q(paid_at=moment, id__gt=pk))

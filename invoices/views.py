@@ -9,7 +9,14 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -210,18 +217,23 @@ def payments_journal(request: HttpRequest) -> HttpResponse:
     if request.GET.get("export") == "csv":
         return _journal_csv(payments, form.cleaned_data)
     received, given_back = selectors.journal_totals(payments)
-    rows = list(payments[: selectors.JOURNAL_LIMIT + 1])
+    page = payments
+    if after := selectors.journal_cursor_read(request.GET.get("after", "")):
+        page = selectors.journal_after(payments, after)
+    rows = list(page[: selectors.JOURNAL_LIMIT + 1])
+    shown = rows[: selectors.JOURNAL_LIMIT]
+    filters_query = QueryDict(mutable=True)
+    filters_query.update({key: str(value) for key, value in form.cleaned_data.items()})
     return render(
         request,
         "invoices/payments.html",
         {
             "form": form,
-            "payments": rows[: selectors.JOURNAL_LIMIT],
-            "more": len(rows) > selectors.JOURNAL_LIMIT,
-            "limit": selectors.JOURNAL_LIMIT,
+            "payments": shown,
+            "next_cursor": (selectors.journal_cursor(shown[-1]) if len(rows) > len(shown) else ""),
             "received": received,
             "given_back": given_back,
-            "query": request.GET.urlencode(),
+            "query": filters_query.urlencode(),
         },
     )
 

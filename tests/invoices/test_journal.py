@@ -135,3 +135,25 @@ def test_people_without_money_rights_cannot_read_it(client, staff, movements):
     client.force_login(staff["production"])
     assert _journal(client).status_code == 403
     assert _journal(client, export="csv").status_code == 403
+
+
+def test_a_long_period_pages_on_with_the_same_totals(client, accountant, movements, monkeypatch):
+    monkeypatch.setattr("invoices.selectors.JOURNAL_LIMIT", 2)
+    client.force_login(accountant)
+
+    first = _journal(client, **_today())
+    page = first.content.decode()
+    assert [p.pk for p in first.context["payments"]] == [movements[0].pk, movements[1].pk]
+    link = page.split('id="journal-next"')[0].rsplit('href="', 1)[1].split('"')[0]
+
+    second = client.get("/invoices/payments/" + link.replace("&amp;", "&"))
+    assert [p.pk for p in second.context["payments"]] == [movements[2].pk]
+    assert 'id="journal-next"' not in second.content.decode()
+    assert second.context["received"] == first.context["received"] == Decimal("33000.00")
+
+
+def test_a_mangled_page_link_opens_the_first_page(client, accountant, movements):
+    client.force_login(accountant)
+    response = _journal(client, **_today(after="yesterday_x"))
+    assert response.status_code == 200
+    assert len(response.context["payments"]) == 3
