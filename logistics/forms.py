@@ -73,3 +73,18 @@ class DeliveryCompleteForm(forms.Form):
         if day > timezone.localdate():
             raise forms.ValidationError(SHIPPED_IN_FUTURE)
         return day
+
+
+class CarrierForm(forms.ModelForm):
+    class Meta:
+        model = Carrier
+        fields = ["name", "tracking_url", "is_active"]
+        widgets = {"tracking_url": forms.URLInput(attrs={"placeholder": "https://…{number}"})}
+
+    def clean_tracking_url(self) -> str:
+        url = self.cleaned_data["tracking_url"].strip()
+        if url and not url.startswith(("https://", "http://")):
+            raise forms.ValidationError(_("Give a web address starting with https://."))
+        if url and "{number}" not in url:
+            raise forms.ValidationError(_("Put {number} where the tracking number goes."))
+        return url

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from logistics.forms import DeliveryCompleteForm, DeliveryDetailsForm
+from logistics.forms import CarrierForm, DeliveryCompleteForm, DeliveryDetailsForm
+from logistics.models import Carrier
 from logistics.selectors import task_list_for_deliveries
 from logistics.services import order_save_delivery_details
 from orders import roles
@@ -104,3 +105,47 @@ def delivery_details(request: HttpRequest, number: str) -> HttpResponse:
     return render(
         request, "logistics/delivery_details.html", {"order": order, "form": form}, status=status
     )
+
+
+# ----------------------------------------------------------------------------- carriers
+
+
+@login_required
+def carriers(request: HttpRequest) -> HttpResponse:
+    """The carrier directory: who ships, and how a tracking number becomes a link."""
+    if not request.user.has_perm("logistics.view_carrier"):
+        raise PermissionDenied
+    return render(
+        request,
+        "logistics/carriers.html",
+        {
+            "carriers": Carrier.objects.order_by("-is_active", "name"),
+            "can_change": request.user.has_perm("logistics.change_carrier"),
+            "can_add": request.user.has_perm("logistics.add_carrier"),
+        },
+    )
+
+
+@login_required
+def carrier_new(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("logistics.add_carrier"):
+        raise PermissionDenied
+    return _carrier_form(request, Carrier())
+
+
+@login_required
+def carrier_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.has_perm("logistics.change_carrier"):
+        raise PermissionDenied
+    return _carrier_form(request, get_object_or_404(Carrier, pk=pk))
+
+
+def _carrier_form(request: HttpRequest, carrier: Carrier) -> HttpResponse:
+    form = CarrierForm(request.POST if request.method == "POST" else None, instance=carrier)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Carrier saved: %(name)s") % {"name": carrier.name})
+            return redirect("logistics:carriers")
+        return render(request, "logistics/carrier_form.html", {"form": form}, status=422)
+    return render(request, "logistics/carrier_form.html", {"form": form})

@@ -73,7 +73,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "production.change_product",
         "production.view_material",
     ],
-    LOGISTICS: ["orders.view_task", "orders.change_task", "logistics.view_carrier"],
+    LOGISTICS: [
+        "orders.view_task",
+        "orders.change_task",
+        "logistics.view_carrier",
+        "logistics.add_carrier",
+        "logistics.change_carrier",
+    ],
     ACCOUNTANTS: [
         "orders.view_order",
         "orders.view_all_orders",
