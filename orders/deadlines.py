@@ -35,7 +35,7 @@ from orders.models import (
     Task,
     TimelineEvent,
 )
-from orders.texts import Msg
+from orders.texts import Msg, moment
 
 # The messages, translated into each recipient's language when written.
 REMINDER = gettext_lazy("Deadline soon: “%(title)s” (order %(number)s) is due %(due)s")
@@ -84,10 +84,6 @@ def claim(queryset: QuerySet, mark: str, now: dt.datetime) -> list[int]:
 def _language(user) -> str:
     profile = getattr(user, "profile", None)
     return (profile.language if profile else "") or settings.LANGUAGE_CODE
-
-
-def _when(moment: dt.datetime) -> str:
-    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
 def deadlines_run(*, now: dt.datetime | None = None) -> DeadlineReport:
@@ -157,7 +153,7 @@ def _tell(report: DeadlineReport, limits: dict[str, Decimal]) -> list[int]:
             return
         with translation.override(_language(user)):
             text = str(message) % {
-                key: (_when(value) if isinstance(value, dt.datetime) else value)
+                key: (moment(value) if isinstance(value, dt.datetime) else value)
                 for key, value in params.items()
             }
         notifications.append(

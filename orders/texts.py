@@ -22,6 +22,8 @@ from django.db import models
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 
+from orders.rules import money
+
 logger = logging.getLogger(__name__)
 
 _OUR_APPS = {"orders", "invoices", "production", "logistics"}
@@ -46,24 +48,25 @@ class Msg:
 
     def __str__(self) -> str:
         """In the active language."""
-        from orders.rules import money
-
-        return gettext(self.msgid) % {
-            name: _show(value, money) for name, value in self.args.items()
-        }
+        return gettext(self.msgid) % {name: _show(value) for name, value in self.args.items()}
 
     def render(self, language: str | None = None) -> str:
         with translation.override(language or settings.LANGUAGE_CODE):
             return str(self)
 
 
-def _show(value: Any, money) -> str:
+def moment(value: dt.datetime) -> str:
+    """A date and time as the reader's locale writes it, in the company's time zone."""
+    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+
+
+def _show(value: Any) -> str:
     if isinstance(value, models.Choices):
         return str(value.label)
     if isinstance(value, Decimal):
         return money(value)
     if isinstance(value, dt.datetime):
-        return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+        return moment(value)
     return str(value)
 
 

@@ -229,6 +229,22 @@ FORM_ALREADY_SENT = gettext_lazy(
 )
 
 
+def _tell_recorded(request: HttpRequest, created: bool, done: str) -> None:
+    if created:
+        messages.success(request, done)
+    else:
+        messages.warning(request, str(FORM_ALREADY_SENT))
+
+
+def _payment_of(
+    request: HttpRequest, number: str, payment_id: int, refusal: str
+) -> tuple[Order, Payment]:
+    """The order and one of its payments, for someone who may act on its money."""
+    order = order_for_user(request, number)
+    _require_payment_rights(request, refusal)
+    return order, get_object_or_404(Payment, pk=payment_id, order=order)
+
+
 @login_required
 @require_POST
 def payment_add(request: HttpRequest, number: str) -> HttpResponse:
@@ -257,10 +273,7 @@ def payment_add(request: HttpRequest, number: str) -> HttpResponse:
         except OrderError as error:
             add_errors(form, error)
         else:
-            if created:
-                messages.success(request, _("Payment registered."))
-            else:
-                messages.warning(request, str(FORM_ALREADY_SENT))
+            _tell_recorded(request, created, _("Payment registered."))
             return redirect(order)
     return _order_page(request, order, status=422, payment_form=form)
 
@@ -268,9 +281,7 @@ def payment_add(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_POST
 def payment_reverse_view(request: HttpRequest, number: str, payment_id: int) -> HttpResponse:
-    order = order_for_user(request, number)
-    _require_payment_rights(request, _("You cannot reverse payments."))
-    payment = get_object_or_404(Payment, pk=payment_id, order=order)
+    order, payment = _payment_of(request, number, payment_id, _("You cannot reverse payments."))
     form = ReasonForm(request.POST)
     if form.is_valid():
         try:
@@ -287,9 +298,7 @@ def payment_reverse_view(request: HttpRequest, number: str, payment_id: int) -> 
 @require_POST
 def payment_refund_view(request: HttpRequest, number: str, payment_id: int) -> HttpResponse:
     """Money given back: to the card through CloudPayments, or recorded as a bank refund."""
-    order = order_for_user(request, number)
-    _require_payment_rights(request, _("You cannot refund payments."))
-    payment = get_object_or_404(Payment, pk=payment_id, order=order)
+    order, payment = _payment_of(request, number, payment_id, _("You cannot refund payments."))
     form = RefundForm(request.POST)
     if form.is_valid():
         try:
@@ -303,9 +312,6 @@ def payment_refund_view(request: HttpRequest, number: str, payment_id: int) -> H
         except OrderError as error:
             add_errors(form, error)
         else:
-            if created:
-                messages.success(request, _("Refund recorded."))
-            else:
-                messages.warning(request, str(FORM_ALREADY_SENT))
+            _tell_recorded(request, created, _("Refund recorded."))
             return redirect(order)
     return _order_page(request, order, status=422, refund_form=form, refund_payment=payment)
