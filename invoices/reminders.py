@@ -44,7 +44,7 @@ def invoice_reminders_send(*, now: dt.datetime | None = None) -> int:
             public_revoked_at__isnull=True,
         )
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .select_related("order__customer")
+        .select_related("order__customer", "order__manager__profile")
     )
     sent = 0
     for invoice in candidates:
@@ -68,7 +68,7 @@ def invoice_reminders_send(*, now: dt.datetime | None = None) -> int:
                 from orders.services import notify_staff
 
                 notify_staff(
-                    user_id=invoice.order.manager_id,
+                    user=invoice.order.manager,
                     order=invoice.order,
                     text=Msg(
                         gettext_noop(

@@ -107,8 +107,9 @@ def event_record(
 
 
 def _language_of(user: User | None, user_id: int) -> str:
-    if user is not None and get_user_model().profile.is_cached(user):  # the robot's pick has it
-        language = user.profile.language
+    if user is not None and get_user_model().profile.is_cached(user):  # loaded with the user
+        profile = getattr(user, "profile", None)  # a user without one: None
+        language = profile.language if profile else ""
     else:
         language = (
             StaffProfile.objects.filter(user_id=user_id).values_list("language", flat=True).first()
@@ -617,11 +618,16 @@ def order_cancel(*, order: Order, actor: User | None, reason: str) -> Order:
         order = lock_order(order)
         if not order.is_open:
             raise rules.wrong_stage(order)
-        for task in order.tasks.select_for_update().filter(status__in=OPEN_TASK_STATUSES):
+        open_tasks = (
+            order.tasks.select_for_update(of=("self",))
+            .filter(status__in=OPEN_TASK_STATUSES)
+            .select_related("assignee__profile")  # each doer is told in their language
+        )
+        for task in open_tasks:
             _task_close(task, actor=actor, status=TaskStatus.CANCELLED)
             if task.assignee_id and task.assignee_id != getattr(actor, "pk", None):
                 notify_staff(
-                    user_id=task.assignee_id,
+                    user=task.assignee,
                     order=order,
                     text=Msg(
                         gettext_noop("Order %(number)s was cancelled: stop work on “%(title)s”"),

@@ -115,3 +115,19 @@ def test_a_stored_message_names_only_our_own_choices():
     assert msg_text("kept", stored("orders.services.order_cancel", "1")) == "1"
     with translation.override("en"):
         assert msg_text("kept", stored("orders.models.Stage", "won")) == "Won"
+
+
+def test_a_cancel_tells_each_task_doer_in_their_own_language(staff, order_factory):
+    staff["production"].profile.language = "ru"
+    staff["production"].profile.save()
+    order = order_factory(stage=Stage.PRODUCTION, lines=1)
+
+    from orders.services import order_cancel
+
+    with translation.override("en"):
+        order_cancel(order=order, actor=staff["manager"], reason="Client changed their mind")
+
+    told = Notification.objects.filter(user=staff["production"], text__startswith="Заказ")
+    assert told.get().text == (
+        f"Заказ {order.number} отменён: остановите работу над «Изготовить Oak table × 1»"
+    )
