@@ -2,31 +2,44 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# Installs exactly what requirements.lock pins (regenerate it with `make lock`).
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in pages, e-mails and the API follow HOST and PORT unless SITE_URL is set.
+SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test install lint format messages
+.PHONY: run test install system-deps lock lint format messages
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
 install: $(STAMP)
 
+# Chromium, HarfBuzz-Subset, Pango, pg_dump: installed with apt when run as root.
+system-deps:
+	@bin/system-deps
+
+lock: install
+	$(VENV)/bin/pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 -q -o requirements.lock
+
 run: install
-	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
-	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
+	DEBUG=$${DEBUG:-1} SITE_URL=$(SITE_URL) $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} SITE_URL=$(SITE_URL) $(PY) manage.py seed_demo
 	@echo ""
-	@echo "  Conveyor is starting at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
+	@echo "  Conveyor is starting at $(SITE_URL)/  (admin: $(SITE_URL)/admin/)"
 	@echo "  Sign in with one of the demo users printed above."
 	@echo ""
-	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+	DEBUG=$${DEBUG:-1} SITE_URL=$(SITE_URL) ALLOWED_HOSTS=$${ALLOWED_HOSTS:-localhost,127.0.0.1,[::1],$(HOST)} \
+		$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install
+test: install system-deps
 	@VENV=$(VENV) bin/test
 
 lint: install
