@@ -180,7 +180,8 @@ class Side:
         data = response.read()
         elapsed = (time.perf_counter() - started) * 1000
         if response.status != 200:
-            raise SystemExit(f"{self.name}: {method} {path} answered {response.status}: {data[:300]}")
+            status = response.status
+            raise SystemExit(f"{self.name}: {method} {path} answered {status}: {data[:300]!r}")
         return elapsed
 
     def stop(self) -> None:
@@ -262,7 +263,8 @@ def measure_pdf(sides: list[Side], renders: int, batch: int = 10) -> None:
 def report(sides: list[Side], base_ref: str) -> None:
     base, head = sides
     print(f"\nThis tree against {base_ref}, side by side; ms (ratio = this tree / earlier)")
-    print(f"{'':<20} | {'earlier p50':>11} {'p95':>7} | {'this p50':>9} {'p95':>7} | ratio p50  p95")
+    header = f"{'earlier p50':>11} {'p95':>7} | {'this p50':>9} {'p95':>7}"
+    print(f"{'':<20} | {header} | ratio p50  p95")
     for name, before in base.samples.items():
         after = head.samples[name]
         b50, b95 = statistics.median(before), pct(before, 95)
