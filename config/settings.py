@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import phonenumbers
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
@@ -197,6 +198,10 @@ LOGGING = {
 # costs are in it. All of these CloudPayments accepts and invoices can write out in words.
 CURRENCIES = ("RUB", "USD", "EUR", "KZT", "BYN")
 ORDER_CURRENCY = env_choice("ORDER_CURRENCY", "RUB", CURRENCIES)
+# Phones typed without a country code are read in this region ("8 900 …" in RU is +7 900 …).
+PHONE_DEFAULT_REGION = env_choice(
+    "PHONE_DEFAULT_REGION", "RU", tuple(sorted(phonenumbers.SUPPORTED_REGIONS))
+)
 
 # ------------------------------------------------- shop floor, notifications, deadline control
 # Remind the assignee this many working hours before a task's deadline.

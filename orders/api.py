@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from orders.models import ZERO, DeliveryMethod, Order, Source
+from orders.phones import phone_normalize
 from orders.rules import OrderError
 from orders.services import LineInput, api_key_authenticate, customer_find_or_create, order_create
 from production.models import Product
@@ -89,6 +90,11 @@ def _parse_intake(payload: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
             err("customer.phone", _("Enter a valid phone number."))
         elif not email and not phone.strip():
             err("customer", _("Give an e-mail or a phone so we can reach the client."))
+        else:
+            try:
+                phone = phone_normalize(phone)
+            except ValueError as error:
+                err("customer.phone", str(error))
         language = customer.get("language") or "ru"
         if language not in ("ru", "en"):
             err("customer.language", _("Use “ru” or “en”."))

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from invoices.models import Invoice
 from orders.models import Customer, DeliveryMethod, Order, PaymentScheme
+from orders.phones import PhoneError, phone_normalize
 from orders.selectors import CLOSED_PERIOD_DAYS, BoardFilter, can_see_all_orders
 from orders.services import LineInput
 from production.models import Product
@@ -209,6 +210,12 @@ class CustomerForm(forms.ModelForm):
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
 
+    def clean_phone(self) -> str:
+        try:
+            return phone_normalize(self.cleaned_data["phone"])
+        except PhoneError as error:
+            raise forms.ValidationError(str(error)) from None
+
     def duplicates(self) -> list[Customer]:
         """Clients already on file with the same phone or e-mail."""
         data = self.cleaned_data
@@ -216,7 +223,7 @@ class CustomerForm(forms.ModelForm):
         if data.get("email"):
             condition |= Q(email__iexact=data["email"])
         if data.get("phone"):
-            condition |= Q(phone=data["phone"].strip())
+            condition |= Q(phone=data["phone"])
         return list(Customer.objects.filter(condition).order_by("id")[:5])
 
 

@@ -6,12 +6,15 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from orders.phones import PhoneError, phone_display, phone_normalize, phone_storable
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -52,6 +55,22 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # Whatever path writes a client, a valid phone is stored in one form, so equal
+        # phones compare equal; forms and the API refuse an invalid one before this.
+        self.phone = phone_storable(self.phone)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        try:
+            self.phone = phone_normalize(self.phone)
+        except PhoneError as error:
+            raise ValidationError({"phone": str(error)}) from None
+
+    @property
+    def phone_display(self) -> str:
+        return phone_display(self.phone)
 
 
 class StaffProfile(models.Model):

@@ -44,6 +44,7 @@ from orders.models import (
     TimelineEvent,
     YearCounter,
 )
+from orders.phones import phone_normalize
 from orders.rules import OrderError
 from orders.texts import Msg
 from production.models import Product
@@ -394,9 +395,11 @@ def _write_lines(order: Order, lines: list[LineInput], *, replace: bool = True) 
 def customer_find_or_create(
     *, name: str, email: str = "", phone: str = "", language: str = "ru"
 ) -> Customer:
-    """Match a returning client by e-mail, then by phone; otherwise a new customer."""
+    """Match a returning client by e-mail, then by phone; otherwise a new customer. The phone
+    is compared in its stored E.164 form, so "8 900 …" finds the client typed "+7 900 …";
+    an invalid phone raises PhoneError (a ValueError) with the message to show."""
     email = email.strip().lower()
-    phone = phone.strip()
+    phone = phone_normalize(phone)
     customer = None
     if email:
         customer = Customer.objects.filter(email__iexact=email).order_by("id").first()

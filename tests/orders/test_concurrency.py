@@ -88,7 +88,7 @@ def test_the_same_web_shop_order_twice_at_once_creates_one_order(staff, catalogu
     _, key = api_key_create(name="Web shop")
     body = {
         "external_id": "shop-42",
-        "customer": {"name": "Анна", "phone": "+7 900 1"},
+        "customer": {"name": "Анна", "phone": "+7 900 100-00-01"},
         "lines": [{"sku": "CHR-1", "quantity": 2}],
     }
 
