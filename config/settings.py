@@ -161,7 +161,9 @@ CLOUDPAYMENTS_TIMEOUT = env_int("CLOUDPAYMENTS_TIMEOUT", 10)
 
 # Celery: reliable delivery. A task is acknowledged only after it ran; a task whose worker
 # died goes back to the queue; Redis redelivers unacknowledged tasks after the visibility
-# timeout, which must exceed the longest countdown/ETA we ever schedule.
+# timeout, which must exceed the task time limit (a killed worker's tasks come back within
+# minutes). No task waits on a countdown longer than that: retries are scheduled in the
+# database (orders.models.Work.next_attempt_at) and queued by the sweep.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
@@ -171,8 +173,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
-CELERY_MAX_COUNTDOWN = int(timedelta(hours=2).total_seconds())
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_MAX_COUNTDOWN * 3}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 60}
+# A unit of background work that failed this many times is a dead letter: no longer
+# retried, shown in the admin (Background work) and e-mailed to the accountants.
+WORK_MAX_ATTEMPTS = env_int("WORK_MAX_ATTEMPTS", 5)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"invoices.tasks.invoice_render_pdf": {"queue": "pdf"}}
 CELERY_BEAT_SCHEDULE: dict = {}
@@ -244,9 +248,11 @@ CELERY_BEAT_SCHEDULE["invoice-reminders"] = {
     "task": "invoices.tasks.invoice_reminders_send",
     "schedule": crontab(hour=INVOICE_REMINDER_HOUR, minute=0),
 }
+# Queues again what the broker lost or was never given, and retries whose time came: work
+# moves again within about 30 s of the broker's return (with its 20 s staleness).
 CELERY_BEAT_SCHEDULE["invoices-sweep"] = {
     "task": "invoices.tasks.invoices_sweep",
-    "schedule": timedelta(minutes=1),
+    "schedule": timedelta(seconds=env_int("SWEEP_SECONDS", 15)),
 }
 
 # ----------------------------------------------------------------------------- workspace

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -29,6 +28,7 @@ from invoices.models import (
     public_token_hash,
 )
 from orders.models import ZERO, DeliveryMethod, EventKind, Order, Stage
+from orders.queue import enqueue_after_commit
 from orders.rules import OrderError, money
 from orders.texts import Msg
 
@@ -137,7 +137,7 @@ def invoice_issue(
     if cloudpayments_configured():
         from invoices.tasks import invoice_create_payment_link
 
-        queue_after_commit(invoice_create_payment_link, invoice.pk)
+        enqueue_after_commit(invoice_create_payment_link, invoice.pk)
     return invoice
 
 
@@ -157,25 +157,11 @@ def _link_expiry(due_date: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(last_day, dt.time.max))
 
 
-def queue_after_commit(task: Callable, *args: object) -> None:
-    """Queue a task once the transaction commits. A broker that is down must not turn a
-    committed change into an error: the failure is logged, and invoices_sweep queues the
-    work again from what the database says is still to do."""
-
-    def send() -> None:
-        try:
-            task.delay(*args)
-        except Exception:
-            logger.warning("could not queue %s%r; the sweep will retry", task.name, args)
-
-    transaction.on_commit(send)
-
-
 def invoice_queue_render(invoice: Invoice) -> None:
     from invoices.tasks import invoice_render_pdf
 
     Invoice.objects.filter(pk=invoice.pk).update(pdf_queued_at=timezone.now())
-    queue_after_commit(invoice_render_pdf, invoice.pk)
+    enqueue_after_commit(invoice_render_pdf, invoice.pk)
 
 
 def invoice_touch(*, invoice: Invoice) -> bool:
@@ -217,7 +203,7 @@ def invoice_link_revoke(*, invoice: Invoice, actor: User | None) -> Invoice:
             # The hosted payment page must stop taking money too.
             from invoices.tasks import invoice_cancel_payment_link
 
-            queue_after_commit(invoice_cancel_payment_link, invoice.payment_link_id)
+            enqueue_after_commit(invoice_cancel_payment_link, invoice.payment_link_id, record=True)
             invoice.payment_link_id = ""
             invoice.payment_url = ""
             invoice.save(update_fields=["payment_link_id", "payment_url"])
@@ -298,7 +284,7 @@ def invoices_close_for_cancel(*, order: Order, actor: User | None) -> None:
         if was_open and invoice.payment_link_id:
             from invoices.tasks import invoice_cancel_payment_link
 
-            queue_after_commit(invoice_cancel_payment_link, invoice.payment_link_id)
+            enqueue_after_commit(invoice_cancel_payment_link, invoice.payment_link_id, record=True)
         if invoice.paid_amount > 0:
             text = Msg(
                 gettext_noop("Invoice %(number)s voided; %(amount)s received is owed back"),

@@ -35,9 +35,10 @@ from invoices.models import (
     ProviderEventKind,
 )
 from invoices.reconcile import transaction_apply
-from invoices.services import PaymentError, payment_refund, queue_after_commit
+from invoices.services import PaymentError, payment_refund
 from invoices.tasks import payment_followup as payment_followup_task
 from orders.models import EventKind
+from orders.queue import enqueue_after_commit, publish
 from orders.texts import Msg
 
 logger = logging.getLogger(__name__)
@@ -232,7 +233,7 @@ def notification_process(event: ProviderEvent, note: Notification) -> tuple[int,
         if result.created:
             # The outbox row: written with the payment, cleared by payment_followup.
             event.followup_pending = True
-            queue_after_commit(payment_followup_task, event.pk)
+            enqueue_after_commit(payment_followup_task, event.pk)
         return CODE_OK, result.outcome
     if kind in (ProviderEventKind.REFUND, ProviderEventKind.CANCEL):
         return CODE_OK, _refund(event, note)
@@ -351,9 +352,5 @@ def notification_queue(event: ProviderEvent) -> bool:
     The event row is already committed (stored in autocommit before anything else)."""
     from invoices.tasks import notification_apply
 
-    try:
-        notification_apply.delay(event.pk)
-    except Exception as exc:  # the broker is down: the caller applies it in the request
-        logger.warning("notification %s not queued (%r); applying it now", event.pk, exc)
-        return False
-    return True
+    # The broker is down: the caller applies it in the request.
+    return publish(notification_apply, event.pk)

@@ -26,8 +26,10 @@ from orders.models import (
     Task,
     TaskSLA,
     TimelineEvent,
+    Work,
     WorkingCalendar,
 )
+from orders.queue import work_retry
 from orders.rules import OrderError
 
 
@@ -490,3 +492,47 @@ class ApiKeyAdmin(admin.ModelAdmin):
         from django.utils import timezone
 
         queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+class WorkState(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("failed", _("Failed for good")), ("waiting", _("Waiting for its next attempt"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "failed":
+            return queryset.filter(failed_at__isnull=False)
+        if self.value() == "waiting":
+            return queryset.filter(failed_at__isnull=True)
+        return queryset
+
+
+@admin.register(Work)
+class WorkAdmin(admin.ModelAdmin):
+    """Background work that failed (dead letters first) or waits for its next attempt."""
+
+    list_display = ["task", "key", "attempts", "next_attempt_at", "failed_at", "last_error"]
+    list_filter = [WorkState, "task"]
+    search_fields = ["task", "key", "last_error"]
+    readonly_fields = [
+        "task",
+        "key",
+        "args",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "failed_at",
+        "reported_at",
+        "created_at",
+    ]
+    actions = ["retry"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Retry: start the attempts again and queue it now"))
+    def retry(self, request: HttpRequest, queryset) -> None:
+        count = work_retry(list(queryset))
+        self.message_user(request, _("Queued again: %(count)s") % {"count": count})

@@ -35,6 +35,7 @@ from orders.models import (
     Task,
     TimelineEvent,
 )
+from orders.queue import enqueue_after_commit
 from orders.texts import Msg, moment
 
 # The messages, translated into each recipient's language when written.
@@ -123,10 +124,11 @@ def deadlines_run(*, now: dt.datetime | None = None) -> DeadlineReport:
             )
         if report.reminded or report.overdue or report.escalated_orders:
             report.notifications = _tell(report, limits)
-    if report.notifications:
-        from orders.tasks import send_staff_notifications
+        if report.notifications:
+            from orders.tasks import send_staff_notifications
 
-        transaction.on_commit(lambda: send_staff_notifications.delay(report.notifications))
+            # Recorded with the bells: their e-mail copies are not lost with the broker.
+            enqueue_after_commit(send_staff_notifications, report.notifications, record=True)
     return report
 
 

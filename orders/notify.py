@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from orders.models import EventKind, Notification, NotificationStatus, Order, TimelineEvent
+from orders.queue import enqueue_after_commit
 from orders.texts import Msg
 
 # kind → the line written into the timeline (the e-mail itself comes from templates/emails/).
@@ -71,7 +72,7 @@ def _queue(event: TimelineEvent, order: Order) -> None:
 
     from orders.tasks import send_client_email
 
-    send_client_email.delay_on_commit(event.pk)
+    enqueue_after_commit(send_client_email, event.pk)
 
 
 def build_client_email(event: TimelineEvent) -> EmailMultiAlternatives:

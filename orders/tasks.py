@@ -1,12 +1,11 @@
-"""Background work of orders: thin adapters that take ids and call a service."""
+"""Background work of orders: thin adapters that take ids and call a service. A failure is
+counted in orders.models.Work and retried by the sweep at the time written there (never
+a countdown held by the broker); after WORK_MAX_ATTEMPTS it is a dead letter."""
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
 
-from config.celery import retry_or_give_up
 from orders.models import Notification, TimelineEvent
 from orders.notify import (
     build_client_email,
@@ -15,15 +14,15 @@ from orders.notify import (
     mark_sent,
     release_claim,
 )
+from orders.work import work_done, work_failed
 
-logger = logging.getLogger(__name__)
 
-
-@shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=30)
+@shared_task(bind=True, acks_late=True)
 def send_client_email(self, event_id: int) -> None:
     """Idempotent: the event is claimed before it is sent, so two deliveries of this task
     (or two tasks queued for one event) send one e-mail; sent or skipped is not sent again."""
     if not claim_for_sending(event_id):
+        work_done(self.name, [event_id])
         return
     event = TimelineEvent.objects.select_related("order__customer", "order__carrier").get(
         pk=event_id
@@ -31,18 +30,19 @@ def send_client_email(self, event_id: int) -> None:
     try:
         build_client_email(event).send()
     except Exception as exc:
-        if self.request.retries < self.max_retries:
-            release_claim(event_id)
-        retry_or_give_up(
-            self,
+        # Counted before the claim is given back, so the sweep never sees it queued
+        # without its next attempt written down.
+        work_failed(
+            self.name,
+            [event_id],
             exc,
-            f"client e-mail for event {event_id}",
-            first=30,
-            cap=3600,
+            first=60,
             give_up=lambda exc: mark_failed(event_id, repr(exc)),
         )
+        release_claim(event_id)
         return
     mark_sent(event)
+    work_done(self.name, [event_id])
 
 
 @shared_task(acks_late=True)
@@ -53,7 +53,7 @@ def deadlines_check() -> dict[str, int]:
     return deadlines_run().as_dict()
 
 
-@shared_task(bind=True, acks_late=True, max_retries=5)
+@shared_task(bind=True, acks_late=True)
 def send_staff_notifications(self, notification_ids: list[int]) -> None:
     """E-mail copies of bell notifications. A retry carries only the ids not sent yet,
     so nobody gets the same message twice."""
@@ -70,10 +70,6 @@ def send_staff_notifications(self, notification_ids: list[int]) -> None:
             build_staff_email(notification).send()
         except Exception as exc:
             remaining = [n.pk for n in notifications[position:]]
-            if self.request.retries >= self.max_retries:
-                logger.error("staff e-mails %s failed for good: %r", remaining, exc)
-                return
-            logger.warning("staff e-mails %s failed, retrying: %r", remaining, exc)
-            raise self.retry(
-                args=[remaining], exc=exc, countdown=min(30 * 2**self.request.retries, 3600)
-            ) from exc
+            work_failed(self.name, [notification_ids], exc, first=60, next_args=[remaining])
+            return
+    work_done(self.name, [notification_ids])

@@ -134,6 +134,9 @@ def test_a_payment_arriving_while_redis_is_down_is_recorded_and_followed_up_late
         "followups": 1,
         "notifications": 0,
         "emails": 0,
+        "links": 0,
+        "other": 0,
+        "reported": 0,
     }
     worker()
     wait_for(

@@ -1,7 +1,11 @@
+import datetime as dt
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
-from orders.models import NotificationStatus, PaymentScheme, TimelineEvent
+from invoices.tasks import sweep
+from orders.models import NotificationStatus, PaymentScheme, TimelineEvent, Work
 from orders.services import task_complete
 from tests.factories import (
     customer,
@@ -97,56 +101,57 @@ def test_a_client_marked_do_not_notify_gets_nothing_and_the_timeline_says_so(
     assert event.notification_status == NotificationStatus.SKIPPED
 
 
-@pytest.fixture
-def worker_like_retries(monkeypatch) -> list[int]:
-    """Eager tasks re-raise a retry in tests; a worker would run it later. Let the eager
-    runner retry at once, like a worker whose countdowns are over, and record them."""
-    from config.celery import app
-    from orders.tasks import send_client_email
-
-    monkeypatch.setattr(app.conf, "task_eager_propagates", False)
-    countdowns: list[int] = []
-    retry = send_client_email.retry
-
-    def recording_retry(*args, **kwargs):
-        countdowns.append(kwargs["countdown"])
-        return retry(*args, **kwargs)
-
-    monkeypatch.setattr(send_client_email, "retry", recording_retry)
-    return countdowns
+def _next_attempt(event: TimelineEvent) -> Work:
+    return Work.objects.get(task="orders.tasks.send_client_email", key=str(event.pk))
 
 
 def test_a_send_that_keeps_failing_is_retried_then_shown_on_the_order(
-    staff, catalogue, django_capture_on_commit_callbacks, settings, caplog, worker_like_retries
+    staff, catalogue, django_capture_on_commit_callbacks, settings, caplog, time_machine
 ):
     order = order_in_production(
         manager=staff["manager"], catalogue=catalogue, scheme=PaymentScheme.FULL_PREPAYMENT
     )
+    sweep(stale_after=dt.timedelta(0))  # what making the order left queued (its invoice)
     settings.EMAIL_BACKEND = "tests.notifications.failing_mail.EmailBackend"
     failing_mail.attempts.clear()
     finish_production(order, staff["production"], django_capture_on_commit_callbacks)
-    # The first try and five retries with backoff, then it gives up visibly.
-    assert failing_mail.attempts == [f"Ваш заказ {order.number} изготовлен"] * 6
-    assert worker_like_retries == [30, 60, 120, 240, 480]
     event = notification_event(order, "production_finished")
+    # Each retry waits in the database, not in the broker: the sweep queues it when due.
+    delays = []
+    while (work := _next_attempt(event)).failed_at is None:
+        assert event.notification_status == NotificationStatus.QUEUED
+        delays.append(round((work.next_attempt_at - timezone.now()).total_seconds()))
+        assert sweep()["emails"] == 0  # not yet
+        time_machine.move_to(work.next_attempt_at)
+        assert sweep()["emails"] == 1
+        event.refresh_from_db()
+    assert delays == [60, 120, 240, 480]
+    assert failing_mail.attempts == [f"Ваш заказ {order.number} изготовлен"] * 5
     assert event.notification_status == NotificationStatus.FAILED
     assert "SMTPServerDisconnected" in event.data["error"]
+    assert (work.attempts, work.next_attempt_at) == (5, None)
+    assert "SMTPServerDisconnected" in work.last_error
     assert (
         staff["manager"]
         .notifications.filter(text=f"Could not e-mail the client about order {order.number}")
         .exists()
     )
-    assert "failed for good" in caplog.text
+    assert "failed for good after 5 attempts" in caplog.text
+    # A dead letter: the sweep leaves it alone however long one waits.
+    time_machine.move_to(timezone.now() + dt.timedelta(days=1))
+    assert sweep()["emails"] == 0
+    assert len(failing_mail.attempts) == 5
 
 
 def test_a_send_that_fails_once_goes_out_on_the_retry(
-    staff, catalogue, django_capture_on_commit_callbacks, monkeypatch, worker_like_retries
+    staff, catalogue, django_capture_on_commit_callbacks, monkeypatch, time_machine
 ):
     from django.core.mail.backends.locmem import EmailBackend
 
     order = order_in_production(
         manager=staff["manager"], catalogue=catalogue, scheme=PaymentScheme.FULL_PREPAYMENT
     )
+    sweep(stale_after=dt.timedelta(0))  # what making the order left queued (its invoice)
     real_send = EmailBackend.send_messages
     calls = []
 
@@ -158,9 +163,18 @@ def test_a_send_that_fails_once_goes_out_on_the_retry(
 
     monkeypatch.setattr(EmailBackend, "send_messages", flaky)
     finish_production(order, staff["production"], django_capture_on_commit_callbacks)
+    event = notification_event(order, "production_finished")
+    assert (len(calls), event.notification_status) == (1, NotificationStatus.QUEUED)
+    time_machine.move_to(_next_attempt(event).next_attempt_at)
+    assert sweep()["emails"] == 1
     assert len(calls) == 2
     assert len(mail.outbox) == 1
     assert notification_event(order, "production_finished").notification_status == "sent"
+    # Done: nothing left to retry.
+    assert not Work.objects.exists()
+    time_machine.move_to(timezone.now() + dt.timedelta(hours=1))
+    assert sweep()["emails"] == 0
+    assert len(mail.outbox) == 1
 
 
 def test_a_send_delivered_twice_at_once_reaches_the_client_once(staff, catalogue, settings):

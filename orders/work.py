@@ -1,0 +1,190 @@
+"""Background work the database keeps track of (orders.models.Work): retries scheduled from
+the database instead of countdowns riding on the broker's visibility timeout, leases on
+work the sweep re-queued, and dead letters after WORK_MAX_ATTEMPTS failures, which the
+accountants hear about once and an admin can retry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from orders import roles
+from orders.models import Work
+
+logger = logging.getLogger(__name__)
+
+# How long a re-queued task may wait in the broker before the sweep queues it again: more
+# than a deep queue takes to drain, less than anyone would wait for a lost message.
+LEASE = dt.timedelta(minutes=3)
+
+
+def work_key(args: Sequence[object]) -> str:
+    """One row per unit of work: a task's single id, or a digest of its arguments."""
+    if len(args) == 1 and isinstance(args[0], int | str) and len(str(args[0])) <= 64:
+        return str(args[0])
+    return hashlib.sha256(json.dumps(list(args), default=str).encode()).hexdigest()
+
+
+def work_done(task: str, args: Sequence[object]) -> None:
+    """The task ran to the end (or found nothing left to do): no retry, no lease. A dead
+    letter stays for people to see until someone retries it."""
+    Work.objects.filter(task=task, key=work_key(args), failed_at__isnull=True).delete()
+
+
+def work_record(task: str, args: Sequence[object], *, due: dt.datetime | None = None) -> None:
+    """Record work that no other row says is pending (the outbox), in the caller's
+    transaction; the sweep queues it at `due` (a lease's end) unless it ran by then."""
+    due = due or timezone.now() + LEASE
+    # One INSERT … ON CONFLICT: the same work recorded again starts afresh.
+    Work.objects.bulk_create(
+        [Work(task=task, key=work_key(args), args=list(args), next_attempt_at=due)],
+        update_conflicts=True,
+        unique_fields=["task", "key"],
+        update_fields=["args", "next_attempt_at", "attempts", "failed_at", "reported_at"],
+    )
+
+
+def work_due_now(task: str, args: Sequence[object]) -> None:
+    """Its publish failed: the sweep may queue it as soon as the broker is back."""
+    Work.objects.filter(task=task, key=work_key(args), failed_at__isnull=True).update(
+        next_attempt_at=timezone.now()
+    )
+
+
+def work_hold(task: str, args: Sequence[object], *, now: dt.datetime | None = None) -> bool:
+    """The sweep's claim on pending work that has no row yet: the row is the lease, so the
+    work is queued once per lease however many sweeps run; False when someone holds it
+    (a retry waiting for its time, a lease, a dead letter)."""
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            Work.objects.create(
+                task=task, key=work_key(args), args=list(args), next_attempt_at=now + LEASE
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def work_due(*, now: dt.datetime, limit: int = 200) -> list[Work]:
+    """Rows whose time has come: a retry, a lease that ran out."""
+    due = Work.objects.filter(failed_at__isnull=True, next_attempt_at__lte=now)
+    return list(due.order_by("next_attempt_at")[:limit])
+
+
+def work_claim(row: Work, *, now: dt.datetime) -> bool:
+    """Claim a due row with a conditional UPDATE that moves its time a lease ahead: of two
+    sweeps only one queues it, and it is queued once per claim."""
+    return bool(
+        Work.objects.filter(
+            pk=row.pk, failed_at__isnull=True, next_attempt_at=row.next_attempt_at
+        ).update(next_attempt_at=now + LEASE)
+    )
+
+
+def work_release(row: Work) -> None:
+    """The sweep could not queue a claimed row: due again at once."""
+    Work.objects.filter(pk=row.pk, failed_at__isnull=True).update(next_attempt_at=timezone.now())
+
+
+def work_failed(
+    task: str,
+    args: Sequence[object],
+    exc: BaseException,
+    *,
+    first: int = 15,
+    cap: int = 3600,
+    give_up: Callable[[BaseException], None] | None = None,
+    next_args: Sequence[object] | None = None,
+) -> bool:
+    """Count a failed attempt. Below WORK_MAX_ATTEMPTS the sweep queues it again after a
+    backoff (`first` seconds, doubling, at most `cap`), read from next_attempt_at; at it the
+    row becomes a dead letter: logged at ERROR, `give_up(exc)` records the failure where
+    people see it, and the accountants are e-mailed. `next_args`: what is left to do, when a
+    retry should carry less than this run did. True when it gave up."""
+    now = timezone.now()
+    error = repr(exc)[:2000]
+    with transaction.atomic():
+        row, _ = Work.objects.select_for_update().get_or_create(
+            task=task, key=work_key(args), defaults={"args": list(args)}
+        )
+        row.attempts += 1
+        row.last_error = error
+        if next_args is not None:
+            row.args, row.key = list(next_args), work_key(next_args)
+        dead = row.attempts >= settings.WORK_MAX_ATTEMPTS
+        if dead:
+            row.failed_at, row.next_attempt_at = now, None
+        else:
+            delay = min(first * 2 ** (row.attempts - 1), cap)
+            row.next_attempt_at = now + dt.timedelta(seconds=delay)
+        row.save()
+        if dead:
+            logger.error(
+                "%s%r failed for good after %s attempts: %s", task, tuple(args), row.attempts, error
+            )
+            if give_up is not None:
+                give_up(exc)
+            transaction.on_commit(work_report_dead)
+        else:
+            logger.warning(
+                "%s%r failed (attempt %s), next at %s: %s",
+                task,
+                tuple(args),
+                row.attempts,
+                row.next_attempt_at.isoformat(timespec="seconds"),
+                error,
+            )
+    return dead
+
+
+def work_report_dead() -> int:
+    """E-mail the accountants about each dead letter not reported yet. Each is claimed with
+    a conditional UPDATE first, so two sweeps (or a sweep and the failing task) tell them
+    once; a send that fails gives the claim back for the next sweep."""
+    reported = 0
+    for row in Work.objects.filter(failed_at__isnull=False, reported_at__isnull=True)[:50]:
+        if not Work.objects.filter(pk=row.pk, reported_at__isnull=True).update(
+            reported_at=timezone.now()
+        ):
+            continue
+        recipients = list(
+            get_user_model()
+            .objects.filter(is_active=True, groups__name=roles.ACCOUNTANTS)
+            .exclude(email="")
+            .values_list("email", flat=True)
+            .distinct()
+        )
+        if not recipients:
+            logger.error("dead letter %s: no accountant with an e-mail address to tell", row)
+            continue
+        url = settings.SITE_URL.rstrip("/") + reverse("admin:orders_work_change", args=[row.pk])
+        body = (
+            f"Background work failed {row.attempts} times and is no longer retried.\n\n"
+            f"Task: {row.task}\nArguments: {json.dumps(row.args, default=str)}\n"
+            f"Failed at: {row.failed_at:%Y-%m-%d %H:%M:%S %Z}\nLast error: {row.last_error}\n\n"
+            f"Once the cause is fixed, retry it from the admin: {url}\n"
+        )
+        try:
+            send_mail(
+                f"Conveyor: background work failed for good: {row}",
+                body,
+                settings.DEFAULT_FROM_EMAIL,
+                recipients,
+            )
+        except Exception as exc:
+            Work.objects.filter(pk=row.pk).update(reported_at=None)
+            logger.warning("could not tell the accountants about %s: %r", row, exc)
+            continue
+        reported += 1
+    return reported
