@@ -5,6 +5,8 @@ from collections.abc import Callable
 from celery import Celery
 from celery.signals import beat_init, worker_init, worker_process_init, worker_ready
 
+from config.requestid import connect_celery
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 logger = logging.getLogger(__name__)
@@ -12,6 +14,8 @@ logger = logging.getLogger(__name__)
 app = Celery("conveyor")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The id of the request that queued a task is in the task's log lines (config/requestid.py).
+connect_celery()
 
 
 def retry_or_give_up(

@@ -85,3 +85,15 @@ def require_secret_key() -> None:
 
     if settings.SECRET_KEY == settings.DEV_SECRET_KEY and not settings.DEBUG:
         raise ImproperlyConfigured("Environment variable SECRET_KEY is required.")
+
+
+def env_fraction(name: str, default: str) -> float:
+    """A share from 0 to 1 inclusive: "0.1" is one in ten."""
+    raw = os.environ.get(name, default)
+    try:
+        value = Decimal(raw.strip() or default)
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
+    if not value.is_finite() or not 0 <= value <= 1:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be a number from 0 to 1.")
+    return float(value)

@@ -12,11 +12,13 @@ from config.env import (
     env_bool,
     env_choice,
     env_decimal,
+    env_fraction,
     env_int,
     env_int_list,
     env_list,
     env_str,
 )
+from config.observability import log_formatters, sentry_init
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -47,7 +49,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The probes answer first, whatever the Host header or scheme (config/health.py).
+    "config.health.HealthMiddleware",
+    "config.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -125,6 +131,48 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# WhiteNoise serves what collectstatic gathered in STATIC_ROOT: compressed (gzip, Brotli),
+# under content-hashed names, cached by browsers for a year. Without STATIC_MANIFEST (DEBUG,
+# the test suite) it serves static/ as the files are, re-read on every request.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", default=not DEBUG)
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = not STATIC_MANIFEST
+# Media (invoice PDFs) on this machine's MEDIA_ROOT, or in an S3-compatible bucket that
+# several web nodes and workers share. Code reaches files only through the storage API.
+STORAGE_BACKEND = env_choice(
+    "STORAGE_BACKEND", "s3" if env_str("AWS_STORAGE_BUCKET_NAME", "") else "local", ("local", "s3")
+)
+if STORAGE_BACKEND == "s3":
+    MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
+            # Empty: AWS itself; otherwise MinIO, Yandex Object Storage, Selectel, …
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME", "") or None,
+            # Empty keys: boto3 finds credentials itself (instance role, ~/.aws).
+            "access_key": env_str("AWS_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY", "") or None,
+            "custom_domain": env_str("AWS_S3_CUSTOM_DOMAIN", "") or None,
+            "addressing_style": env_choice("AWS_S3_ADDRESSING_STYLE", "", ("", "path", "virtual"))
+            or None,
+            "location": env_str("AWS_LOCATION", ""),
+            # Invoices are private: objects carry no public ACL, links to them are signed.
+            "default_acl": None,
+            "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", default=True),
+            "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 3600),
+            "file_overwrite": False,
+        },
+    }
+else:
+    MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": MEDIA_STORAGE,
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 
 # E-mail
 EMAIL_BACKEND = env_str(
@@ -182,11 +230,24 @@ CELERY_TASK_ROUTES = {"invoices.tasks.invoice_render_pdf": {"queue": "pdf"}}
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_TIMEZONE = TIME_ZONE
 
+# LOG_FORMAT=json: one JSON object per line for a log shipper. Every line carries the id of
+# the request (or of the request that queued the task); a client's 4xx is one line.
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", ("plain", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_id": {"()": "config.requestid.RequestIdFilter"},
+        "client_errors": {"()": "config.requestid.ClientErrorsOnOneLine"},
+    },
+    "formatters": log_formatters(),
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["client_errors", "request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Eager tasks would log every run into the dev server's console.
     "loggers": {
@@ -196,6 +257,8 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+# The worker logs through LOGGING above, not a handler of Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Conveyor
 # The company's currency: every order, its invoices, the catalogue prices and production
@@ -263,3 +326,14 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 # The board's covering index includes non-key columns, a PostgreSQL optimisation; on the
 # SQLite demo database the key columns alone are indexed, which is fine there.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+# ------------------------------------------------------------------------ error tracking
+# With SENTRY_DSN, unhandled errors of requests and Celery tasks are reported to Sentry (or
+# GlitchTip); without it the SDK is not started at all.
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+sentry_init(
+    dsn=SENTRY_DSN,
+    environment=env_str("SENTRY_ENVIRONMENT", "production"),
+    traces_sample_rate=env_fraction("SENTRY_TRACES_SAMPLE_RATE", "0"),
+    release=env_str("SENTRY_RELEASE", ""),
+)
