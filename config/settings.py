@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "config.apps.ConfigConfig",
     "template_partials",
+    # For its Swagger UI files (/api/docs), served from here rather than a CDN.
+    "ninja",
     "orders",
     "production",
     "invoices",
@@ -131,6 +133,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# A request body (other than uploaded files) larger than this is refused: the JSON API
+# answers 413 (config/api.py), forms a 400. No form or API document of ours comes near 1 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
 # WhiteNoise serves what collectstatic gathered in STATIC_ROOT: compressed (gzip, Brotli),
 # under content-hashed names, cached by browsers for a year. Without STATIC_MANIFEST (DEBUG,
 # the test suite) it serves static/ as the files are, re-read on every request.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoices import api, views
+from invoices import views
 
 app_name = "invoices"
 
@@ -15,5 +15,4 @@ urlpatterns = [
         views.cloudpayments_notification,
         name="cloudpayments",
     ),
-    path("api/v1/payments/", api.payment_import, name="api_payments"),
 ]

@@ -15,6 +15,7 @@ from invoices.models import Invoice, Payment
 from orders import services
 from orders.models import (
     ApiKey,
+    ApiScope,
     Customer,
     Holiday,
     Notification,
@@ -453,34 +454,39 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        label=_("scopes"),
+        choices=ApiScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "What the key may do. A key without “accounting” reads only the orders it sent in."
+        ),
+    )
+
     class Meta:
         model = ApiKey
-        fields = ["name"]
+        fields = ["name", "scopes"]
 
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    form = ApiKeyForm
+    list_display = ["name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "created_at", "last_used_at"]
     actions = ["revoke"]
 
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = ApiKeyForm
-        return super().get_form(request, obj, **kwargs)
-
     def get_fields(self, request, obj=None):
         return (
-            ["name"]
+            ["name", "scopes"]
             if obj is None
-            else ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
+            else ["name", "scopes", "prefix", "created_at", "last_used_at", "revoked_at"]
         )
 
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
             return
-        key, plain = services.api_key_create(name=obj.name)
+        key, plain = services.api_key_create(name=obj.name, scopes=form.cleaned_data["scopes"])
         obj.pk = key.pk
         obj.refresh_from_db()
         self.message_user(

@@ -177,6 +177,16 @@ class Order(ConcurrentTransitionMixin, models.Model):
     )
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    # The key of the outside system that sent the order in (the intake API); what that key
+    # may read back.
+    api_key = models.ForeignKey(
+        "ApiKey",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("API key"),
+    )
     stage = FSMField(
         _("stage"), default=Stage.NEW, choices=Stage.choices, protected=True, db_index=True
     )
@@ -753,12 +763,22 @@ class StageLimit(models.Model):
         return f"{self.get_stage_display()}: {self.working_hours} h"
 
 
+class ApiScope(models.TextChoices):
+    """What a key may do; each API operation requires one."""
+
+    INTAKE = "intake", _("intake: create orders")
+    ACCOUNTING = "accounting", _("accounting: record payments, read any order")
+    READ = "read", _("read: the status of orders")
+
+
 class ApiKey(models.Model):
     """A key of an outside system (the web shop, accounting). Only its hash is stored."""
 
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(max_length=12, unique=True)
     key_hash = models.CharField(max_length=64)
+    # A list of ApiScope values. JSON rather than an array: SQLite serves development.
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
@@ -769,6 +789,15 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    @property
+    def reads_any_order(self) -> bool:
+        """Accounting pays invoices of any order, so its key reads any order; any other key
+        reads only the orders it brought in."""
+        return self.allows(ApiScope.ACCOUNTING)
 
 
 # ----------------------------------------------------------------------------- board counters

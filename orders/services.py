@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from hashlib import sha256
@@ -26,6 +27,7 @@ from orders.models import (
     OPEN_TASK_STATUSES,
     ZERO,
     ApiKey,
+    ApiScope,
     Customer,
     DeliveryMethod,
     Department,
@@ -420,12 +422,14 @@ def order_create(
     actor: User | None = None,
     manager: User | None = None,
     external_id: str = "",
+    api_key: ApiKey | None = None,
     delivery_method: str = DeliveryMethod.PICKUP,
     delivery_address: str = "",
     delivery_cost: Decimal | None = None,
     comment: str = "",
 ) -> Order:
-    """A new order, assigned to a manager with a "take into work" task."""
+    """A new order, assigned to a manager with a "take into work" task. `api_key` is the
+    outside system's key that sent it in, if one did."""
     with transaction.atomic():
         year, seq = next_number("order")
         order = Order.objects.create(
@@ -433,6 +437,7 @@ def order_create(
             customer=customer,
             source=source,
             external_id=external_id,
+            api_key=api_key,
             delivery_method=delivery_method,
             delivery_address=delivery_address,
             delivery_cost=delivery_cost,
@@ -716,13 +721,17 @@ def order_comment(
 # ----------------------------------------------------------------------------- API keys
 
 
-def api_key_create(*, name: str) -> tuple[ApiKey, str]:
-    """A new key; the plain key is returned once and only its hash is stored."""
+def api_key_create(*, name: str, scopes: Iterable[str]) -> tuple[ApiKey, str]:
+    """A new key allowed `scopes` (ApiScope values); the plain key is returned once and only
+    its hash is stored."""
+    scopes = sorted(set(scopes))
+    if not scopes or not set(scopes) <= set(ApiScope.values):
+        raise ValueError(f"scopes must be some of {', '.join(ApiScope.values)}: {scopes}")
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     plain = f"cvr_{prefix}_{secret}"
     key = ApiKey.objects.create(
-        name=name, prefix=prefix, key_hash=sha256(plain.encode()).hexdigest()
+        name=name, prefix=prefix, key_hash=sha256(plain.encode()).hexdigest(), scopes=scopes
     )
     return key, plain
 

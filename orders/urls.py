@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import accounts, api, views
+from orders import accounts, views
 
 app_name = "orders"
 
@@ -35,6 +35,4 @@ urlpatterns = [
     path("tasks/<int:task_id>/reassign/", views.task_reassign_view, name="task_reassign"),
     path("account/password/", accounts.password_change, name="password_change"),
     path("account/language/", accounts.language_set, name="language"),
-    path("api/v1/orders/", api.intake, name="api_intake"),
-    path("api/v1/orders/<str:number>/", api.order_status, name="api_status"),
 ]

@@ -14,7 +14,7 @@ from orders.services import api_key_create, order_cancel
 
 @pytest.fixture
 def key(db) -> str:
-    return api_key_create(name="1C")[1]
+    return api_key_create(name="1C", scopes=["accounting", "read"])[1]
 
 
 def post(client, key, payload):

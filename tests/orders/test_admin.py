@@ -125,11 +125,21 @@ def test_payments_cannot_be_deleted_in_admin(admin_client, staff, catalogue):
 
 
 def test_an_api_key_created_in_admin_is_shown_once(admin_client):
-    response = admin_client.post("/admin/orders/apikey/add/", {"name": "Web shop"}, follow=True)
+    response = admin_client.post(
+        "/admin/orders/apikey/add/", {"name": "Web shop", "scopes": ["intake", "read"]}, follow=True
+    )
     key = ApiKey.objects.get()
+    assert key.scopes == ["intake", "read"]
     shown = [str(m) for m in response.context["messages"]]
     assert any(m.startswith("The key, shown only now: cvr_" + key.prefix) for m in shown)
     assert key.key_hash not in response.content.decode()
+
+
+def test_an_api_key_needs_a_scope(admin_client):
+    response = admin_client.post("/admin/orders/apikey/add/", {"name": "Web shop"})
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    assert not ApiKey.objects.exists()
 
 
 def test_orders_are_not_added_by_hand_in_admin(admin_client):

@@ -17,7 +17,7 @@ URL = "/api/v1/orders/"
 
 @pytest.fixture
 def key(db) -> str:
-    return api_key_create(name="Web shop")[1]
+    return api_key_create(name="Web shop", scopes=["intake", "read"])[1]
 
 
 @pytest.fixture
@@ -265,6 +265,7 @@ def test_get_returns_the_money_and_the_invoices(client, key, staff, catalogue):
     )
     invoice = order.invoices.get()
     f.pay(invoice, Decimal("4000"))
+    Order.objects.filter(pk=order.pk).update(api_key=ApiKey.objects.get())  # the shop's order
 
     response = client.get(f"{URL}{order.number}/", headers={"Authorization": f"Bearer {key}"})
 
@@ -304,3 +305,139 @@ def test_intake_runs_a_fixed_number_of_queries(post, staff, catalogue, django_as
     with django_assert_num_queries(26):
         lines = [{"sku": "CHR-1", "quantity": 1}] * 40
         assert post(valid(external_id="shop-40", lines=lines)).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (
+            {"lines": [{"sku": "TBL-1", "quantity": 1e30}]},
+            "lines[0].quantity",
+            "Must be less than 1 000 000 000.",
+        ),
+        (
+            {"lines": [{"sku": "TBL-1", "quantity": "NaN"}]},
+            "lines[0].quantity",
+            "The quantity must be a number more than 0, at most 3 decimals.",
+        ),
+        (
+            {"lines": [{"sku": "TBL-1", "quantity": True}]},
+            "lines[0].quantity",
+            "The quantity must be a number more than 0, at most 3 decimals.",
+        ),
+        (
+            {"lines": [{"sku": "TBL-1", "quantity": 1, "price": "1e20"}]},
+            "lines[0].price",
+            "Must be less than 1 000 000 000 000.",
+        ),
+        (
+            {"lines": [{"sku": "TBL-1", "quantity": 999_999, "price": "999999999.99"}]},
+            "__all__",
+            "The order's total must be less than 1 000 000 000 000.",
+        ),
+        (
+            {"delivery": {"method": "courier", "address": "Тверская 1", "cost": 1e15}},
+            "delivery.cost",
+            "Must be less than 1 000 000 000 000.",
+        ),
+        (
+            {"customer": {"name": "Анна\x00", "email": "anna@example.com"}},
+            "customer.name",
+            "Must not contain the NUL character or broken Unicode.",
+        ),
+        (
+            {"lines": [{"sku": "TBL-1\x00", "quantity": 1}]},
+            "lines[0].sku",
+            "Must not contain the NUL character or broken Unicode.",
+        ),
+        (
+            {"comment": "\ud800"},
+            "comment",
+            "Must not contain the NUL character or broken Unicode.",
+        ),
+        ({"external_id": "x" * 101}, "external_id", "At most 100 characters."),
+        ({"comment": "x" * 5001}, "comment", "Must be text of at most 5000 characters."),
+        ({"customer": "Анна"}, "customer", "Must be an object."),
+        ({"lines": [{"sku": "TBL-1", "quantity": 1}] * 201}, "lines", "At most 200 lines."),
+        ({"lines": [["TBL-1", 1]]}, "lines[0]", "Must be an object."),
+        (
+            {"customer": {"name": "A", "phone": "12"}},
+            "customer.phone",
+            "Enter a valid phone number, for example +7 900 000-00-01 "
+            "(another country's with its code).",
+        ),
+    ],
+)
+def test_hostile_values_are_refused_with_their_field(
+    post, staff, catalogue, change, field, message
+):
+    response = post(valid(**change))
+    assert response.status_code == 400
+    assert response.json()["errors"][field] == [message]
+    assert nothing_created()
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"[" * 1000 + b"]" * 1000, "The body is nested deeper than 20 levels."),
+        (b'{"a": ' * 25 + b"1" + b"}" * 25, "The body is nested deeper than 20 levels."),
+        (b'{"external_id": NaN}', "The body is not valid JSON."),
+        (b"\xff\xfe", "The body is not valid JSON."),
+        (b"[]", "The body must be a JSON object."),
+        (b'"order"', "The body must be a JSON object."),
+        (b"", "The body must be a JSON object."),
+    ],
+)
+def test_a_body_that_is_not_an_order_is_refused_as_a_whole(post, staff, catalogue, raw, message):
+    response = post(None, raw=raw)
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"__all__": [message]}}
+    assert nothing_created()
+
+
+def test_brackets_inside_strings_are_not_nesting(post, staff, catalogue):
+    response = post(valid(comment="[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[{{{{{{{{{{{{{{{{{{{{{{{"))
+    assert response.status_code == 201
+
+
+def test_a_key_without_the_intake_scope_is_refused(post, staff, catalogue):
+    _key, reader = api_key_create(name="Reader", scopes=["read"])
+    response = post(valid(), token=reader)
+    assert response.status_code == 403
+    assert response.json() == {
+        "error": "This API key may not do this: it needs the “intake” scope."
+    }
+    assert nothing_created()
+
+
+def test_an_order_records_the_key_that_sent_it(post, staff, catalogue):
+    number = post(valid()).json()["number"]
+    assert Order.objects.get(number=number).api_key == ApiKey.objects.get()
+
+
+def test_a_shop_key_reads_only_the_orders_it_sent(client, post, staff, catalogue):
+    mine = post(valid()).json()["number"]
+    other_shop = api_key_create(name="Other shop", scopes=["intake", "read"])[1]
+    accounting = api_key_create(name="1C", scopes=["accounting", "read"])[1]
+    intake_only = api_key_create(name="Intake only", scopes=["intake"])[1]
+
+    def read(token: str):
+        return client.get(f"{URL}{mine}/", headers={"Authorization": f"Bearer {token}"})
+
+    assert read(other_shop).status_code == 404
+    assert read(other_shop).json() == {"error": f"No order {mine}."}
+    assert read(accounting).status_code == 200
+    assert read(accounting).json()["number"] == mine
+    assert read(intake_only).status_code == 403
+
+
+@pytest.mark.parametrize("number", ["x" * 300, "..", "2026-00001 OR 1=1", "2026-1%E2%80%8B"])
+def test_a_malformed_order_number_is_not_found(client, key, db, number):
+    response = client.get(f"{URL}{number}/", headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 404
+
+
+def test_a_nul_in_the_order_number_is_refused(client, key, db):
+    response = client.get(f"{URL}2026-00001%00/", headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 400

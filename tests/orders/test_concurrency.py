@@ -85,7 +85,7 @@ def test_the_same_external_payment_twice_at_once_is_recorded_once(staff, catalog
 
 
 def test_the_same_web_shop_order_twice_at_once_creates_one_order(staff, catalogue, client):
-    _, key = api_key_create(name="Web shop")
+    _, key = api_key_create(name="Web shop", scopes=["intake", "read"])
     body = {
         "external_id": "shop-42",
         "customer": {"name": "Анна", "phone": "+7 900 100-00-01"},

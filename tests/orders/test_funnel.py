@@ -44,7 +44,7 @@ def monday_morning():
 def test_full_prepayment_with_pickup_goes_from_intake_to_won(staff, catalogue, client):
     from orders.services import api_key_create
 
-    _, key = api_key_create(name="Web shop")
+    _, key = api_key_create(name="Web shop", scopes=["intake", "read"])
     response = client.post(
         "/api/v1/orders/",
         {
