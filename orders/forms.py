@@ -203,7 +203,8 @@ class CustomerForm(forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
-        if not data.get("phone") and not data.get("email"):
+        # An invalid phone has its own message; this one is for a client given neither.
+        if not data.get("phone") and not data.get("email") and "phone" not in self.errors:
             raise forms.ValidationError(_("Give a phone or an e-mail so we can reach the client."))
         return data
 

@@ -33,6 +33,7 @@ from orders.models import (
     TaskStatus,
     TimelineEvent,
 )
+from orders.phones import phone_for_search
 
 User = get_user_model()
 
@@ -211,11 +212,15 @@ def search_condition(q: str) -> Q:
 
 
 def customers_matching(q: str) -> QuerySet[Customer]:
-    """Clients whose name, company or e-mail contains q, or whose phone holds its digits.
-    Phones are typed in any format: digits are compared with digits (the last ten, so the
-    +7 and 8 prefixes match alike)."""
+    """Clients whose name, company or e-mail contains q, or whose phone is q or holds its
+    digits. A whole phone, however typed ("8 900 …", "+7 900 …"), is compared with the
+    stored E.164 form; part of one is compared digit by digit (the last ten, so the +7 and
+    8 prefixes match alike), which also finds old phones kept as they were typed."""
     q = q.strip()
     condition = Q(name__icontains=q) | Q(company__icontains=q) | Q(email__icontains=q)
+    phone = phone_for_search(q)
+    if phone:
+        condition |= Q(phone=phone)
     customers = Customer.objects.all()
     digits = "".join(ch for ch in q if ch.isdigit())
     if len(digits) >= 5:
