@@ -40,7 +40,7 @@ PAID_AT_OUT_OF_RANGE = _("The date of the payment must be between 2000-01-01 and
 CURRENCY_INVALID = _("Use a three-letter currency code.")
 UNKNOWN_INVOICE = _("Unknown invoice: %(number)s.")
 REFERENCE_REUSED = _("Reference %(reference)s was already used for another payment.")
-PAID_TOO_MUCH = _("With this payment the paid sum would not fit: at most %(limit)s in all.")
+PAID_TOO_MUCH = _("With this payment the paid sum would not fit: it must stay below %(limit)s.")
 
 router = Router(tags=["payments"])
 

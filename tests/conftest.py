@@ -10,11 +10,24 @@ import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from orders import roles
 from production.models import BillOfMaterialsItem, Material, Product
 
 _NEEDED_SERVICES: list[str] = []
+
+# Generated-input tests: "ci" (the default) is a few hundred examples across the suite and
+# quick; HYPOTHESIS_PROFILE=deep digs far longer. Examples hit the database, hence no
+# deadline; fixtures (the client, a key) are set up once per test, not per example.
+_HYPOTHESIS_COMMON = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
+hypothesis_settings.register_profile("ci", max_examples=40, **_HYPOTHESIS_COMMON)
+hypothesis_settings.register_profile("deep", max_examples=2000, **_HYPOTHESIS_COMMON)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Hashing test passwords with a million PBKDF2 rounds costs most of a test's setup.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -123,3 +123,84 @@ def test_a_second_payment_on_a_paid_invoice_is_an_overpayment(client, key, invoi
     invoice.refresh_from_db()
     assert invoice.overpaid is True
     assert invoice.paid_amount == Decimal("32500.00")
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (
+            {"paid_at": "0001-01-01T00:00:00+05:00"},
+            "paid_at",
+            "The date of the payment must be between 2000-01-01 and tomorrow.",
+        ),
+        (
+            {"paid_at": "1999-12-31"},
+            "paid_at",
+            "The date of the payment must be between 2000-01-01 and tomorrow.",
+        ),
+        ({"paid_at": "2026-02-30"}, "paid_at", "Give the date of the payment (ISO 8601)."),
+        ({"paid_at": "2026-11-25T24:00"}, "paid_at", "Give the date of the payment (ISO 8601)."),
+        (
+            {"paid_at": "2026-11-25T12:00:00+25:00"},
+            "paid_at",
+            "Give the date of the payment (ISO 8601).",
+        ),
+        ({"paid_at": 1764000000}, "paid_at", "Give the date of the payment (ISO 8601)."),
+        ({"paid_at": "2026-11-25\x00"}, "paid_at", "Give the date of the payment (ISO 8601)."),
+        ({"amount": "1e20"}, "amount", "Must be less than 1 000 000 000 000."),
+        (
+            {"amount": "NaN"},
+            "amount",
+            "The amount must be a number more than 0, at most 2 decimals.",
+        ),
+        (
+            {"amount": "-Infinity"},
+            "amount",
+            "The amount must be a number more than 0, at most 2 decimals.",
+        ),
+        (
+            {"reference": "п/п\x00"},
+            "reference",
+            "Must not contain the NUL character or broken Unicode.",
+        ),
+        ({"reference": "x" * 101}, "reference", "At most 100 characters."),
+        (
+            {"invoice": "INV\x00"},
+            "invoice",
+            "Must not contain the NUL character or broken Unicode.",
+        ),
+    ],
+)
+def test_hostile_values_are_refused_with_their_field(client, key, invoice, change, field, message):
+    response = post(client, key, body(invoice) | change)
+    assert response.status_code == 400
+    assert response.json()["errors"][field] == [message]
+    assert Payment.objects.count() == 0
+
+
+def test_a_day_is_its_midnight_in_the_companys_time_zone(client, key, invoice):
+    response = post(client, key, body(invoice, paid_at="2026-11-25"))
+    assert response.status_code == 201
+    assert response.json()["payment"]["paid_at"] == "2026-11-25T00:00:00+03:00"
+
+
+def test_the_paid_sum_cannot_outgrow_its_column(client, key, invoice):
+    for reference in ("R1", "R2", "R3"):
+        response = post(client, key, body(invoice, reference=reference, amount="300000000000"))
+        assert response.status_code == 201
+    response = post(client, key, body(invoice, reference="R4", amount="300000000000"))
+    assert response.status_code == 400
+    assert response.json()["errors"]["amount"] == [
+        "With this payment the paid sum would not fit: it must stay below 1 000 000 000 000."
+    ]
+    assert Payment.objects.count() == 3
+
+
+def test_a_key_without_the_accounting_scope_is_refused(client, invoice):
+    shop = api_key_create(name="Web shop", scopes=["intake", "read"])[1]
+    response = post(client, shop, body(invoice))
+    assert response.status_code == 403
+    assert response.json() == {
+        "error": "This API key may not do this: it needs the “accounting” scope."
+    }
+    assert Payment.objects.count() == 0
