@@ -9,6 +9,7 @@ import pytest
 
 from tests.browser.conftest import browser  # noqa: F401 (the shared Chromium)
 from tests.deploy.site import Site, collectstatic
+from tests.invoices.conftest import seller  # noqa: F401 (the seller's requisites on invoices)
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +34,8 @@ def serve(static_root, tmp_path) -> Iterator:
     servers: list[Site] = []
 
     def start(**overrides: str) -> Site:
-        server = Site(static_root=static_root, workdir=tmp_path / f"site{len(servers)}", **overrides)
+        workdir = tmp_path / f"site{len(servers)}"
+        server = Site(static_root=static_root, workdir=workdir, **overrides)
         servers.append(server.start())
         return server
 

@@ -63,9 +63,7 @@ def test_readyz_answers_503_naming_the_database_when_postgresql_is_unreachable(s
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_readyz_answers_503_naming_redis_while_it_is_down_and_200_once_it_is_back(
-    serve, tmp_path
-):
+def test_readyz_answers_503_naming_redis_while_it_is_down_and_200_once_it_is_back(serve, tmp_path):
     redis = RedisServer(free_port(), tmp_path).start()
     try:
         site = serve(REDIS_URL=redis.url)

@@ -13,7 +13,7 @@ import psycopg2
 import pytest
 from pypdf import PdfReader
 
-from tests.invoices.conftest import make_order, seller  # noqa: F401 (a fixture)
+from tests.invoices.conftest import make_order
 from tests.invoices.harness import ROOT, database_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -39,7 +39,7 @@ def restored_database() -> str:
 
 
 def test_orders_invoices_and_their_pdfs_come_back_from_a_backup(
-    restored_database, tmp_path, settings, catalogue, staff, seller, manager  # noqa: F811
+    restored_database, tmp_path, settings, catalogue, staff, seller, manager
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
     orders = [

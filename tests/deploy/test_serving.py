@@ -8,7 +8,7 @@ import re
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
-from tests.browser.conftest import CHROMIUM_ARGS, DESKTOP  # noqa: F401
+from tests.browser.conftest import DESKTOP
 from tests.conftest import make_user
 
 pytestmark = [
@@ -68,7 +68,7 @@ def test_static_files_are_compressed_hashed_and_cached_for_a_year(site, browser)
         stylesheet = page.locator("link[rel=stylesheet]").first.get_attribute("href")
     finally:
         page.close()
-    status, headers, body = site.get(stylesheet, **{"Accept-Encoding": "br, gzip"})
+    status, headers, _body = site.get(stylesheet, **{"Accept-Encoding": "br, gzip"})
     assert status == 200
     assert headers["Content-Encoding"] == "br"
     assert "max-age=315360000" in headers["Cache-Control"]

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.files.storage import default_storage
 
-from tests.invoices.conftest import make_order, seller  # noqa: F401 (a fixture)
+from tests.invoices.conftest import make_order
 from tests.invoices.harness import ROOT
 
 
@@ -30,7 +30,7 @@ def test_an_invoice_pdf_is_rendered_served_and_emailed_from_a_storage_without_pa
     storage_in_memory,
     catalogue,
     staff,
-    seller,  # noqa: F811
+    seller,
     manager,
     client,
     mailoutbox,
