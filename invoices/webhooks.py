@@ -39,7 +39,6 @@ from invoices.services import PaymentError, payment_refund
 from invoices.tasks import payment_followup as payment_followup_task
 from orders.models import EventKind
 from orders.queue import enqueue_after_commit, publish
-from orders.queue import enqueue_after_commit, publish
 from orders.texts import Msg
 
 logger = logging.getLogger(__name__)
