@@ -1,16 +1,24 @@
-"""Signing in, the password, and each person's interface language."""
+"""Signing in (throttled), the password, and each person's interface language."""
 
 from __future__ import annotations
 
+import ipaddress
+from datetime import timedelta
+
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from orders.forms import LanguageForm
@@ -39,6 +47,74 @@ class SignInView(auth_views.LoginView):
         if profile is not None and profile.language:
             _remember_language(response, profile.language)
         return response
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address (AXES_CLIENT_IP_CALLABLE), read as the invoice links read it.
+    With TRUSTED_PROXY_COUNT at 0 it is the connection's and X-Forwarded-For, the client's
+    own words, is ignored. Behind that many proxies it is the count-th entry from the right
+    of X-Forwarded-For (what lies further left the client may have written itself). Only
+    a real address: axes stores it in an inet column."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies and _is_address(forwarded[-proxies]):
+            return forwarded[-proxies]
+    return remote if _is_address(remote) else ""
+
+
+def _is_address(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def lockout_message(minutes: int) -> str:
+    return ngettext(
+        "Too many failed attempts. Try again in %(minutes)d minute.",
+        "Too many failed attempts. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def login_failure_limit(request: HttpRequest, credentials: dict | None) -> int:
+    """AXES_FAILURE_LIMIT: axes counts the failures of this username from this address and
+    locks at the number returned. An address that failed LOGIN_FAILURES_PER_ADDRESS times
+    across all usernames within the cool-off is locked for any username: 0 (one query)."""
+    address = getattr(request, "axes_ip_address", None) or client_ip(request)
+    since = timezone.now() - timedelta(minutes=settings.LOGIN_COOLOFF_MINUTES)
+    attempts = AccessAttempt.objects.filter(ip_address=address, attempt_time__gte=since)
+    failures = attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+    if failures >= settings.LOGIN_FAILURES_PER_ADDRESS:
+        return 0
+    return settings.LOGIN_FAILURE_LIMIT
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None
+) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE: the sign-in page that refused the attempt (ours or the admin's),
+    its error replaced by the lockout, answered 429."""
+    minutes = settings.LOGIN_COOLOFF_MINUTES
+    message = lockout_message(minutes)
+    context = getattr(original_response, "context_data", None) or {}
+    form = context.get("form")
+    if isinstance(original_response, TemplateResponse) and form is not None:
+        form.errors[NON_FIELD_ERRORS] = form.error_class([message], error_class="nonfield")
+        response: HttpResponse = original_response
+        response.content = original_response.rendered_content
+        response.status_code = settings.AXES_HTTP_RESPONSE_CODE
+    else:
+        response = HttpResponse(message, status=settings.AXES_HTTP_RESPONSE_CODE)
+    response["Retry-After"] = str(minutes * 60)
+    return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

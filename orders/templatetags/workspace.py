@@ -103,13 +103,6 @@ def move_targets(order: Order) -> list[tuple[str, str]]:
     return [(stage, str(Stage(stage).label)) for stage in selectors.manual_targets(order)]
 
 
-@register.filter
-def percent(part: int, whole: int) -> int:
-    if not whole:
-        return 0
-    return round(100 * part / whole)
-
-
 # ----------------------------------------------------------------------------- board cards
 
 

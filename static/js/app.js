@@ -106,8 +106,9 @@
   }
 
   document.addEventListener("htmx:beforeRequest", function (event) {
-    // Never replace the board under a card being dragged.
-    if (dragging && event.detail.elt.id === "board") event.preventDefault();
+    // Never replace the board under a card being dragged; a hidden tab does not poll.
+    var board = event.detail.elt.id === "board";
+    if (board && (dragging || document.visibilityState !== "visible")) event.preventDefault();
     var form = event.detail.elt.closest && event.detail.elt.closest(".card form");
     if (form) lastMoved = form.closest(".card").dataset.number;
   });
@@ -197,6 +198,12 @@
     });
     recalc();
   }
+
+  /* A filter that applies itself as soon as it changes (the board's "whose orders"). */
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.form && input.hasAttribute("data-autosubmit")) input.form.requestSubmit();
+  });
 
   /* A form that posts is sent once: a double click on "Register the payment" or "Refund"
      must not record it twice. htmx forms stay as they are (the page does not reload). */
