@@ -16,7 +16,8 @@ COPY production ./production
 COPY logistics ./logistics
 RUN pip install --no-cache-dir .
 COPY . .
-RUN SECRET_KEY=build DEBUG=1 python manage.py collectstatic --noinput
+# Compressed copies and content-hashed names with their manifest, which WhiteNoise serves.
+RUN SECRET_KEY=build STATIC_MANIFEST=1 python manage.py collectstatic --noinput
 
 RUN useradd --create-home conveyor && mkdir -p /app/media && chown conveyor /app/media
 USER conveyor
