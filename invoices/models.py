@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 from decimal import Decimal
@@ -171,6 +172,21 @@ def public_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Money moves between these moments: earlier is a typo or an attack (a year-1 date cannot
+# even be read back), later than a day ahead has not happened yet. The database holds the
+# fixed bounds (payment_paid_at_sane); the services refuse anything beyond tomorrow.
+MONEY_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+MONEY_HORIZON = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+
+# A payment is money received: more than 0. A refund or a reversal gives money back: less
+# than 0. Nothing is ever 0. Which one a row is follows from what it points at.
+PAYMENT_SIGN_FOLLOWS_KIND = (
+    Q(refund_of__isnull=True, reversal_of__isnull=True, amount__gt=0)
+    | Q(refund_of__isnull=False, reversal_of__isnull=True, amount__lt=0)
+    | Q(refund_of__isnull=True, reversal_of__isnull=False, amount__lt=0)
+)
+
+
 class PaymentSource(models.TextChoices):
     MANUAL = "manual", _("Registered by staff")
     CLOUDPAYMENTS = "cloudpayments", _("CloudPayments")
@@ -231,7 +247,14 @@ class Payment(models.Model):
                 fields=["source", "external_id"],
                 condition=~Q(external_id=""),
                 name="payment_external_id_unique_per_source",
-            )
+            ),
+            models.CheckConstraint(
+                condition=PAYMENT_SIGN_FOLLOWS_KIND, name="payment_amount_sign_follows_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_at__gte=MONEY_EPOCH, paid_at__lt=MONEY_HORIZON),
+                name="payment_paid_at_sane",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -332,6 +355,11 @@ class IssueKind(models.TextChoices):
     INVOICE_CLOSED = "invoice_closed", _("Payment for a void invoice")
     REFUND_UNMATCHED = "refund_unmatched", _("Refund of a payment we do not know")
     REFUND_EXCEEDS = "refund_exceeds", _("Refund larger than what is left of the payment")
+    ACCOUNT_MISMATCH = "account_mismatch", _("Paid under another client's account")
+    AMOUNT_NOT_POSITIVE = "amount_not_positive", _("Amount of 0 or less")
+    DATE_OUT_OF_RANGE = "date_out_of_range", _("Impossible payment date")
+    WRONG_SIGN = "wrong_sign", _("Refund recorded with the wrong sign")
+    UNREADABLE = "unreadable", _("Signed notification we could not read")
 
 
 class ReconciliationIssue(models.Model):

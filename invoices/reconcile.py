@@ -71,6 +71,12 @@ def issue_record(
     return issue
 
 
+def account_matches(account_id: str, invoice: Invoice) -> bool:
+    """The payment widget is opened with the order's number as AccountId; a transaction
+    that names another account was not made from this invoice's page."""
+    return not account_id or account_id == invoice.order.number
+
+
 def transaction_apply(
     *,
     transaction_id: str,
@@ -79,12 +85,15 @@ def transaction_apply(
     currency: str,
     paid_at: dt.datetime | None,
     found_by: str,
+    account_id: str = "",
     defer_effects: bool = False,
 ) -> ApplyResult:
     """Register a completed card transaction once. Under the order's lock: the amount must
     be exactly the invoice's balance (a second transaction on a paid invoice is recorded
-    as an overpayment); anything else becomes an issue for the accountants."""
-    from invoices.services import payment_record_locked
+    as an overpayment); anything else becomes an issue for the accountants. A transaction
+    of 0 or less, with an impossible date or under another client's account is never
+    booked, whatever the invoice's state."""
+    from invoices.services import PaymentError, money_date_clean, payment_record_locked
     from orders.services import lock_order
 
     def known() -> Payment | None:
@@ -93,7 +102,12 @@ def transaction_apply(
         ).first()
 
     # The duplicate check is made under the lock below; this read needs none.
-    invoice = Invoice.objects.filter(number=invoice_number).only("pk", "order_id").first()
+    invoice = (
+        Invoice.objects.select_related("order")
+        .filter(number=invoice_number)
+        .only("pk", "order_id", "order__number")
+        .first()
+    )
 
     def flag(kind: str, details: str) -> ApplyResult:
         issue = issue_record(
@@ -109,8 +123,19 @@ def transaction_apply(
         logger.warning("card transaction %s not applied: %s", transaction_id, details)
         return ApplyResult(f"flagged: {details}", issue=issue)
 
+    if amount <= 0:
+        return flag(IssueKind.AMOUNT_NOT_POSITIVE, f"paid {amount} {currency}: not money received")
+    try:
+        money_date_clean(paid_at)
+    except PaymentError as exc:
+        return flag(IssueKind.DATE_OUT_OF_RANGE, f"paid at {paid_at}: {exc.message}")
     if invoice is None:
         return flag(IssueKind.UNKNOWN_INVOICE, f"no invoice {invoice_number!r}")
+    if not account_matches(account_id, invoice):
+        return flag(
+            IssueKind.ACCOUNT_MISMATCH,
+            f"paid under account {account_id!r}, the invoice is for {invoice.order.number}",
+        )
     with transaction.atomic(savepoint=False):
         order = lock_order(invoice.order_id)
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -176,6 +201,7 @@ def payments_reconcile(*, api: CloudPaymentsAPI | None = None) -> dict[str, int]
             currency=str(tx.currency or ""),
             paid_at=tx.confirm_date or tx.auth_date or tx.created_date,
             found_by="reconciliation",
+            account_id=str(getattr(tx, "account_id", None) or ""),
         )
         if result.outcome.startswith("recorded"):
             counts["recorded"] += 1

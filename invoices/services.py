@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from invoices.models import (
+    MONEY_EPOCH,
     UNPAID_STATUSES,
     Invoice,
     InvoiceKind,
@@ -44,6 +45,8 @@ ALREADY_REVERSED = gettext_lazy("This payment has already been reversed.")
 NOT_REVERSIBLE = gettext_lazy("A reversal cannot itself be reversed.")
 AMOUNT_TOO_PRECISE = gettext_lazy("The amount has at most 2 decimal places.")
 PAID_AT_IN_FUTURE = gettext_lazy("The payment date cannot be in the future.")
+AMOUNT_TOO_LARGE = gettext_lazy("The amount is too large.")
+PAID_AT_TOO_EARLY = gettext_lazy("The payment date cannot be before 1 January 2000.")
 TEST_MODE_REFUSED = gettext_lazy("Test payments are not accepted: test mode is off.")
 REFUND_TOO_BIG = gettext_lazy("A refund cannot exceed what is left of the payment (%(left)s).")
 NOT_REFUNDABLE = gettext_lazy("Only a received payment can be refunded.")
@@ -62,6 +65,10 @@ CARD_REFUND_FAILED = gettext_lazy(
 
 class PaymentError(OrderError):
     pass
+
+
+# Payment.amount is numeric(14, 2): twelve digits before the point.
+AMOUNT_LIMIT = Decimal("1000000000000")
 
 
 def invoice_lines_snapshot(order: Order) -> list[dict[str, str]]:
@@ -323,8 +330,7 @@ def payment_register(
     from orders.services import lock_order
 
     amount = _clean_amount(amount)
-    if paid_at is not None and paid_at > timezone.now() + dt.timedelta(minutes=5):
-        raise PaymentError(errors={"paid_at": [str(PAID_AT_IN_FUTURE)]})
+    paid_at = money_date_clean(paid_at)
     if test_mode and not settings.CLOUDPAYMENTS_TEST_MODE:
         raise PaymentError(str(TEST_MODE_REFUSED))
     with transaction.atomic():
@@ -371,6 +377,10 @@ def payment_record_locked(
     checked the rules (payment_register, or transaction_apply for card payments)."""
     from orders.services import event_record
 
+    # The callers check these with their own words; here they guard the ledger itself.
+    if amount <= 0:
+        raise PaymentError(errors={"amount": [str(AMOUNT_NOT_POSITIVE)]})
+    paid_at = money_date_clean(paid_at)
     payment = Payment.objects.create(
         invoice=invoice,
         order=order,
@@ -451,6 +461,20 @@ def payment_followup(*, event_id: int) -> bool:
     return True
 
 
+def money_date_clean(moment: dt.datetime | None) -> dt.datetime | None:
+    """When money moved: from 1 January 2000 up to a day ahead of now (an accounting
+    system a few time zones east may already be in tomorrow). None: now."""
+    if moment is None:
+        return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    if moment < MONEY_EPOCH:
+        raise PaymentError(errors={"paid_at": [str(PAID_AT_TOO_EARLY)]})
+    if moment > timezone.now() + dt.timedelta(days=1):
+        raise PaymentError(errors={"paid_at": [str(PAID_AT_IN_FUTURE)]})
+    return moment
+
+
 def _clean_amount(amount: Decimal | None) -> Decimal:
     try:
         if amount is None or not Decimal(amount).is_finite() or amount <= 0:
@@ -458,6 +482,8 @@ def _clean_amount(amount: Decimal | None) -> Decimal:
     except (InvalidOperation, TypeError):
         raise PaymentError(errors={"amount": [str(AMOUNT_NOT_POSITIVE)]}) from None
     amount = Decimal(amount)
+    if amount >= AMOUNT_LIMIT:
+        raise PaymentError(errors={"amount": [str(AMOUNT_TOO_LARGE)]})
     if amount != amount.quantize(Decimal("0.01")):
         raise PaymentError(errors={"amount": [str(AMOUNT_TOO_PRECISE)]})
     return amount.quantize(Decimal("0.01"))
@@ -560,6 +586,7 @@ def payment_refund(
     from orders.services import event_record, lock_order, order_recalculate
 
     amount = _clean_amount(amount)
+    refunded_at = money_date_clean(refunded_at)
     with transaction.atomic():
         order = lock_order(payment.order_id)
         if external_id:
@@ -611,7 +638,7 @@ def payment_reverse(*, payment: Payment, actor: User, reason: str) -> Payment:
     with transaction.atomic():
         order = lock_order(payment.order_id)
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        if payment.reversal_of_id is not None or payment.amount < 0:
+        if payment.reversal_of_id is not None or payment.refund_of_id or payment.amount <= 0:
             raise PaymentError(str(NOT_REVERSIBLE))
         # Refunded in part already: a full reversal on top would give money back twice.
         if payment.refunds.exists() or Payment.objects.filter(reversal_of=payment).exists():
