@@ -14,7 +14,7 @@ from hashlib import sha256
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -402,16 +402,36 @@ def customer_find_or_create(
     an invalid phone raises PhoneError (a ValueError) with the message to show."""
     email = email.strip().lower()
     phone = phone_normalize(phone)
-    customer = None
-    if email:
-        customer = Customer.objects.filter(email__iexact=email).order_by("id").first()
-    if customer is None and phone:
-        customer = Customer.objects.filter(phone=phone).order_by("id").first()
-    if customer is None:
-        customer = Customer.objects.create(
-            name=name.strip(), email=email, phone=phone, language=language
-        )
+    # No savepoint of its own: the lock is held until the caller's transaction ends.
+    with transaction.atomic(savepoint=False):
+        _lock_client_contacts([email, phone])
+        customer = None
+        if email:
+            customer = Customer.objects.filter(email__iexact=email).order_by("id").first()
+        if customer is None and phone:
+            customer = Customer.objects.filter(phone=phone).order_by("id").first()
+        if customer is None:
+            customer = Customer.objects.create(
+                name=name.strip(), email=email, phone=phone, language=language
+            )
     return customer
+
+
+def _lock_client_contacts(contacts: list[str]) -> None:
+    """Two intakes from one new client at once (a double submit in the shop, two orders a
+    second apart) would both find no client and both create one. Each waits here, until the
+    caller's transaction ends, for another holding the same e-mail or phone; then it finds
+    the client the other created. Taken in order in one query, so two waits never deadlock."""
+    keys = sorted({f"client:{contact}" for contact in contacts if contact})
+    if connection.vendor != "postgresql" or not keys:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # unnest yields the (sorted) keys in array order; an ORDER BY here could run the
+            # locks before sorting.
+            "SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest(%s::text[]) AS k",
+            [keys],
+        )
 
 
 def order_create(

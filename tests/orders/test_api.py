@@ -295,14 +295,14 @@ def test_get_needs_a_key_and_an_existing_order(client, key, db):
 def test_intake_runs_a_fixed_number_of_queries(post, staff, catalogue, django_assert_num_queries):
     post(valid(external_id="warm-up"))  # the calendar row exists from the first order on
     lines = [{"sku": "TBL-1", "quantity": 1}] * 5
-    # key lookup + last_used; products; duplicate check; 2 savepoints; returning customer
-    # found by e-mail; order counter (lock, update); order insert; lines bulk
-    # insert; manager pick (lock profiles + stamp); manager update; created event; calendar +
-    # holidays; SLA; task insert; bell; recalculate (lines, payments, next deadline, update);
-    # 2 savepoint releases.
-    with django_assert_num_queries(26):
+    # key lookup + last_used; products; duplicate check; 2 savepoints; the client's contacts
+    # locked; returning customer found by e-mail; order counter (lock, update); order insert;
+    # lines bulk insert; manager pick (lock profiles + stamp); manager update; created event;
+    # calendar + holidays; SLA; task insert; bell; recalculate (lines, payments, next deadline,
+    # update); 2 savepoint releases.
+    with django_assert_num_queries(27):
         assert post(valid(external_id="shop-5", lines=lines)).status_code == 201
-    with django_assert_num_queries(26):
+    with django_assert_num_queries(27):
         lines = [{"sku": "CHR-1", "quantity": 1}] * 40
         assert post(valid(external_id="shop-40", lines=lines)).status_code == 201
 

@@ -9,13 +9,14 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps
-from django.test import override_settings
+from django.test import Client, override_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
 from orders.models import Customer, Order, Source
 from orders.phones import PHONE_EXTENSION, PHONE_INVALID, PhoneError, phone_normalize
 from orders.services import LineInput, api_key_create, order_create
+from tests.orders.test_concurrency import race
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +80,33 @@ def test_two_intakes_with_the_phone_typed_differently_make_one_client(intake):
     client = Customer.objects.get()
     assert client.phone == "+79000000001"
     assert client.orders.count() == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_intakes_from_one_new_client_at_once_make_one_client(staff, catalogue):
+    plain = api_key_create(name="Web shop", scopes=["intake"])[1]
+
+    def send(external_id: str, phone: str):
+        body = {
+            "external_id": external_id,
+            "customer": {"name": "Анна Иванова", "phone": phone},
+            "lines": [{"sku": "TBL-1", "quantity": 1}],
+        }
+
+        def post() -> int:
+            response = Client().post(
+                URL,
+                body,
+                content_type="application/json",
+                headers={"Authorization": f"Bearer {plain}"},
+            )
+            return response.status_code
+
+        return post
+
+    assert race(send("shop-1", "+7 900 000-00-01"), send("shop-2", "8 900 000 00 01")) == [201, 201]
+    assert Customer.objects.get().orders.count() == 2
 
 
 def test_an_intake_with_an_invalid_phone_is_refused_naming_the_field(intake):
