@@ -6,6 +6,7 @@ from pathlib import Path
 import dj_database_url
 import phonenumbers
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import (
@@ -324,6 +325,66 @@ CELERY_BEAT_SCHEDULE["invoices-sweep"] = {
     "task": "invoices.tasks.invoices_sweep",
     "schedule": timedelta(seconds=env_int("SWEEP_SECONDS", 15)),
 }
+
+# ------------------------------------------------------------- sign-in throttling, CSP
+# django-axes records failed sign-ins in its database tables and refuses further attempts
+# with 429, on /login/ and /admin/login/ alike (both authenticate with the request). Policy:
+# a username that fails LOGIN_FAILURE_LIMIT times from one address within
+# LOGIN_COOLOFF_MINUTES is locked for that address only, so a stranger elsewhere cannot lock
+# a person out and a colleague behind the same office address still signs in. An address
+# that fails LOGIN_FAILURES_PER_ADDRESS times across all usernames (password spraying) is
+# locked for every username; axes compares one limit, so orders.accounts.login_failure_limit
+# applies the second. A refused attempt during a lockout restarts the cool-off (axes'
+# default), so "try again in N minutes" holds from the moment it is shown. A successful
+# sign-in forgets that username's failures from that address. `manage.py axes_reset`
+# (or deleting the row under Admin → Axes → Access attempts) unlocks at once.
+INSTALLED_APPS.append("axes")
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20)
+LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15)
+if min(LOGIN_FAILURE_LIMIT, LOGIN_FAILURES_PER_ADDRESS, LOGIN_COOLOFF_MINUTES) < 1:
+    raise ImproperlyConfigured(
+        "LOGIN_FAILURE_LIMIT, LOGIN_FAILURES_PER_ADDRESS and LOGIN_COOLOFF_MINUTES "
+        "must be 1 or more."
+    )
+AXES_FAILURE_LIMIT = "orders.accounts.login_failure_limit"
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "orders.accounts.lockout_response"
+# The address the invoice links are throttled on too: TRUSTED_PROXY_COUNT 0 reads the
+# connection and ignores X-Forwarded-For, which the client can write.
+AXES_CLIENT_IP_CALLABLE = "orders.accounts.client_ip"
+
+# Content-Security-Policy on every page: only our own scripts, styles, images and fonts.
+# Templates carry no inline code, style or handlers (static/js, static/css; data goes in
+# data-* attributes or json_script, which is not executed), so no 'unsafe-inline'.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+# Added on the client's invoice page only (csp_update on its view): CloudPayments' widget
+# script, its stylesheet and the payment form it opens in a frame.
+CLOUDPAYMENTS_CSP = {
+    "script-src": ["https://widget.cloudpayments.ru"],
+    "style-src": ["https://widget.cloudpayments.ru"],
+    "frame-src": ["https://widget.cloudpayments.ru"],
+}
+# AxesMiddleware last: it turns a refused sign-in into the 429 page, which CSP then covers.
+MIDDLEWARE += ["csp.middleware.CSPMiddleware", "axes.middleware.AxesMiddleware"]
 
 # ----------------------------------------------------------------------------- workspace
 # The sales workspace: navigation context (open task count, role) on every page.

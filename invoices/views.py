@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -126,6 +127,7 @@ def _too_many() -> HttpResponse:
     return response
 
 
+@csp_update(settings.CLOUDPAYMENTS_CSP)  # the card payment widget
 @require_GET
 def public(request: HttpRequest, token: str) -> HttpResponse:
     try:
