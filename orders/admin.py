@@ -30,15 +30,28 @@ from orders.models import (
     Work,
     WorkingCalendar,
 )
+from orders.phones import phone_for_search
 from orders.queue import work_retry
 from orders.rules import OrderError
 
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["name", "company", "email", "phone", "language", "do_not_notify"]
+    list_display = ["name", "company", "email", "phone_shown", "language", "do_not_notify"]
     search_fields = ["name", "company", "email", "phone"]
     list_filter = ["language", "do_not_notify"]
+
+    @admin.display(description=_("phone"), ordering="phone")
+    def phone_shown(self, customer: Customer) -> str:
+        return customer.phone_display
+
+    def get_search_results(self, request, queryset, search_term):
+        # Phones are stored in E.164: a whole phone typed any way ("8 900 …") finds them too.
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        phone = phone_for_search(search_term)
+        if phone:
+            found |= queryset.filter(phone=phone)
+        return found, may_have_duplicates
 
 
 class OrderLineInline(admin.TabularInline):

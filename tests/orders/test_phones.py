@@ -197,6 +197,16 @@ def test_the_board_and_the_client_search_find_the_client_by_any_spelling(client,
     assert "Someone Else" not in found
 
 
+def test_the_admin_finds_the_client_by_any_spelling_and_shows_the_phone_formatted(admin_client):
+    Customer.objects.create(name="Анна Иванова", phone="+7 900 000-00-01")
+    Customer.objects.create(name="Someone Else", phone="+7 901 000-00-01")
+
+    html = admin_client.get("/admin/orders/customer/", {"q": "8 900 000 00 01"}).content.decode()
+
+    assert "Анна Иванова" in html and "+7 900 000-00-01" in html
+    assert "Someone Else" not in html
+
+
 # ----------------------------------------------------------------------------- migration
 
 
