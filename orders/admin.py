@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -45,7 +46,9 @@ class CustomerAdmin(admin.ModelAdmin):
     def phone_shown(self, customer: Customer) -> str:
         return customer.phone_display
 
-    def get_search_results(self, request, queryset, search_term):
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Customer], search_term: str
+    ) -> tuple[QuerySet[Customer], bool]:
         # Phones are stored in E.164: a whole phone typed any way ("8 900 …") finds them too.
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         phone = phone_for_search(search_term)
