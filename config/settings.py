@@ -274,9 +274,12 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CURRENCIES = ("RUB", "USD", "EUR", "KZT", "BYN")
 ORDER_CURRENCY = env_choice("ORDER_CURRENCY", "RUB", CURRENCIES)
 # Phones typed without a country code are read in this region ("8 900 …" in RU is +7 900 …).
-PHONE_DEFAULT_REGION = env_choice(
-    "PHONE_DEFAULT_REGION", "RU", tuple(sorted(phonenumbers.SUPPORTED_REGIONS))
-)
+PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "RU")
+if PHONE_DEFAULT_REGION not in phonenumbers.SUPPORTED_REGIONS:
+    raise ImproperlyConfigured(
+        f"PHONE_DEFAULT_REGION={PHONE_DEFAULT_REGION!r} is not a two-letter region code "
+        "in capitals, such as RU, KZ or BY."
+    )
 
 # ------------------------------------------------- shop floor, notifications, deadline control
 # Remind the assignee this many working hours before a task's deadline.

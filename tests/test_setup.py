@@ -91,6 +91,11 @@ def test_a_missing_secret_key_fails_loudly_where_it_matters():
         ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
         ("ORDER_CURRENCY", "GBP", "ORDER_CURRENCY='GBP' is not one of RUB, USD, EUR, KZT, BYN."),
         (
+            "PHONE_DEFAULT_REGION",
+            "RUS",
+            "PHONE_DEFAULT_REGION='RUS' is not a two-letter region code in capitals",
+        ),
+        (
             "INVOICE_REMINDER_DAYS",
             "7,3",
             "INVOICE_REMINDER_DAYS='7,3' must be ascending numbers more than 0.",
