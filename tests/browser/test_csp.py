@@ -70,3 +70,13 @@ def test_the_invoice_page_may_load_the_card_widget(
     open_clean(page, invoice.public_url.replace("http://testserver", ""), "client's invoice")
     # The policy let the browser ask for the widget (a refused script is never requested).
     assert widget_requested == ["https://widget.cloudpayments.ru/bundles/cloudpayments.js"]
+
+
+def test_the_board_filter_applies_itself_without_an_inline_handler(new_page, manager):
+    page = new_page()
+    sign_in(page, "masha")
+    page.goto("/board/")
+    with page.expect_navigation():
+        page.check("input[name=overdue]")
+    assert "overdue=1" in page.url
+    assert page.locator("input[name=overdue]").is_checked()
