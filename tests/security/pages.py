@@ -48,6 +48,7 @@ def main_pages(
         Page("sign-in", "/login/", None),
         Page("client's invoice", invoice.public_url.replace("http://testserver", ""), None),
         Page("admin sign-in", "/admin/login/", None),
+        Page("API docs", "/api/docs", None),
         Page("board", "/board/", manager.username),
         Page("order", making.get_absolute_url(), manager.username),
         Page("new order", "/orders/new/", manager.username),
