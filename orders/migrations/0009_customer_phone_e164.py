@@ -8,7 +8,8 @@ never merged.
 Clients with the same normalised phone are merged when nothing says they are different
 people and something besides the phone says they are the same one:
   - their e-mails do not differ (equal ignoring case, or one of them has none), and
-  - they have the same e-mail, or the same name (ignoring case, spaces and ё/е).
+  - they have the same e-mail, or the same name (ignoring case, spaces and ё/е; a name
+    whose words are all in the other's, "Анна" and "Анна Иванова", counts as the same).
 Two people sharing an office or family phone (different e-mails, or different names and no
 e-mails) were possibly told apart on purpose (the new-order form asks before making a
 second client with a known phone), so they are left apart.
@@ -47,10 +48,14 @@ def normalized(raw: str, region: str) -> str | None:
 
 
 def same_name(a: str, b: str) -> bool:
-    def key(name: str) -> str:
-        return " ".join(name.casefold().replace("ё", "е").split())
+    """The same words, or all words of one in the other ("Анна" and "Анна Иванова"),
+    ignoring case, spacing and ё/е."""
 
-    return bool(key(a)) and key(a) == key(b)
+    def words(name: str) -> set[str]:
+        return set(name.casefold().replace("ё", "е").split())
+
+    first, second = words(a), words(b)
+    return bool(first and second) and (first <= second or second <= first)
 
 
 class Group:

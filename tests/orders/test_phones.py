@@ -234,7 +234,11 @@ def test_the_migration_merges_clients_the_phone_spelling_split_and_keeps_every_o
         notes="Просила не писать",
         do_not_notify=True,
     )
-    orders = [order_for(c, catalogue) for c in (anna, anna_again, anna_by_mail, anna_again)]
+    anna_by_surname = legacy("Иванова", "8-900-000-00-01")
+    orders = [
+        order_for(c, catalogue)
+        for c in (anna, anna_again, anna_by_mail, anna_again, anna_by_surname)
+    ]
 
     merge.forwards(apps, None)
 
