@@ -145,6 +145,11 @@ def test_the_new_order_form_knows_the_client_typed_another_way(client, staff, in
     assert Customer.objects.count() == 1
     assert Order.objects.count() == 1
 
+    anna = Customer.objects.get()
+    client.post("/orders/new/", new_order_form("8 911 123 45 67", customer=str(anna.pk)))
+    assert Customer.objects.get() == anna
+    assert anna.orders.count() == 2
+
 
 def test_the_new_order_form_refuses_an_invalid_phone_next_to_the_field(client, staff, catalogue):
     client.force_login(staff["manager"])
