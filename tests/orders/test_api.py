@@ -441,3 +441,14 @@ def test_a_malformed_order_number_is_not_found(client, key, db, number):
 def test_a_nul_in_the_order_number_is_refused(client, key, db):
     response = client.get(f"{URL}2026-00001%00/", headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 400
+
+
+def test_refusals_speak_the_callers_language(client, key, staff, catalogue):
+    response = client.post(
+        URL,
+        json.dumps(valid(lines=[{"sku": "TBL-1", "quantity": 1e30}])),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {key}", "Accept-Language": "ru"},
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"lines[0].quantity": ["Должно быть меньше 1 000 000 000."]}
