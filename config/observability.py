@@ -13,6 +13,7 @@ def sentry_init(*, dsn: str, environment: str, traces_sample_rate: float, releas
     import sentry_sdk
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration
+    from sentry_sdk.integrations.logging import ignore_logger
 
     sentry_sdk.init(
         dsn=dsn,
@@ -23,6 +24,8 @@ def sentry_init(*, dsn: str, environment: str, traces_sample_rate: float, releas
         # Clients' names, e-mails and addresses stay out of the error reports.
         send_default_pii=False,
     )
+    # A wrong Host header is a scanner, not a bug of ours: it stays a log line.
+    ignore_logger("django.security.DisallowedHost")
     return True
 
 

@@ -22,6 +22,7 @@ CRASH = (
     "import sentry_sdk\n"
     "from django.test import Client, override_settings\n"
     "print('active' if sentry_sdk.get_client().is_active() else 'inactive')\n"
+    "Client(HTTP_HOST='evil.example').get('/login/')\n"
     "with override_settings(ROOT_URLCONF='tests.deploy.crashing_urls'):\n"
     "    status = Client(raise_request_exception=False).get(\n"
     "        '/broken/', HTTP_X_REQUEST_ID='crash-1').status_code\n"
@@ -89,6 +90,8 @@ def test_an_unhandled_error_reaches_sentry_with_its_environment_and_request_id(i
     assert '"environment":"staging"' in event
     assert '"request_id":"crash-1"' in event
     assert "/broken/" in event
+    # A scanner's wrong Host header is no error report.
+    assert not [body for body in received if b"evil.example" in body]
 
 
 def test_without_a_dsn_nothing_is_sent(ingest):
