@@ -146,7 +146,7 @@ def line_formset_initial(order: Order) -> list[dict]:
         {
             "product": line.sku,
             "name": line.name,
-            "quantity": line.quantity.normalize(),
+            "quantity": format(line.quantity.normalize(), "f"),
             "price": line.price,
             "discount": line.discount,
         }

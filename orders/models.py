@@ -447,7 +447,7 @@ class OrderLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} × {self.quantity.normalize()}"
+        return f"{self.name} × {self.quantity.normalize():f}"
 
     @property
     def amount(self) -> Decimal:

@@ -180,7 +180,7 @@ def margin_report_csv(request: HttpRequest) -> HttpResponse:
         [
             row.sku,
             row.name or _("Total"),
-            row.quantity.normalize(),
+            format(row.quantity.normalize(), "f"),
             row.revenue,
             row.cost,
             row.margin,

@@ -123,3 +123,21 @@ def test_the_order_costing_fragment_shows_standard_and_actual_costs(staff, catal
     assert "4600.00 (standard)" in html
     assert f'<th class="num">{order.margin}</th>' in html
     assert order.margin == Decimal("31000.00") - Decimal("7800.00")
+
+
+def test_the_csv_writes_a_round_quantity_as_a_spreadsheet_reads_it(
+    client, staff, catalogue, head_of_sales
+):
+    order = order_in_production(
+        manager=staff["manager"], catalogue=catalogue, lines=[("chair", "100")]
+    )
+    production_task_done(task=production_tasks(order)[0], actor=staff["production"])
+    client.force_login(head_of_sales)
+    today = timezone.localdate().isoformat()
+    export = client.get(reverse("production:margin_report_csv"), {"start": today, "end": today})
+    rows = list(
+        csv.reader(
+            io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig")), delimiter=";"
+        )
+    )
+    assert rows[1][:3] == ["CHR-1", "Oak chair", "100"]  # not 1E+2
