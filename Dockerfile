@@ -22,4 +22,4 @@ RUN SECRET_KEY=build STATIC_MANIFEST=1 python manage.py collectstatic --noinput
 RUN useradd --create-home conveyor && mkdir -p /app/media && chown conveyor /app/media
 USER conveyor
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi"]

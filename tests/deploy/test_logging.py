@@ -168,3 +168,24 @@ def test_an_eager_task_run_inside_a_request_keeps_the_request_id(db, console, se
     assert "[eager-1]" in line
     logging.getLogger("conveyor.test").info("outside")
     assert "[-] outside" in _lines(console)[-1]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_under_gunicorn_a_probe_writes_one_app_line_and_one_access_line_per_request(site):
+    before = len(site.log_text().splitlines())
+    assert site.get("/wp-login.php", **{"X-Request-ID": "scan-1"})[0] == 404
+    assert site.get("/login/", Host="scanner.example", **{"X-Request-ID": "scan-2"})[0] == 400
+
+    def new_lines() -> list[str]:
+        return site.log_text().splitlines()[before:]
+
+    wait_for(lambda: len(new_lines()) >= 4, timeout=10, what="the log lines")
+    lines = new_lines()
+    assert len(lines) == 4, lines
+    app_404, access_404, app_400, access_400 = lines
+    assert app_404.endswith("INFO django.request [scan-1] GET /wp-login.php 404 Not Found")
+    assert '"GET /wp-login.php HTTP/1.1" 404' in access_404
+    assert access_404.endswith("request_id=scan-1")
+    assert "WARNING django.security.DisallowedHost [scan-2] GET /login/ 400 Bad Request" in app_400
+    assert access_400.endswith("request_id=scan-2")
