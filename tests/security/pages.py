@@ -70,4 +70,6 @@ def main_pages(
         Page("admin orders", "/admin/orders/order/", "root"),
         Page("admin order", f"/admin/orders/order/{making.pk}/change/", "root"),
         Page("admin invoice", f"/admin/invoices/invoice/{invoice.pk}/change/", "root"),
+        Page("admin order cancel", f"/admin/orders/order/{making.pk}/cancel/", "root"),
+        Page("admin sign-in lockouts", "/admin/axes/accessattempt/", "root"),
     ]
