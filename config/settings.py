@@ -361,7 +361,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "orders.accounts.lockout_response"
 # The address the invoice links are throttled on too: TRUSTED_PROXY_COUNT 0 reads the
 # connection and ignores X-Forwarded-For, which the client can write.
-AXES_CLIENT_IP_CALLABLE = "orders.accounts.client_ip"
+AXES_CLIENT_IP_CALLABLE = "orders.accounts.login_client_ip"
 
 # Content-Security-Policy on every page: only our own scripts, styles, images and fonts.
 # Templates carry no inline code, style or handlers (static/js, static/css; data goes in

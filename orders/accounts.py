@@ -50,11 +50,10 @@ class SignInView(auth_views.LoginView):
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client's address (AXES_CLIENT_IP_CALLABLE), read as the invoice links read it.
-    With TRUSTED_PROXY_COUNT at 0 it is the connection's and X-Forwarded-For, the client's
-    own words, is ignored. Behind that many proxies it is the count-th entry from the right
-    of X-Forwarded-For (what lies further left the client may have written itself). Only
-    a real address: axes stores it in an inet column."""
+    """The client's address, read as the invoice links read it. With TRUSTED_PROXY_COUNT
+    at 0 it is the connection's and X-Forwarded-For, the client's own words, is ignored.
+    Behind that many proxies it is the count-th entry from the right of X-Forwarded-For
+    (what lies further left the client may have written itself). Only a real address."""
     remote = request.META.get("REMOTE_ADDR", "")
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies > 0:
@@ -76,6 +75,17 @@ def _is_address(value: str) -> bool:
     return True
 
 
+# Where the connection has no address (gunicorn on a unix socket, no proxy counted), every
+# such client is one address to axes: an empty one would match no attempt (NULL in its
+# inet column) and switch throttling off.
+UNKNOWN_ADDRESS = "0.0.0.0"
+
+
+def login_client_ip(request: HttpRequest) -> str:
+    """AXES_CLIENT_IP_CALLABLE."""
+    return client_ip(request) or UNKNOWN_ADDRESS
+
+
 def lockout_message(minutes: int) -> str:
     return ngettext(
         "Too many failed attempts. Try again in %(minutes)d minute.",
@@ -88,7 +98,7 @@ def login_failure_limit(request: HttpRequest, credentials: dict | None) -> int:
     """AXES_FAILURE_LIMIT: axes counts the failures of this username from this address and
     locks at the number returned. An address that failed LOGIN_FAILURES_PER_ADDRESS times
     across all usernames within the cool-off is locked for any username: 0 (one query)."""
-    address = getattr(request, "axes_ip_address", None) or client_ip(request)
+    address = getattr(request, "axes_ip_address", None) or login_client_ip(request)
     since = timezone.now() - timedelta(minutes=settings.LOGIN_COOLOFF_MINUTES)
     attempts = AccessAttempt.objects.filter(ip_address=address, attempt_time__gte=since)
     failures = attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0

@@ -192,3 +192,9 @@ def test_a_garbage_forwarded_for_header_is_refused_like_any_wrong_password(
         HTTP_X_FORWARDED_FOR="not-an-address",
     )
     assert response.status_code == 200 and WRONG in response.content.decode()
+
+
+def test_an_unreadable_client_address_does_not_switch_throttling_off(client, manager):
+    # gunicorn on a unix socket with no proxy counted: the connection has no address.
+    fail(client, "masha", 5, address="")
+    assert sign_in(client, "masha", "pass-12345", address="").status_code == 429
