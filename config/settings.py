@@ -380,11 +380,14 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # Added on the client's invoice page only (csp_update on its view): CloudPayments' widget
-# script, its stylesheet and the payment form it opens in a frame.
+# script, its stylesheet, the payment form it opens in a frame, and the calls its script
+# may make to CloudPayments from the page (not reachable from the test machine, so only
+# the script's loading is tested).
 CLOUDPAYMENTS_CSP = {
     "script-src": ["https://widget.cloudpayments.ru"],
     "style-src": ["https://widget.cloudpayments.ru"],
     "frame-src": ["https://widget.cloudpayments.ru"],
+    "connect-src": ["https://widget.cloudpayments.ru", "https://api.cloudpayments.ru"],
 }
 # AxesMiddleware last: it turns a refused sign-in into the 429 page, which CSP then covers.
 MIDDLEWARE += ["csp.middleware.CSPMiddleware", "axes.middleware.AxesMiddleware"]
