@@ -55,6 +55,7 @@ from orders.services import LineInput, customer_find_or_create, order_create
 from production.models import Product
 
 MAX_LINES = 200
+SKU_MAX_LENGTH = Product._meta.get_field("sku").max_length
 ORDER_NUMBER = re.compile(r"[0-9]{4}-[0-9]{5,15}")
 
 EMAIL_INVALID = _("Enter a valid e-mail address.")
@@ -138,7 +139,7 @@ class CustomerIn(Input):
 
 
 class LineIn(Input):
-    sku: text(Product._meta.get_field("sku").max_length, required=True) = Field(
+    sku: text(SKU_MAX_LENGTH, required=True) = Field(
         description="A product of the catalogue that is in use."
     )
     quantity: Quantity = Field(description="More than 0, at most 3 decimals.")
@@ -202,7 +203,9 @@ def _lines(value: Any, info: ValidationInfo) -> Any:
     skus = set()
     for line in value:
         sku = line.get("sku") if isinstance(line, dict) else None
-        if isinstance(sku, str) and len(sku) <= 64 and "\x00" not in sku and sku.isprintable():
+        # Only what could be a SKU goes into the query: PostgreSQL refuses a NUL, and a
+        # lone surrogate cannot be encoded for it.
+        if isinstance(sku, str) and len(sku) <= SKU_MAX_LENGTH and sku.isprintable():
             skus.add(sku.strip())
     _catalogue(info, skus)
     return value

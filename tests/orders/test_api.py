@@ -452,3 +452,13 @@ def test_refusals_speak_the_callers_language(client, key, staff, catalogue):
     )
     assert response.status_code == 400
     assert response.json()["errors"] == {"lines[0].quantity": ["Должно быть меньше 1 000 000 000."]}
+
+
+def test_status_runs_a_fixed_number_of_queries(
+    client, post, key, staff, catalogue, django_assert_num_queries
+):
+    number = post(valid()).json()["number"]
+    # key lookup + last_used; the order; its invoices.
+    with django_assert_num_queries(4):
+        response = client.get(f"{URL}{number}/", headers={"Authorization": f"Bearer {key}"})
+    assert response.json()["invoices"] == []
