@@ -123,6 +123,8 @@ def django_setup() -> None:
         {
             "DATABASE_URL": f"{SERVER}/{DB_NAME}",
             "DEBUG": "0",
+            # Pages link static/ as it is: no collectstatic for a benchmark.
+            "STATIC_MANIFEST": "0",
             "SECRET_KEY": "bench-only-secret-key",
             "SECURE_SSL_REDIRECT": "0",
             "SESSION_COOKIE_SECURE": "0",
