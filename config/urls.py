@@ -7,7 +7,6 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from config.api import api, api_docs
-from config.api import api, api_docs
 from orders.accounts import SignInView
 
 
@@ -25,8 +24,6 @@ urlpatterns = [
     path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", api.urls),
-    path("api/docs", api_docs, name="api_docs"),
     path("api/v1/", api.urls),
     path("api/docs", api_docs, name="api_docs"),
     path("production/", include("production.urls")),

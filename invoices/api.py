@@ -25,6 +25,7 @@ from orders.api_base import (
     Refused,
     column_limit,
     decimal_for,
+    grouped,
     text,
 )
 from orders.models import ApiScope, Order
@@ -198,11 +199,7 @@ def payment_import(request: HttpRequest, payload: PaymentIn) -> Status:
     if max(invoice.paid_amount, invoice.order.paid_amount) + payload.amount >= limit:
         return Status(
             400,
-            {
-                "errors": {
-                    "amount": [str(PAID_TOO_MUCH) % {"limit": f"{limit:,}".replace(",", " ")}]
-                }
-            },
+            {"errors": {"amount": [str(PAID_TOO_MUCH) % {"limit": grouped(limit)}]}},
         )
     try:
         payment, created = payment_register(

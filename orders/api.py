@@ -36,6 +36,7 @@ from orders.api_base import (
     choice,
     column_limit,
     decimal_for,
+    grouped,
     text,
 )
 from orders.models import (
@@ -268,7 +269,7 @@ class IntakeIn(Input):
             total += delivery.cost or ZERO
         limit = column_limit(Order._meta.get_field("total_amount"))
         if total >= limit:
-            raise Refused(str(TOTAL_TOO_BIG) % {"limit": f"{limit:,}".replace(",", " ")})
+            raise Refused(str(TOTAL_TOO_BIG) % {"limit": grouped(limit)})
         return self
 
 

@@ -62,8 +62,8 @@ class Refused(PydanticCustomError):
     """A refusal whose message is ours, already in the caller's language."""
 
     def __new__(cls, message: str | Promise) -> Refused:
-        # Braces in a message would be read as placeholders by pydantic.
-        return super().__new__(cls, "refused", str(message).replace("{", "(").replace("}", ")"))
+        # The message goes in as context: braces in it (a SKU as sent) stay as they are.
+        return super().__new__(cls, "refused", "{message}", {"message": str(message)})
 
 
 def _clean_text(value: str) -> str:
@@ -115,6 +115,11 @@ def column_limit(field: models.Field) -> Decimal:
     return Decimal(10) ** (field.max_digits - field.decimal_places)
 
 
+def grouped(number: Decimal) -> str:
+    """1000000000000 → "1 000 000 000 000", readable in either language."""
+    return f"{number:,}".replace(",", " ")
+
+
 def decimal_for(field: models.Field, *, message: str | Promise, positive: bool = False) -> Any:
     """A number (or a numeric string) that fits `field`'s column: finite, at most its
     decimal places, below its limit, and ≥ 0 (> 0 when `positive`). Any refusal reads
@@ -129,7 +134,7 @@ def decimal_for(field: models.Field, *, message: str | Promise, positive: bool =
             if kinds & {"decimal_max_digits", "decimal_whole_digits"} and not (
                 isinstance(value, Decimal | int | float | str) and str(value).startswith("-")
             ):
-                raise Refused(str(TOO_BIG) % {"limit": f"{limit:,}".replace(",", " ")}) from None
+                raise Refused(str(TOO_BIG) % {"limit": grouped(limit)}) from None
             raise Refused(message) from None
 
     bound = {"gt": 0} if positive else {"ge": 0}

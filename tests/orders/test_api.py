@@ -462,3 +462,8 @@ def test_status_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(4):
         response = client.get(f"{URL}{number}/", headers={"Authorization": f"Bearer {key}"})
     assert response.json()["invoices"] == []
+
+
+def test_a_refusal_quotes_the_sku_as_sent(post, staff, catalogue):
+    response = post(valid(lines=[{"sku": "{sku} %s", "quantity": 1}]))
+    assert response.json()["errors"] == {"lines[0].sku": ["Unknown product SKU: {sku} %s."]}
