@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
-from django.utils.translation import gettext as _
 
 NUL = "\x00"
 
@@ -23,7 +22,8 @@ def _has_nul(values: QueryDict | dict[str, str]) -> bool:
 
 
 def _refuse() -> HttpResponse:
-    return HttpResponseBadRequest(_("NUL byte in request"), content_type="text/plain")
+    # No browser sends one: the answer is for a program, in plain words.
+    return HttpResponseBadRequest("NUL byte in request", content_type="text/plain")
 
 
 class NulGuardMiddleware:

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from invoices.models import PaymentSource
+from invoices.models import MONEY_EPOCH, MONEY_HORIZON, PaymentSource
 from orders.forms import DatePicker
 
 MAX_JOURNAL_DAYS = 366
@@ -32,6 +32,12 @@ class JournalFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
+        for name, day in (("start", start), ("end", end)):
+            # Money moved from 2000 on (Payment's paid_at bounds); 31 December 9999 would
+            # not even have a next day to end the period at.
+            if day and not MONEY_EPOCH.date() <= day < MONEY_HORIZON.date():
+                self.add_error(name, _("Choose a day from 2000 to 2099."))
+                return data
         if start and end:
             if start > end:
                 raise forms.ValidationError(_("The period starts after it ends."))

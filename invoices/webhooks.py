@@ -115,21 +115,25 @@ def has_nul(body: bytes, content_type: str, headers: dict[str, str]) -> bool:
 
 
 def _nul_inside(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_nul_inside(k) or _nul_inside(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_nul_inside(item) for item in value)
-    return False
+    return any(isinstance(item, str) and "\x00" in item for item, _level in _walk(value))
 
 
 def _depth(value: object) -> int:
-    if isinstance(value, dict):
-        return 1 + max((_depth(v) for v in value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max((_depth(v) for v in value), default=0)
-    return 0
+    return max(level for _item, level in _walk(value))
+
+
+def _walk(value: object):
+    """Every key and value with its nesting level, without recursion: a parsed body may
+    be nested far deeper than Python's stack (its depth is refused afterwards)."""
+    stack = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        yield item, level
+        if isinstance(item, dict):
+            stack.extend((key, level + 1) for key in item)
+            stack.extend((child, level + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, level + 1) for child in item)
 
 
 def unsigned_allowed(address: str) -> bool:

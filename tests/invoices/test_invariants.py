@@ -338,3 +338,13 @@ def test_the_migration_repairs_rows_written_before_the_constraints_and_pages_ope
     ]
     for page in pages:
         assert admin_client.get(page).status_code == 200, page
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("9999-12-30", "9999-12-31"), ("0001-01-01", "0001-01-02"), ("1999-12-31", "2000-01-05")],
+)
+def test_the_journal_refuses_a_period_when_no_money_moved(admin_client, start, end):
+    response = admin_client.get("/invoices/payments/", {"start": start, "end": end})
+    assert response.status_code == 400
+    assert "Choose a day from 2000 to 2099." in response.content.decode()
