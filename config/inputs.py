@@ -39,7 +39,7 @@ class NulGuardMiddleware:
         self, request: HttpRequest, view: Callable, args: tuple, kwargs: dict
     ) -> HttpResponse | None:
         # The same POST the CSRF check reads for every view that is not exempt.
-        if request.method == "POST" and not getattr(view, "csrf_exempt", False):
-            if _has_nul(request.POST):
-                return _refuse()
+        exempt = getattr(view, "csrf_exempt", False)
+        if request.method == "POST" and not exempt and _has_nul(request.POST):
+            return _refuse()
         return None
