@@ -38,3 +38,19 @@ def test_keys_made_before_scopes_keep_everything_they_could_do(db):
     migration = importlib.import_module("orders.migrations.0008_api_key_scopes")
     migration.grant_what_keys_could_do(apps, None)
     assert ApiKey.objects.get().scopes == ["accounting", "intake", "read"]
+
+
+def test_an_admin_narrows_a_keys_scopes(admin_client, client, invoice):
+    from orders.services import api_key_create
+
+    key, plain = api_key_create(name="1C", scopes=["accounting", "intake", "read"])
+    response = admin_client.post(
+        f"/admin/orders/apikey/{key.pk}/change/", {"name": "1C", "scopes": ["accounting"]}
+    )
+    assert response.status_code == 302
+    key.refresh_from_db()
+    assert key.scopes == ["accounting"]
+    status = client.get(
+        f"/api/v1/orders/{invoice.order.number}/", headers={"Authorization": f"Bearer {plain}"}
+    )
+    assert status.status_code == 403
