@@ -3,7 +3,6 @@ and CloudPayments' notification endpoints."""
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 
 from csp.decorators import csp_update
@@ -46,6 +45,7 @@ from invoices.webhooks import (
     signature_valid,
     unsigned_allowed,
 )
+from orders.accounts import client_ip as _client_ip
 from orders.exports import csv_download
 from orders.rules import person
 from orders.views import order_for_user
@@ -54,33 +54,6 @@ logger = logging.getLogger(__name__)
 
 
 # ----------------------------------------------------------------------------- public
-
-
-def _client_ip(request: HttpRequest) -> str:
-    """The client's address. With TRUSTED_PROXY_COUNT at 0 (gunicorn faces the clients)
-    it is the connection's, and X-Forwarded-For is the client's own words, ignored. Behind
-    that many proxies it is the address the outermost of them saw: each proxy appends the
-    address it was connected from, so it is the count-th entry from the right (what lies
-    further left the client may have written itself)."""
-    remote = request.META.get("REMOTE_ADDR", "")
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies > 0:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies and _is_address(forwarded[-proxies]):
-            return forwarded[-proxies]
-    return remote if _is_address(remote) else ""
-
-
-def _is_address(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _miss_key(request: HttpRequest) -> str:
