@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.test import RequestFactory
 from django.utils import timezone
 
-from invoices.views import _client_ip
+from orders.accounts import client_ip
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -163,14 +163,16 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_lockout(client, manag
         (2, "203.0.113.9", "198.51.100.1"),  # fewer entries than proxies: the connection
     ],
 )
-def test_sign_in_and_invoice_links_see_the_same_client_address(
+def test_sign_in_reads_the_client_address_the_site_reads_everywhere(
     settings, proxies, forwarded_for, expected
 ):
+    # Axes asks orders.accounts.login_client_ip; the invoice links and CloudPayments ask
+    # client_ip: both follow TRUSTED_PROXY_COUNT the same way.
     settings.TRUSTED_PROXY_COUNT = proxies
     extra = {"HTTP_X_FORWARDED_FOR": forwarded_for} if forwarded_for else {}
     request = RequestFactory().post("/login/", REMOTE_ADDR="198.51.100.1", **extra)
     assert get_client_ip_address(request) == expected
-    assert _client_ip(request) == expected
+    assert client_ip(request) == expected
 
 
 def test_a_forwarded_entry_that_is_not_an_address_is_not_taken(settings):
