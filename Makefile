@@ -9,7 +9,7 @@ PORT ?= 8000
 # Links in pages, e-mails and the API follow HOST and PORT unless SITE_URL is set.
 SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test install system-deps lock lint format messages
+.PHONY: run test install system-deps lock lint format messages soak
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,3 +53,9 @@ format: install
 messages: install
 	DEBUG=1 $(PY) manage.py makemessages -l ru --ignore=.venv --ignore=staticfiles
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
+
+# The soak: a stack of its own (gunicorn, a worker, beat, a private Redis, a database made and
+# dropped for it); ORDERS orders through the whole funnel while Redis is stopped and the
+# worker killed; prints orders stuck, e-mails and payments lost or doubled, answers >= 500.
+soak: install
+	$(PY) bench/soak.py --orders $${ORDERS:-600}

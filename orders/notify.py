@@ -91,7 +91,11 @@ def build_client_email(event: TimelineEvent) -> EmailMultiAlternatives:
         text = render_to_string(f"emails/{kind}.txt", context)
         html = render_to_string(f"emails/{kind}.html", context)
     message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()), body=text, to=[customer.email]
+        subject=" ".join(subject.split()),
+        body=text,
+        to=[customer.email],
+        # Which timeline entry it carries: support (and the soak) tell a repeat from a new one.
+        headers={"X-Conveyor-Event": str(event.pk)},
     )
     message.attach_alternative(html, "text/html")
     invoice = context.get("invoice")
@@ -120,7 +124,9 @@ def _extra_context(event: TimelineEvent) -> dict[str, object]:
     return extra
 
 
-CLAIM_LOST_AFTER = dt.timedelta(minutes=10)  # longer than any send (SMTP timeout included)
+# Longer than a task may run (the hard time limit kills it, SMTP timeout and all): a claim
+# this old belongs to a worker that is gone.
+CLAIM_LOST_AFTER = dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
 
 
 def claim_for_sending(event_id: int) -> bool:
