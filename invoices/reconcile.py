@@ -93,7 +93,12 @@ def transaction_apply(
     as an overpayment); anything else becomes an issue for the accountants. A transaction
     of 0 or less, with an impossible date or under another client's account is never
     booked, whatever the invoice's state."""
-    from invoices.services import PaymentError, money_date_clean, payment_record_locked
+    from invoices.services import (
+        PaymentError,
+        money_date_clean,
+        paid_sum_fits,
+        payment_record_locked,
+    )
     from orders.services import lock_order
 
     def known() -> Payment | None:
@@ -151,6 +156,11 @@ def transaction_apply(
             return flag(
                 IssueKind.AMOUNT_MISMATCH,
                 f"paid {amount} {currency}, due {invoice.balance} {invoice.currency}",
+            )
+        if not paid_sum_fits(invoice=invoice, order=order, amount=amount):
+            return flag(
+                IssueKind.AMOUNT_MISMATCH,
+                f"paid {amount} {currency} on top of {invoice.paid_amount}: too large to record",
             )
         payment = payment_record_locked(
             order=order,

@@ -380,6 +380,8 @@ def payment_record_locked(
     # The callers check these with their own words; here they guard the ledger itself.
     if amount <= 0:
         raise PaymentError(errors={"amount": [str(AMOUNT_NOT_POSITIVE)]})
+    if not paid_sum_fits(invoice=invoice, order=order, amount=amount):
+        raise PaymentError(errors={"amount": [str(AMOUNT_TOO_LARGE)]})
     paid_at = money_date_clean(paid_at)
     payment = Payment.objects.create(
         invoice=invoice,
@@ -459,6 +461,12 @@ def payment_followup(*, event_id: int) -> bool:
         event.followup_pending = False
         event.save(update_fields=["followup_pending"])
     return True
+
+
+def paid_sum_fits(*, invoice: Invoice, order: Order, amount: Decimal) -> bool:
+    """The invoice's and the order's paid sums live in numeric(14, 2) columns too: a
+    payment that would outgrow them is refused rather than failing in the database."""
+    return max(invoice.paid_amount, order.paid_amount) + amount < AMOUNT_LIMIT
 
 
 def money_date_clean(moment: dt.datetime | None) -> dt.datetime | None:

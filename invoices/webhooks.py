@@ -7,9 +7,11 @@ CloudPayments stops repeating it (a problem we cannot resolve becomes a
 ReconciliationIssue for the accountants instead).
 
 Every body is bounded before any work: at most MAX_BODY bytes, no NUL anywhere, JSON no
-deeper than MAX_DEPTH, each field we read within its column. A request without a valid
-signature is kept only as its first STORED_UNSIGNED bytes, and an address that keeps
-sending them is answered 429 for a while."""
+deeper than MAX_DEPTH, each field we read within its column. A signed notification that
+breaks a bound is answered 400 with the refusal code (13 for Check, 0 for the rest, per
+the rules above), kept as its first STORED_UNSIGNED bytes and never queued. A request
+without a valid signature is kept the same way, and an address that keeps sending them is
+answered 429 for a while."""
 
 from __future__ import annotations
 

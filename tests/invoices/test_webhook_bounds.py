@@ -165,3 +165,19 @@ def test_a_well_formed_notification_is_stored_whole(client, invoice, cloudpaymen
     event = ProviderEvent.objects.get()
     assert json.loads(event.body)["Description"] == "д" * 5000
     assert Payment.objects.count() == 1
+
+
+def test_overpayments_that_would_outgrow_the_paid_columns_are_flagged_not_failing(
+    client, invoice, cloudpayments
+):
+    notify(client, "pay", pay_fields(invoice, transaction_id=1))
+    huge = "999999999999.99"
+    for _ in range(2):
+        response = notify(client, "pay", pay_fields(invoice, transaction_id=2, Amount=huge))
+        assert response.json() == {"code": 0}
+    assert not ProviderEvent.objects.filter(processed_at__isnull=True).exists()
+    invoice.refresh_from_db()
+    assert invoice.paid_amount == Decimal("32000.00")
+    issue = ReconciliationIssue.objects.get()
+    assert (issue.kind, issue.transaction_id) == (IssueKind.AMOUNT_MISMATCH, "2")
+    assert "too large to record" in issue.details
