@@ -35,7 +35,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
@@ -49,6 +49,8 @@ sys.path.insert(0, str(ROOT))
 API_SECRET = "soak-secret"
 PUBLIC_ID = "pk_soak"
 PASSWORD = "soak-password-1"
+# A step whose answer came but whose effect did not show is taken again after this long.
+REPEAT_AFTER = 120
 BIN = Path(sys.executable).parent
 
 
@@ -387,7 +389,9 @@ class Driver:
         self.pay_sent: dict[str, int] = {}  # transaction id → invoice id
         self.imports_sent: dict[str, int] = {}  # reference → invoice id
         self.lock = threading.Lock()
-        self.last_action: dict[int, float] = defaultdict(float)
+        self.last_action: dict[tuple[int, str], float] = {}
+        # Whether the last action on (order, stage) was answered as done (2xx/3xx).
+        self.answered: dict[tuple[int, str], bool] = {}
 
     def intake(self, i: int) -> None:
         body = {
@@ -411,79 +415,91 @@ class Driver:
                 return
             time.sleep(1)
 
-    def step(self, order, session_of) -> None:
-        """One move of one order, chosen by its stage (read from the database)."""
+    def step(self, order, session_of) -> list[requests.Response | None]:
+        """One move of one order, chosen by its stage (read from the database); the answers."""
         from invoices.models import InvoiceKind, InvoiceStatus
         from orders.models import Stage, TaskKind, TaskStatus
 
         number = order.number
+        today = dt.date.today().isoformat()
+        open_tasks = [TaskStatus.OPEN, TaskStatus.IN_PROGRESS]
         if order.stage == Stage.NEW:
-            self.http.post(session_of("manager"), "take into work", f"/orders/{number}/take/")
-        elif order.stage == Stage.QUALIFICATION:
-            self.http.post_form(
-                session_of("manager"),
-                "qualify",
-                f"/orders/{number}/edit/",
-                "payment_scheme",
-                {
-                    "payment_scheme": "partial_prepayment",
-                    "prepayment_amount": str((order.total_amount / 2).quantize(Decimal("1"))),
-                    "qualify": "1",
-                },
-            )
-        elif order.stage == Stage.PREPAYMENT:
-            invoice = order.invoices.filter(kind=InvoiceKind.PREPAYMENT).first()
-            if invoice is None or invoice.status == InvoiceStatus.PAID:
-                return
-            transaction_id = str(9_000_000 + invoice.pk)
-            self.pay(invoice, transaction_id)
-        elif order.stage == Stage.PRODUCTION:
-            for task in order.tasks.filter(
-                kind=TaskKind.PRODUCE_LINE, status__in=[TaskStatus.OPEN, TaskStatus.IN_PROGRESS]
-            ):
-                self.http.post(
-                    session_of("production"), "line done", f"/production/tasks/{task.pk}/done/"
+            manager = session_of("manager")
+            return [self.http.post(manager, "take into work", f"/orders/{number}/take/")]
+        if order.stage == Stage.QUALIFICATION:
+            half = str((order.total_amount / 2).quantize(Decimal("1")))
+            terms = {"payment_scheme": "partial_prepayment", "prepayment_amount": half}
+            return [
+                self.http.post_form(
+                    session_of("manager"),
+                    "qualify",
+                    f"/orders/{number}/edit/",
+                    "payment_scheme",
+                    {**terms, "qualify": "1"},
                 )
-        elif order.stage == Stage.POSTPAYMENT:
-            invoice = order.invoices.filter(kind=InvoiceKind.POSTPAYMENT).first()
+            ]
+        if order.stage in (Stage.PREPAYMENT, Stage.POSTPAYMENT):
+            kind = (
+                InvoiceKind.PREPAYMENT
+                if order.stage == Stage.PREPAYMENT
+                else (InvoiceKind.POSTPAYMENT)
+            )
+            invoice = next((i for i in order.invoices.all() if i.kind == kind), None)
             if invoice is None or invoice.status == InvoiceStatus.PAID:
-                return
-            reference = f"soak-bank-{invoice.pk}"
-            with self.lock:
-                self.imports_sent[reference] = invoice.pk
-            self.http.request(
-                requests.Session(),
-                "payment import API",
-                "POST",
-                "/api/v1/payments/",
-                json={
-                    "invoice": invoice.number,
-                    "amount": str(invoice.amount),
-                    "paid_at": dt.date.today().isoformat(),
-                    "reference": reference,
-                },
-                headers={"Authorization": f"Bearer {self.keys['accounting']}"},
-            )
-        elif order.stage == Stage.DELIVERY_DETAILS:
-            self.http.post_form(
-                session_of("manager"),
-                "delivery details",
-                f"/logistics/orders/{number}/details/",
-                "pickup_date",
-                {"pickup_date": dt.date.today().isoformat()},
-            )
-        elif order.stage == Stage.DELIVERY:
-            for task in order.tasks.filter(
-                kind=TaskKind.DELIVER, status__in=[TaskStatus.OPEN, TaskStatus.IN_PROGRESS]
-            ):
+                return []
+            if kind == InvoiceKind.PREPAYMENT:
+                return [self.pay(invoice, str(9_000_000 + invoice.pk))]
+            return [self.bank_import(invoice)]
+        if order.stage == Stage.PRODUCTION:
+            tasks = order.tasks.filter(kind=TaskKind.PRODUCE_LINE, status__in=open_tasks)
+            maker = session_of("production")
+            return [
+                self.http.post(maker, "line done", f"/production/tasks/{task.pk}/done/")
+                for task in tasks
+            ]
+        if order.stage == Stage.DELIVERY_DETAILS:
+            return [
+                self.http.post_form(
+                    session_of("manager"),
+                    "delivery details",
+                    f"/logistics/orders/{number}/details/",
+                    "pickup_date",
+                    {"pickup_date": today},
+                )
+            ]
+        if order.stage == Stage.DELIVERY:
+            tasks = order.tasks.filter(kind=TaskKind.DELIVER, status__in=open_tasks)
+            courier = session_of("logistics")
+            return [
                 self.http.post(
-                    session_of("logistics"),
+                    courier,
                     "delivery done",
                     f"/logistics/tasks/{task.pk}/complete/",
-                    {"shipped_on": dt.date.today().isoformat(), "tracking_number": ""},
+                    {"shipped_on": today, "tracking_number": ""},
                 )
+                for task in tasks
+            ]
+        return []
 
-    def pay(self, invoice, transaction_id: str) -> None:
+    def bank_import(self, invoice) -> requests.Response:
+        reference = f"soak-bank-{invoice.pk}"
+        with self.lock:
+            self.imports_sent[reference] = invoice.pk
+        return self.http.request(
+            requests.Session(),
+            "payment import API",
+            "POST",
+            "/api/v1/payments/",
+            json={
+                "invoice": invoice.number,
+                "amount": str(invoice.amount),
+                "paid_at": dt.date.today().isoformat(),
+                "reference": reference,
+            },
+            headers={"Authorization": f"Bearer {self.keys['accounting']}"},
+        )
+
+    def pay(self, invoice, transaction_id: str) -> requests.Response:
         with self.lock:
             self.pay_sent[transaction_id] = invoice.pk
         body = urlencode(
@@ -503,7 +519,7 @@ class Driver:
                 "Email": invoice.order.customer.email,
             }
         ).encode()
-        self.http.request(
+        return self.http.request(
             requests.Session(),
             "CloudPayments Pay",
             "POST",
@@ -576,6 +592,8 @@ def main() -> None:
         "--quiet-seconds", type=int, default=300, help="no progress for this long: stop waiting"
     )
     args = parser.parse_args()
+    # Stopped by a supervisor or ^C: the stack and the database are still cleaned up.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     import psycopg2
 
@@ -704,15 +722,25 @@ def run(args, stack: Stack, keys: dict[str, str], report: list[str]) -> None:
                 )
                 now = time.monotonic()
                 for order in open_orders:
-                    # Give the background work a moment before acting on the same stage again.
+                    # One action per stage, as a person or a system would take it; taken
+                    # again only when it was not answered or nothing came of it for a
+                    # while (a person trying again). CloudPayments repeats a Pay
+                    # notification only when it was not answered {"code": 0}.
                     key = (order.pk, order.stage)
-                    if now - driver.last_action[key] < 3:
-                        continue
+                    last = driver.last_action.get(key)
+                    if last is not None:
+                        wait = REPEAT_AFTER if driver.answered.get(key) else 5
+                        if now - last < wait:
+                            continue
                     driver.last_action[key] = now
                     try:
-                        driver.step(order, session_of)
+                        answers = driver.step(order, session_of)
                     except Exception as exc:  # a step that failed is taken again later
                         log(f"step of {order.number} ({order.stage}) failed: {exc!r}")
+                        answers = [None]
+                    driver.answered[key] = all(
+                        answer is not None and answer.status_code < 500 for answer in answers
+                    )
                 time.sleep(0.5)
         finally:
             connection.close()
