@@ -144,8 +144,8 @@ def invoice_cancel_payment_link(self, link_id: str) -> None:
     work_done(self.name, [link_id])
 
 
-@shared_task(acks_late=True)
-def payments_reconcile() -> dict[str, int] | None:
+@shared_task(bind=True, acks_late=True, max_retries=3)
+def payments_reconcile(self) -> dict[str, int] | None:
     from invoices.reconcile import payments_reconcile as reconcile
     from invoices.services import cloudpayments_configured
 
@@ -154,9 +154,10 @@ def payments_reconcile() -> dict[str, int] | None:
     try:
         return reconcile()
     except CloudPaymentsUnavailable as exc:
-        # The next beat run reconciles the same window and more.
-        logger.warning("reconciliation postponed to the next run: %s", exc)
-        return None
+        # A short countdown, well within the visibility timeout; past the retries, the
+        # next beat run reconciles the same window and more.
+        logger.warning("reconciliation postponed: %s", exc)
+        raise self.retry(exc=exc, countdown=60) from exc
 
 
 @shared_task(acks_late=True)
