@@ -16,9 +16,6 @@ median and p95 per side and the ratio this tree / the earlier one (below 1 is fa
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -30,12 +27,18 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.payments import API_SECRET, PUBLIC_ID, free_port, pct, wait_port  # noqa: E402
+from bench.payments import (  # noqa: E402
+    API_SECRET,
+    PUBLIC_ID,
+    free_port,
+    pay_notification,
+    pct,
+    wait_port,
+)
 
 SIDES = ("base", "head")
 
@@ -196,28 +199,9 @@ class Side:
 
 def pay_body(invoice: list[str], transaction_id: int) -> tuple[bytes, dict]:
     number, order_number, amount = invoice
-    body = urlencode(
-        {
-            "TransactionId": transaction_id,
-            "Amount": amount,
-            "Currency": "RUB",
-            "DateTime": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
-            "CardFirstSix": "424242",
-            "CardLastFour": "4242",
-            "CardType": "Visa",
-            "TestMode": "0",
-            "Status": "Completed",
-            "OperationType": "Payment",
-            "InvoiceId": number,
-            "AccountId": order_number,
-            "Email": "client@bench.test",
-        }
-    ).encode()
-    signature = base64.b64encode(hmac.new(API_SECRET.encode(), body, hashlib.sha256).digest())
-    return body, {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "Content-HMAC": signature.decode(),
-    }
+    return pay_notification(
+        transaction_id=transaction_id, invoice_number=number, account_id=order_number, amount=amount
+    )
 
 
 def measure(sides: list[Side], rounds: int) -> None:

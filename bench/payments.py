@@ -48,7 +48,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_port(port: int, timeout: float = 30) -> None:
+def wait_port(port: int, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -246,35 +246,54 @@ def prepare_invoices(count: int) -> list[tuple[str, str, str]]:
     return result
 
 
+def pay_notification(
+    *,
+    transaction_id: int | str,
+    invoice_number: str,
+    account_id: str,
+    amount: str,
+    secret: str = API_SECRET,
+    currency: str = "RUB",
+    email: str = "client@bench.test",
+    **extra: str,
+) -> tuple[bytes, dict]:
+    """A signed CloudPayments Pay notification, form-encoded as CloudPayments sends it."""
+    body = urlencode(
+        {
+            "TransactionId": transaction_id,
+            "Amount": amount,
+            "Currency": currency,
+            "DateTime": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+            "CardFirstSix": "424242",
+            "CardLastFour": "4242",
+            "CardType": "Visa",
+            "TestMode": "0",
+            "Status": "Completed",
+            "OperationType": "Payment",
+            "InvoiceId": invoice_number,
+            "AccountId": account_id,
+            "Email": email,
+            **extra,
+        }
+    ).encode()
+    signature = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest())
+    return body, {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-HMAC": signature.decode(),
+    }
+
+
 def pay_target(invoices: list[tuple[str, str, str]]) -> Target:
     def make(i: int) -> tuple[bytes, dict]:
         number, order_number, amount = invoices[i]
-        body = urlencode(
-            {
-                "TransactionId": 500000 + i,
-                "Amount": amount,
-                "Currency": "RUB",
-                "DateTime": "2026-11-26 10:15:00",
-                "CardFirstSix": "424242",
-                "CardLastFour": "4242",
-                "CardType": "Visa",
-                "TestMode": "0",
-                "Status": "Completed",
-                "OperationType": "Payment",
-                "InvoiceId": number,
-                "AccountId": order_number,
-                "Email": "client@bench.test",
-                "Description": f"Оплата счёта {number}",
-                "Data": '{"комментарий": "нагрузочный тест"}',
-            }
-        ).encode()
-        signature = base64.b64encode(
-            hmac.new(API_SECRET.encode(), body, hashlib.sha256).digest()
-        ).decode()
-        return body, {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Content-HMAC": signature,
-        }
+        return pay_notification(
+            transaction_id=500000 + i,
+            invoice_number=number,
+            account_id=order_number,
+            amount=amount,
+            Description=f"Оплата счёта {number}",
+            Data='{"комментарий": "нагрузочный тест"}',
+        )
 
     return Target("Pay notification", "POST", "/payments/cloudpayments/pay/", make)
 

@@ -20,16 +20,12 @@ started again as a supervisor would.
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
 import datetime as dt
 import email
-import hashlib
-import hmac
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,12 +35,13 @@ from collections import Counter
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlencode
 
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.payments import free_port, pay_notification, wait_port  # noqa: E402
 
 API_SECRET = "soak-secret"
 PUBLIC_ID = "pk_soak"
@@ -52,23 +49,6 @@ PASSWORD = "soak-password-1"
 # A step whose answer came but whose effect did not show is taken again after this long.
 REPEAT_AFTER = 120
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_port(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"nothing listens on {port} after {timeout}s")
 
 
 def log(text: str) -> None:
@@ -370,10 +350,6 @@ def parse_forms(html: str) -> list[dict]:
     return parser.forms
 
 
-def sign(body: bytes) -> str:
-    return base64.b64encode(hmac.new(API_SECRET.encode(), body, hashlib.sha256).digest()).decode()
-
-
 # ----------------------------------------------------------------------------- the funnel
 
 
@@ -502,33 +478,22 @@ class Driver:
     def pay(self, invoice, transaction_id: str) -> requests.Response:
         with self.lock:
             self.pay_sent[transaction_id] = invoice.pk
-        body = urlencode(
-            {
-                "TransactionId": transaction_id,
-                "Amount": str(invoice.balance),
-                "Currency": invoice.currency,
-                "DateTime": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
-                "CardFirstSix": "424242",
-                "CardLastFour": "4242",
-                "CardType": "Visa",
-                "TestMode": "0",
-                "Status": "Completed",
-                "OperationType": "Payment",
-                "InvoiceId": invoice.number,
-                "AccountId": invoice.order.number,
-                "Email": invoice.order.customer.email,
-            }
-        ).encode()
+        body, headers = pay_notification(
+            transaction_id=transaction_id,
+            invoice_number=invoice.number,
+            account_id=invoice.order.number,
+            amount=str(invoice.balance),
+            currency=invoice.currency,
+            email=invoice.order.customer.email,
+            secret=API_SECRET,
+        )
         return self.http.request(
             requests.Session(),
             "CloudPayments Pay",
             "POST",
             "/payments/cloudpayments/pay/",
             data=body,
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Content-HMAC": sign(body),
-            },
+            headers=headers,
         )
 
 

@@ -4,6 +4,7 @@ and CloudPayments' notification endpoints."""
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from csp.decorators import csp_update
 from django.conf import settings
@@ -322,20 +323,20 @@ def cloudpayments_notification(request: HttpRequest, kind: str) -> JsonResponse:
         return JsonResponse({"error": NUL_REFUSED}, status=400)
     address = _client_ip(request)
     valid = signature_valid(body, headers)
+    store = partial(
+        event_store,
+        kind=kind,
+        body=body,
+        content_type=content_type,
+        headers=headers,
+        remote_addr=address,
+    )
     if not valid:
         if not unsigned_allowed(address):
             response = JsonResponse({"error": "too many requests"}, status=429)
             response["Retry-After"] = "60"
             return response
-        event = event_store(
-            kind=kind,
-            body=body,
-            content_type=content_type,
-            headers=headers,
-            remote_addr=address,
-            signature_ok=False,
-            limit=STORED_UNSIGNED,
-        )
+        event = store(signature_ok=False, limit=STORED_UNSIGNED)
         logger.warning(
             "CloudPayments %s from %s refused: missing or wrong signature (event %s)",
             kind,
@@ -347,26 +348,11 @@ def cloudpayments_notification(request: HttpRequest, kind: str) -> JsonResponse:
     try:
         note = parse(body, content_type)
     except BadNotification as exc:
-        event = event_store(
-            kind=kind,
-            body=body,
-            content_type=content_type,
-            headers=headers,
-            remote_addr=address,
-            signature_ok=True,
-            limit=STORED_UNSIGNED,
-        )
+        event = store(signature_ok=True, limit=STORED_UNSIGNED)
         logger.warning("CloudPayments %s (event %s) unreadable: %s", kind, event.pk, exc)
         code = notification_refuse(event, exc, body)
         return JsonResponse({"code": code, "error": str(exc)}, status=400)
-    event = event_store(
-        kind=kind,
-        body=body,
-        content_type=content_type,
-        headers=headers,
-        remote_addr=address,
-        signature_ok=True,
-    )
+    event = store(signature_ok=True)
     if kind != ProviderEventKind.CHECK and notification_queue(event):
         # Pay, Confirm, Refund, Fail and Cancel are answered 0 whatever they bring; once
         # the verified request is stored and queued it is applied by a worker (once per

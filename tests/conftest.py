@@ -15,6 +15,7 @@ from hypothesis import settings as hypothesis_settings
 
 from orders import roles
 from production.models import BillOfMaterialsItem, Material, Product
+from tests.chromium import browser  # noqa: F401 (one Chromium for the whole run)
 
 _NEEDED_SERVICES: list[str] = []
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import browser  # noqa: F401 (the shared Chromium)
 from tests.deploy.site import Site, collectstatic
 from tests.invoices.conftest import seller  # noqa: F401 (the seller's requisites on invoices)
 
