@@ -10,7 +10,10 @@ alike; the PDF renders alternate in batches, each side in its own warm process. 
 median and p95 per side and the ratio this tree / the earlier one (below 1 is faster).
 
     .venv/bin/python bench/compare.py [--base <commit>] [--rounds 300] [--invoices 300]
-        [--renders 60] [--pg postgres://postgres@127.0.0.1:5432]
+        [--renders 60] [--broker] [--pg postgres://postgres@127.0.0.1:5432]
+
+Without --broker tasks run in the request (the embedded default, and what a notification
+falls back to with the broker down); with it, both queue to a private redis-server.
 """
 
 from __future__ import annotations
@@ -43,7 +46,9 @@ from bench.payments import (  # noqa: E402
 SIDES = ("base", "head")
 
 
-def side_env(root: Path, dbname: str, pg: str, static_root: Path, port: int) -> dict:
+def side_env(
+    root: Path, dbname: str, pg: str, static_root: Path, port: int, redis: str = ""
+) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     env.update(
         {
@@ -56,7 +61,7 @@ def side_env(root: Path, dbname: str, pg: str, static_root: Path, port: int) -> 
             "SITE_URL": f"http://127.0.0.1:{port}",
             "SECURE_SSL_REDIRECT": "0",
             "SESSION_COOKIE_SECURE": "0",
-            "CELERY_TASK_ALWAYS_EAGER": "1",
+            "CELERY_TASK_ALWAYS_EAGER": "0" if redis else "1",
             "CLOUDPAYMENTS_PUBLIC_ID": PUBLIC_ID,
             "CLOUDPAYMENTS_API_SECRET": API_SECRET,
             # No CloudPayments to call here: payment links fail fast, as in bench/payments.
@@ -68,6 +73,10 @@ def side_env(root: Path, dbname: str, pg: str, static_root: Path, port: int) -> 
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         }
     )
+    if redis:
+        # A broker nobody consumes: a notification is answered once stored and queued, as
+        # in production, and the queued work waits.
+        env["REDIS_URL"] = redis
     return env
 
 
@@ -121,14 +130,14 @@ def render_batches(batch: int) -> None:
 
 
 class Side:
-    def __init__(self, name: str, root: Path, pg: str, work: Path) -> None:
+    def __init__(self, name: str, root: Path, pg: str, work: Path, redis: str = "") -> None:
         self.name = name
         self.root = root
         self.port = free_port()
         self.dbname = f"conveyor_compare_{name}_{os.getpid()}"
         static = work / name / "static"
         static.mkdir(parents=True)
-        self.env = side_env(root, self.dbname, pg, static, self.port)
+        self.env = side_env(root, self.dbname, pg, static, self.port, redis)
         self.server: subprocess.Popen | None = None
         self.renderer: subprocess.Popen | None = None
         self.session = ""
@@ -266,6 +275,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--invoices", type=int, default=300)
     parser.add_argument("--renders", type=int, default=60)
+    parser.add_argument(
+        "--broker",
+        action="store_true",
+        help="queue to a private redis-server instead of running tasks in the request",
+    )
     parser.add_argument("--child-prepare", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-render", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -289,7 +303,20 @@ def main() -> None:
     )
     admin = psycopg2.connect(args.pg.rstrip("/") + "/postgres")
     admin.autocommit = True
-    sides = [Side("base", base_root, args.pg, work), Side("head", ROOT, args.pg, work)]
+    redis = None
+    brokers = ["", ""]
+    if args.broker:
+        redis_port = free_port()
+        redis = subprocess.Popen(
+            ["redis-server", "--port", str(redis_port), "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_port(redis_port)
+        brokers = [f"redis://127.0.0.1:{redis_port}/{n}" for n in (0, 1)]
+    sides = [
+        Side("base", base_root, args.pg, work, brokers[0]),
+        Side("head", ROOT, args.pg, work, brokers[1]),
+    ]
     try:
         for side in sides:
             admin.cursor().execute(f'CREATE DATABASE "{side.dbname}"')
@@ -306,6 +333,8 @@ def main() -> None:
     finally:
         for side in sides:
             side.stop()
+        if redis is not None:
+            redis.terminate()
         for side in sides:
             admin.cursor().execute(f'DROP DATABASE IF EXISTS "{side.dbname}" WITH (FORCE)')
         subprocess.run(["git", "worktree", "remove", "--force", str(base_root)], cwd=ROOT)
