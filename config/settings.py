@@ -358,6 +358,8 @@ AXES_FAILURE_LIMIT = "orders.accounts.login_failure_limit"
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# No banner in every process's start-up log; failed sign-ins are still logged.
+AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "orders.accounts.lockout_response"
 # The address the invoice links are throttled on too: TRUSTED_PROXY_COUNT 0 reads the
 # connection and ignores X-Forwarded-For, which the client can write.
