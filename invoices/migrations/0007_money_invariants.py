@@ -36,15 +36,26 @@ def _issue(Issue, *, kind, payment_id, invoice_id, number, amount, currency, det
     )
 
 
-def repair_payments(apps, schema_editor):
-    Payment = apps.get_model("invoices", "Payment")
-    Invoice = apps.get_model("invoices", "Invoice")
-    Order = apps.get_model("orders", "Order")
-    Issue = apps.get_model("invoices", "ReconciliationIssue")
-    touched: set[int] = set()
-
-    # Dates first, in SQL: a row dated before year 1 cannot be loaded into Python.
-    with schema_editor.connection.cursor() as cursor:
+def _bad_dates(Payment, connection, now):
+    """Payments dated outside 2000 … tomorrow, each re-dated to when it was recorded (or
+    now); returned as they were, to be written up."""
+    if connection.vendor != "postgresql":
+        rows = Payment.objects.filter(
+            models.Q(paid_at__lt=EPOCH) | models.Q(paid_at__gt=now + datetime.timedelta(days=1))
+        ).select_related("invoice")
+        found = [
+            (p.pk, str(p.paid_at), p.amount, p.currency, p.source, p.external_id,
+             p.invoice_id, p.invoice.number)
+            for p in rows
+        ]  # fmt: skip
+        for payment in rows:
+            recorded = payment.created_at
+            Payment.objects.filter(pk=payment.pk).update(
+                paid_at=recorded if EPOCH <= recorded <= now else now
+            )
+        return found
+    # In SQL on PostgreSQL: a row dated before year 1 cannot be loaded into Python.
+    with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT p.id, p.paid_at::text, p.amount, p.currency, p.source, p.external_id,
@@ -54,8 +65,8 @@ def repair_payments(apps, schema_editor):
             """,
             [EPOCH],
         )
-        bad_dates = cursor.fetchall()
-        for pk, paid_at, amount, currency, source, external_id, invoice_id, number in bad_dates:
+        found = cursor.fetchall()
+        for row in found:
             cursor.execute(
                 """
                 UPDATE invoices_payment
@@ -64,22 +75,36 @@ def repair_payments(apps, schema_editor):
                     ELSE now() END
                 WHERE id = %s
                 """,
-                [EPOCH, pk],
+                [EPOCH, row[0]],
             )
-            _issue(
-                Issue,
-                kind="date_out_of_range",
-                payment_id=pk,
-                invoice_id=invoice_id,
-                number=number,
-                amount=amount,
-                currency=currency,
-                details=(
-                    f"{source} payment {external_id or pk} was dated {paid_at}; "
-                    "it is now dated when it was recorded: check the real date"
-                ),
-            )
-            touched.add(invoice_id)
+    return found
+
+
+def repair_payments(apps, schema_editor):
+    Payment = apps.get_model("invoices", "Payment")
+    Invoice = apps.get_model("invoices", "Invoice")
+    Order = apps.get_model("orders", "Order")
+    Issue = apps.get_model("invoices", "ReconciliationIssue")
+    touched: set[int] = set()
+
+    now = timezone.now()
+    for pk, paid_at, amount, currency, source, external_id, invoice_id, number in _bad_dates(
+        Payment, schema_editor.connection, now
+    ):
+        _issue(
+            Issue,
+            kind="date_out_of_range",
+            payment_id=pk,
+            invoice_id=invoice_id,
+            number=number,
+            amount=amount,
+            currency=currency,
+            details=(
+                f"{source} payment {external_id or pk} was dated {paid_at}; "
+                "it is now dated when it was recorded: check the real date"
+            ),
+        )
+        touched.add(invoice_id)
 
     # A refund or a reversal is money given back: a positive one has lost its sign.
     wrong_sign = Payment.objects.filter(amount__gt=0).exclude(
@@ -124,7 +149,6 @@ def repair_payments(apps, schema_editor):
         payment.delete()
         touched.add(payment.invoice_id)
 
-    now = timezone.now()
     for invoice in Invoice.objects.filter(pk__in=touched):
         invoice.paid_amount = invoice.payments.aggregate(s=Sum("amount"))["s"] or 0
         if invoice.status != "void":
