@@ -8,13 +8,14 @@ RUN apt-get update \
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements-deploy.lock ./
+RUN pip install --no-cache-dir -r requirements-deploy.lock
 COPY config ./config
 COPY orders ./orders
 COPY invoices ./invoices
 COPY production ./production
 COPY logistics ./logistics
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir --no-deps .
 COPY . .
 # Compressed copies and content-hashed names with their manifest, which WhiteNoise serves.
 RUN SECRET_KEY=build STATIC_MANIFEST=1 python manage.py collectstatic --noinput

@@ -25,9 +25,13 @@ install: $(STAMP)
 system-deps:
 	@bin/system-deps
 
+# requirements-deploy.lock: what the image installs; requirements.lock: the same pins plus
+# the test tools, what make installs.
 lock: install
 	$(VENV)/bin/pip install --quiet uv
-	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 -q -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 -q -o requirements-deploy.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 -q \
+		-c requirements-deploy.lock -o requirements.lock
 
 run: install
 	DEBUG=$${DEBUG:-1} SITE_URL=$(SITE_URL) $(PY) manage.py migrate --noinput
