@@ -18,6 +18,7 @@ from django.test import Client, RequestFactory
 
 from config.requestid import RequestIdMiddleware
 from orders.tasks import deadlines_check
+from tests.deploy.site import Site
 from tests.invoices.harness import ROOT, RedisServer, Worker, free_port, use_broker, wait_for
 
 GENERATED = re.compile(r"[0-9a-f]{32}")
@@ -189,3 +190,22 @@ def test_under_gunicorn_a_probe_writes_one_app_line_and_one_access_line_per_requ
     assert access_404.endswith("request_id=scan-1")
     assert "WARNING django.security.DisallowedHost [scan-2] GET /login/ 400 Bad Request" in app_400
     assert access_400.endswith("request_id=scan-2")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_with_json_logs_every_line_gunicorn_writes_is_a_json_object(static_root, tmp_path):
+    site = Site(static_root=static_root, workdir=tmp_path, LOG_FORMAT="json").start()
+    try:
+        assert site.get("/wp-login.php", **{"X-Request-ID": "scan-j"})[0] == 404
+        wait_for(lambda: "scan-j" in site.log_text(), timeout=10, what="the log lines")
+        records = [json.loads(line) for line in site.log_text().splitlines() if line.strip()]
+    finally:
+        site.stop()
+    loggers = {record["logger"] for record in records}
+    assert {"gunicorn.error", "gunicorn.access", "django.request"} <= loggers
+    access = [r["message"] for r in records if r["logger"] == "gunicorn.access"]
+    assert any(
+        '"GET /wp-login.php HTTP/1.1" 404' in line and line.endswith("request_id=scan-j")
+        for line in access
+    ), access
