@@ -41,7 +41,14 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.payments import API_SECRET, PUBLIC_ID, free_port, prepare_invoices, wait_port  # noqa: E402
+from bench.payments import (  # noqa: E402
+    API_SECRET,
+    free_port,
+    prepare_invoices,
+    private_redis,
+    server_env,
+    wait_port,
+)
 
 CLOUDPAYMENTS_KINDS = ("check", "pay", "fail", "confirm", "refund", "cancel")
 
@@ -368,32 +375,19 @@ def main() -> None:
     admin.cursor().execute(f'CREATE DATABASE "{dbname}"')
     workdir = Path(tempfile.mkdtemp(prefix="conveyor-fuzz-"))
     redis_port = free_port()
-    redis = subprocess.Popen(
-        [
-            *("redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", ""),
-            *("--appendonly", "no", "--dir", str(workdir)),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
+    redis = private_redis(redis_port, workdir)
     gunicorn = None
     try:
-        env = {
-            "DATABASE_URL": f"{args.pg.rstrip('/')}/{dbname}",
-            "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-            "CELERY_TASK_ALWAYS_EAGER": "0",
-            "SECRET_KEY": "bench-only-secret-key",
-            "DEBUG": "0",
+        env = server_env(
+            pg=args.pg,
+            dbname=dbname,
+            redis_port=redis_port,
+            workdir=workdir,
             # Error pages link static/ as it is: no collectstatic for the fuzzer.
-            "STATIC_MANIFEST": "0",
-            "SECURE_SSL_REDIRECT": "0",
-            "SESSION_COOKIE_SECURE": "0",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "CLOUDPAYMENTS_PUBLIC_ID": PUBLIC_ID,
-            "CLOUDPAYMENTS_API_SECRET": API_SECRET,
-            "MEDIA_ROOT": str(workdir / "media"),
-            "LOG_LEVEL": "CRITICAL",
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-        }
+            STATIC_MANIFEST="0",
+            LOG_LEVEL="CRITICAL",
+            DJANGO_SETTINGS_MODULE="config.settings",
+        )
         os.environ.update(env)
         import django
 

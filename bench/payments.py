@@ -74,6 +74,36 @@ def rss_mb(pid: int | str = "self") -> float:
     return float("nan")
 
 
+def private_redis(port: int, workdir: Path) -> subprocess.Popen:
+    """A redis-server of the bench's own, keeping nothing on disk."""
+    return subprocess.Popen(
+        [
+            *("redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""),
+            *("--appendonly", "no", "--dir", str(workdir)),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def server_env(*, pg: str, dbname: str, redis_port: int, workdir: Path, **overrides: str) -> dict:
+    """The environment of a bench's gunicorn and worker: DEBUG=0, its own database and
+    broker, CloudPayments signed with the bench's secret."""
+    return {
+        "DATABASE_URL": f"{pg.rstrip('/')}/{dbname}",
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "SECRET_KEY": "bench-only-secret-key",
+        "DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "CLOUDPAYMENTS_PUBLIC_ID": PUBLIC_ID,
+        "CLOUDPAYMENTS_API_SECRET": API_SECRET,
+        "MEDIA_ROOT": str(workdir / "media"),
+        **overrides,
+    }
+
+
 # ----------------------------------------------------------------------------- load
 
 
@@ -432,39 +462,17 @@ def main() -> None:
     admin.cursor().execute(f'CREATE DATABASE "{dbname}"')
     workdir = Path(tempfile.mkdtemp(prefix="conveyor-bench-"))
     redis_port = free_port()
-    redis = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(redis_port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(workdir),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
+    redis = private_redis(redis_port, workdir)
     gunicorn = None
     try:
-        env = {
-            "DATABASE_URL": f"{args.pg.rstrip('/')}/{dbname}",
-            "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-            "CELERY_TASK_ALWAYS_EAGER": "0",
-            "SECRET_KEY": "bench-only-secret-key",
-            "DEBUG": "0",
-            "SECURE_SSL_REDIRECT": "0",
-            "SESSION_COOKIE_SECURE": "0",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "CLOUDPAYMENTS_PUBLIC_ID": PUBLIC_ID,
-            "CLOUDPAYMENTS_API_SECRET": API_SECRET,
-            "MEDIA_ROOT": str(workdir / "media"),
-            "LOG_LEVEL": "WARNING",
-            "DJANGO_SETTINGS_MODULE": "bench.bench_settings",
-        }
+        env = server_env(
+            pg=args.pg,
+            dbname=dbname,
+            redis_port=redis_port,
+            workdir=workdir,
+            LOG_LEVEL="WARNING",
+            DJANGO_SETTINGS_MODULE="bench.bench_settings",
+        )
         os.environ.update(env)
         import django
 
