@@ -24,6 +24,7 @@ import logging
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -473,16 +474,19 @@ def _refund(event: ProviderEvent, note: Notification) -> str:
         note.transaction_id if event.kind == ProviderEventKind.REFUND else f"cancel:{original_id}"
     )
     amount = note.amount if event.kind == ProviderEventKind.REFUND else original.amount
+    flag = partial(
+        issue_record,
+        transaction_id=note.transaction_id,
+        invoice_number=note.invoice_number,
+        invoice=original.invoice,
+        amount=amount,
+        currency=note.currency or original.currency,
+        found_by="notification",
+    )
     if amount <= 0:
-        issue_record(
+        flag(
             kind=IssueKind.AMOUNT_NOT_POSITIVE,
-            transaction_id=note.transaction_id,
-            invoice_number=note.invoice_number,
-            invoice=original.invoice,
-            amount=amount,
-            currency=note.currency or original.currency,
             details=f"refund of {amount} for transaction {original_id}: not money given back",
-            found_by="notification",
         )
         return f"refund of {amount} not applied; flagged"
     try:
@@ -496,15 +500,9 @@ def _refund(event: ProviderEvent, note: Notification) -> str:
         )
     except PaymentError as exc:
         # The money has left already: our books disagree with CloudPayments'.
-        issue_record(
+        flag(
             kind=IssueKind.REFUND_EXCEEDS,
-            transaction_id=note.transaction_id,
-            invoice_number=note.invoice_number,
-            invoice=original.invoice,
-            amount=amount,
-            currency=note.currency or original.currency,
             details=f"refund of transaction {original_id}: {exc.message}",
-            found_by="notification",
         )
         return f"refund not applied: {exc.message}; flagged"
     event.payment = refund
