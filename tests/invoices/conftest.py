@@ -21,6 +21,7 @@ from orders.services import (
     order_take_into_work,
     order_update,
 )
+from tests.invoices.harness import RedisServer, free_port, use_broker
 
 API_SECRET = "cp-test-secret"
 PUBLIC_ID = "pk_test_conveyor"
@@ -173,3 +174,13 @@ def fake_cp(cloudpayments):
     cloudpayments.CLOUDPAYMENTS_TIMEOUT = 1
     yield fake
     fake.stop()
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A private redis-server as the broker, stopped at the end."""
+    server = RedisServer(free_port(), tmp_path).start()
+    restore = use_broker(server.url)
+    yield server
+    restore()
+    server.stop()

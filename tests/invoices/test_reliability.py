@@ -17,22 +17,13 @@ from orders.models import NotificationStatus, Order, Stage, TimelineEvent
 from orders.services import LineInput
 from production.models import Product
 from tests.invoices.conftest import make_order, notify, pay_fields
-from tests.invoices.harness import RedisServer, Worker, free_port, use_broker, wait_for
+from tests.invoices.harness import Worker, wait_for
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.redis,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(free_port(), tmp_path).start()
-    restore = use_broker(server.url)
-    yield server
-    restore()
-    server.stop()
 
 
 @pytest.fixture
