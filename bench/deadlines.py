@@ -78,8 +78,8 @@ def run() -> None:
     from django.core.management import call_command
     from django.db import connection
 
+    from notifications.deadlines import deadlines_run
     from orders import roles
-    from orders.deadlines import deadlines_run
     from orders.models import (
         Customer,
         Department,

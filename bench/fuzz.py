@@ -399,7 +399,7 @@ def main() -> None:
         print(f"preparing {args.invoices} orders waiting for their prepayment…", flush=True)
         invoices = prepare_invoices(args.invoices)
         from orders.models import ApiScope
-        from orders.services import api_key_create
+        from orders.services.api_keys import api_key_create
 
         _key, key = api_key_create(name="Fuzz", scopes=ApiScope.values)
         from config.celery import app as celery_app

@@ -234,13 +234,8 @@ def prepare_invoices(count: int) -> list[tuple[str, str, str]]:
     from invoices import services as invoice_services
     from orders import roles
     from orders.models import Customer, PaymentScheme, Source
-    from orders.services import (
-        LineInput,
-        order_create,
-        order_qualify,
-        order_take_into_work,
-        order_update,
-    )
+    from orders.services.orders import LineInput, order_update
+    from pipeline.orders import order_create, order_qualify, order_take_into_work
     from production.models import Product
 
     # Setup only: the PDFs are measured separately below.

@@ -506,7 +506,7 @@ def prepare(keys: dict[str, str]) -> None:
     from invoices.models import SellerProfile
     from orders import roles
     from orders.models import ApiKey
-    from orders.services import api_key_create
+    from orders.services.api_keys import api_key_create
     from production.models import Product
 
     def user(name: str, group: str) -> None:

@@ -25,9 +25,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError, ValidationErrorContext
 from ninja.parser import Parser
 
-from invoices.api import router as payments_router
-from orders.api import router as orders_router
-from orders.api_base import KEY_REFUSED, MUST_BE_TEXT, REQUIRED, SCOPE_MISSING, ScopeMissing
+from web.api.base import KEY_REFUSED, MUST_BE_TEXT, REQUIRED, SCOPE_MISSING, ScopeMissing
+from web.api.orders import router as orders_router
+from web.api.payments import router as payments_router
 
 # Our documents are three levels deep (order → lines → line); 20 leaves room and keeps
 # json.loads far from its recursion limit.

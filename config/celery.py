@@ -28,6 +28,7 @@ def _refuse_the_dev_key(**kwargs) -> None:
 @worker_process_init.connect
 def _warm_the_pdf_renderer(**kwargs) -> None:
     """Each pool process renders its first invoice as fast as its hundredth."""
+    # Imported here: this module loads before Django's apps (config/__init__.py).
     from invoices.pdf import renderer_warm
 
     try:

@@ -46,9 +46,12 @@ INSTALLED_APPS = [
     # For its Swagger UI files (/api/docs), served from here rather than a CDN.
     "ninja",
     "orders",
+    "notifications",
     "production",
     "invoices",
     "logistics",
+    "pipeline",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -288,7 +291,7 @@ CELERY_BEAT_SCHEDULE["deadlines"] = {
     "task": "orders.tasks.deadlines_check",
     "schedule": env_int("DEADLINES_CHECK_SECONDS", 60),
 }
-TEMPLATES[0]["OPTIONS"]["context_processors"].append("orders.bell.unread_notifications")
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("web.orders.bell.unread_notifications")
 
 # ----------------------------------------------------------------------------- invoices
 # VAT on invoices: "" (without VAT) or a rate included in the prices, e.g. "20".
@@ -336,7 +339,7 @@ CELERY_BEAT_SCHEDULE["invoices-sweep"] = {
 # LOGIN_COOLOFF_MINUTES is locked for that address only, so a stranger elsewhere cannot lock
 # a person out and a colleague behind the same office address still signs in. An address
 # that fails LOGIN_FAILURES_PER_ADDRESS times across all usernames (password spraying) is
-# locked for every username; axes compares one limit, so orders.accounts.login_failure_limit
+# locked for every username; axes compares one limit, so web.accounts.login_failure_limit
 # applies the second. A refused attempt during a lockout restarts the cool-off (axes'
 # default), so "try again in N minutes" holds from the moment it is shown. A successful
 # sign-in forgets that username's failures from that address. `manage.py axes_reset`
@@ -354,16 +357,16 @@ if min(LOGIN_FAILURE_LIMIT, LOGIN_FAILURES_PER_ADDRESS, LOGIN_COOLOFF_MINUTES) <
         "LOGIN_FAILURE_LIMIT, LOGIN_FAILURES_PER_ADDRESS and LOGIN_COOLOFF_MINUTES "
         "must be 1 or more."
     )
-AXES_FAILURE_LIMIT = "orders.accounts.login_failure_limit"
+AXES_FAILURE_LIMIT = "web.accounts.login_failure_limit"
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # No banner in every process's start-up log; failed sign-ins are still logged.
 AXES_VERBOSE = False
-AXES_LOCKOUT_CALLABLE = "orders.accounts.lockout_response"
+AXES_LOCKOUT_CALLABLE = "web.accounts.lockout_response"
 # The address the invoice links are throttled on too: TRUSTED_PROXY_COUNT 0 reads the
 # connection and ignores X-Forwarded-For, which the client can write.
-AXES_CLIENT_IP_CALLABLE = "orders.accounts.login_client_ip"
+AXES_CLIENT_IP_CALLABLE = "web.accounts.login_client_ip"
 
 # Content-Security-Policy on every page: only our own scripts, styles, images and fonts.
 # Templates carry no inline code, style or handlers (static/js, static/css; data goes in
@@ -396,7 +399,7 @@ MIDDLEWARE += ["csp.middleware.CSPMiddleware", "axes.middleware.AxesMiddleware"]
 
 # ----------------------------------------------------------------------------- workspace
 # The sales workspace: navigation context (open task count, role) on every page.
-TEMPLATES[0]["OPTIONS"]["context_processors"].append("orders.context_processors.workspace")
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("web.context_processors.workspace")
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 # The board's covering index includes non-key columns, a PostgreSQL optimisation; on the

@@ -7,7 +7,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from config.api import api, api_docs
-from orders.accounts import SignInView
+from web.accounts import SignInView
 
 
 @require_safe
@@ -26,9 +26,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("api/docs", api_docs, name="api_docs"),
-    path("production/", include("production.urls")),
-    path("logistics/", include("logistics.urls")),
-    path("notifications/", include("orders.bell_urls")),
-    path("", include("orders.urls")),
-    path("", include("invoices.urls")),
+    path("production/", include("web.production.urls")),
+    path("logistics/", include("web.logistics.urls")),
+    path("notifications/", include("web.orders.bell_urls")),
+    path("", include("web.orders.urls")),
+    path("", include("web.invoices.urls")),
 ]

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 
 from invoices.models import Invoice, SellerProfile
 from invoices.words import amount_in_words
+from orders.models import Customer, Order
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,6 @@ def renderer_warm() -> None:
     Frozen objects (Django, the templates, the parsed fonts) are left out of the cyclic
     garbage collector's full passes, which otherwise scan all of them every few renders and
     double that render's time. Called once per Celery worker process."""
-    from orders.models import Customer, Order
 
     customer = Customer(name="Образец", company="ООО «Образец»", language="ru")
     order = Order(number="0000-000000", customer=customer)

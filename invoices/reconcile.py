@@ -11,11 +11,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from invoices.cloudpayments import CloudPaymentsAPI
+from invoices.issues import issue_record
 from invoices.models import (
     UNPAID_STATUSES,
     Invoice,
@@ -25,7 +26,15 @@ from invoices.models import (
     PaymentSource,
     ReconciliationIssue,
 )
+from invoices.services import (
+    PaymentEffects,
+    PaymentError,
+    money_date_clean,
+    paid_sum_fits,
+    payment_record_locked,
+)
 from orders import roles
+from orders.services.common import lock_order
 
 logger = logging.getLogger(__name__)
 
@@ -38,37 +47,6 @@ class ApplyResult:
     payment: Payment | None = None
     issue: ReconciliationIssue | None = None
     created: bool = False
-
-
-def issue_record(
-    *,
-    kind: str,
-    transaction_id: str,
-    amount: Decimal,
-    currency: str,
-    found_by: str,
-    invoice_number: str = "",
-    invoice: Invoice | None = None,
-    details: str = "",
-) -> ReconciliationIssue:
-    """One row per problem and transaction, however often it is seen."""
-    try:
-        with transaction.atomic():
-            issue, _created = ReconciliationIssue.objects.get_or_create(
-                kind=kind,
-                transaction_id=transaction_id,
-                defaults={
-                    "invoice_number": invoice_number[:64],
-                    "invoice": invoice,
-                    "amount": amount,
-                    "currency": currency[:3],
-                    "details": details,
-                    "found_by": found_by,
-                },
-            )
-    except IntegrityError:
-        issue = ReconciliationIssue.objects.get(kind=kind, transaction_id=transaction_id)
-    return issue
 
 
 def account_matches(account_id: str, invoice: Invoice) -> bool:
@@ -86,20 +64,13 @@ def transaction_apply(
     paid_at: dt.datetime | None,
     found_by: str,
     account_id: str = "",
-    defer_effects: bool = False,
+    effects: PaymentEffects | None = None,
 ) -> ApplyResult:
     """Register a completed card transaction once. Under the order's lock: the amount must
     be exactly the invoice's balance (a second transaction on a paid invoice is recorded
     as an overpayment); anything else becomes an issue for the accountants. A transaction
     of 0 or less, with an impossible date or under another client's account is never
     booked, whatever the invoice's state."""
-    from invoices.services import (
-        PaymentError,
-        money_date_clean,
-        paid_sum_fits,
-        payment_record_locked,
-    )
-    from orders.services import lock_order
 
     def known() -> Payment | None:
         return Payment.objects.filter(
@@ -171,14 +142,16 @@ def transaction_apply(
             external_id=transaction_id,
             paid_at=paid_at,
             reference=f"CloudPayments {transaction_id}",
-            defer_effects=defer_effects,
+            effects=effects,
         )
     if payment.is_overpayment:
         return ApplyResult("recorded as an overpayment", payment, created=True)
     return ApplyResult("recorded", payment, created=True)
 
 
-def payments_reconcile(*, api: CloudPaymentsAPI | None = None) -> dict[str, int]:
+def payments_reconcile(
+    *, effects: PaymentEffects, api: CloudPaymentsAPI | None = None
+) -> dict[str, int]:
     """Ask CloudPayments about every open invoice that has a payment link (and about
     today's and yesterday's transactions), and register what no notification brought.
 
@@ -212,6 +185,7 @@ def payments_reconcile(*, api: CloudPaymentsAPI | None = None) -> dict[str, int]
             paid_at=tx.confirm_date or tx.auth_date or tx.created_date,
             found_by="reconciliation",
             account_id=str(getattr(tx, "account_id", None) or ""),
+            effects=effects,
         )
         if result.outcome.startswith("recorded"):
             counts["recorded"] += 1

@@ -12,10 +12,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from core.texts import Msg
 from invoices.models import UNPAID_STATUSES, Invoice
+from notifications.client import client_notify
+from notifications.staff import notify_staff
 from orders.models import OPEN_STAGES
-from orders.notify import client_notify
-from orders.texts import Msg
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,6 @@ def invoice_reminders_send(*, now: dt.datetime | None = None) -> int:
             )
             if invoice.due_date and invoice.due_date < timezone.localdate(now):
                 # The promise was broken: the manager hears it before the client calls.
-                from orders.services import notify_staff
 
                 notify_staff(
                     user=invoice.order.manager,

@@ -8,13 +8,7 @@ from decimal import Decimal
 from django.db.models import Case, F, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
-from invoices.models import (
-    UNPAID_STATUSES,
-    Invoice,
-    InvoiceStatus,
-    Payment,
-    ReconciliationIssue,
-)
+from invoices.models import UNPAID_STATUSES, Invoice, InvoiceStatus, Payment, ReconciliationIssue
 
 RECEIVABLES_LIMIT = 500
 

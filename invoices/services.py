@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import secrets
 from decimal import Decimal, InvalidOperation
+from typing import Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -16,6 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from core.money import money
+from core.texts import Msg
+from invoices.cloudpayments import CloudPaymentsAPI, CloudPaymentsError
+from invoices.issues import issue_record
 from invoices.models import (
     MONEY_EPOCH,
     UNPAID_STATUSES,
@@ -28,10 +33,17 @@ from invoices.models import (
     public_token_for,
     public_token_hash,
 )
+from invoices.tasks import (
+    invoice_cancel_payment_link,
+    invoice_create_payment_link,
+    invoice_render_pdf,
+)
+from notifications.client import client_notify
+from notifications.staff import notify_staff
 from orders.models import ZERO, DeliveryMethod, EventKind, Order, Stage
 from orders.queue import enqueue_after_commit
-from orders.rules import OrderError, money
-from orders.texts import Msg
+from orders.rules import OrderError
+from orders.services.common import event_record, lock_order, next_number, order_recalculate
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +73,12 @@ CARD_REFUNDED_NOT_RECORDED = gettext_lazy(
 CARD_REFUND_FAILED = gettext_lazy(
     "CloudPayments did not refund it, nothing was recorded: %(error)s"
 )
+
+
+class PaymentEffects(Protocol):
+    """What a recorded payment sets off, given by the caller (pipeline.payments)."""
+
+    def __call__(self, *, order: Order, payment: Payment, actor: User | None) -> None: ...
 
 
 class PaymentError(OrderError):
@@ -104,8 +122,6 @@ def invoice_issue(
     *, order: Order, kind: str, amount: Decimal, actor: User | None = None
 ) -> Invoice:
     """Issue an invoice with a gapless yearly number. Caller holds the order's lock."""
-    from orders.notify import client_notify
-    from orders.services import event_record, next_number
 
     if amount <= 0:
         raise PaymentError(errors={"amount": [str(AMOUNT_NOT_POSITIVE)]})
@@ -142,8 +158,6 @@ def invoice_issue(
     client_notify(order=order, kind="invoice_issued", actor=actor, invoice_id=invoice.pk)
     invoice_queue_render(invoice)
     if cloudpayments_configured():
-        from invoices.tasks import invoice_create_payment_link
-
         enqueue_after_commit(invoice_create_payment_link, invoice.pk)
     return invoice
 
@@ -165,7 +179,6 @@ def _link_expiry(due_date: dt.date) -> dt.datetime:
 
 
 def invoice_queue_render(invoice: Invoice) -> None:
-    from invoices.tasks import invoice_render_pdf
 
     Invoice.objects.filter(pk=invoice.pk).update(pdf_queued_at=timezone.now())
     enqueue_after_commit(invoice_render_pdf, invoice.pk)
@@ -192,7 +205,6 @@ def seller_requisites_changed() -> int:
 
 def invoice_link_revoke(*, invoice: Invoice, actor: User | None) -> Invoice:
     """The link stops working at once (a 404); a new one can be issued later."""
-    from orders.services import event_record
 
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -208,7 +220,6 @@ def invoice_link_revoke(*, invoice: Invoice, actor: User | None) -> Invoice:
         )
         if invoice.payment_link_id:
             # The hosted payment page must stop taking money too.
-            from invoices.tasks import invoice_cancel_payment_link
 
             enqueue_after_commit(invoice_cancel_payment_link, invoice.payment_link_id, record=True)
             invoice.payment_link_id = ""
@@ -219,7 +230,6 @@ def invoice_link_revoke(*, invoice: Invoice, actor: User | None) -> Invoice:
 
 def invoice_link_renew(*, invoice: Invoice, actor: User | None) -> Invoice:
     """A fresh random link (the old one, if any, stops working)."""
-    from orders.services import event_record
 
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -281,7 +291,6 @@ def invoices_close_for_cancel(*, order: Order, actor: User | None) -> None:
     """The order is lost: all its invoices are voided, so no link or card payment takes
     more money for it, and a refund never reopens one. What an invoice had received stays
     on it, listed in receivables as owed back to the client until it is refunded."""
-    from orders.services import event_record
 
     for invoice in order.invoices.select_for_update().exclude(status=InvoiceStatus.VOID):
         was_open = invoice.status in UNPAID_STATUSES
@@ -289,8 +298,6 @@ def invoices_close_for_cancel(*, order: Order, actor: User | None) -> None:
         invoice.voided_at = timezone.now()
         invoice.save(update_fields=["status", "voided_at"])
         if was_open and invoice.payment_link_id:
-            from invoices.tasks import invoice_cancel_payment_link
-
             enqueue_after_commit(invoice_cancel_payment_link, invoice.payment_link_id, record=True)
         if invoice.paid_amount > 0:
             text = Msg(
@@ -305,7 +312,7 @@ def invoices_close_for_cancel(*, order: Order, actor: User | None) -> None:
         )
 
 
-def payment_register(
+def payment_record(
     *,
     invoice: Invoice,
     amount: Decimal,
@@ -316,7 +323,7 @@ def payment_register(
     reference: str = "",
     currency: str | None = None,
     test_mode: bool = False,
-    defer_effects: bool = False,
+    effects: PaymentEffects | None,
 ) -> tuple[Payment, bool]:
     """Record money received against an invoice; returns (payment, created).
 
@@ -324,10 +331,10 @@ def payment_register(
     The order row is locked first, so concurrent reports of one transaction serialize and
     the second finds the first one's row.
 
-    With defer_effects the money is recorded (payment, invoice, order totals) but the
-    receipt and the stage move are left to payment_effects_apply, which the caller queues
-    through an outbox row: a webhook answers fast and a broker outage loses nothing."""
-    from orders.services import lock_order
+    `effects` is what the payment sets off (the pipeline's payment_received: the receipt,
+    the stage move), run under the same lock. Without it the money is recorded (payment,
+    invoice, order totals) and the effects are the caller's to queue through an outbox row:
+    a webhook answers fast and a broker outage loses nothing."""
 
     amount = _clean_amount(amount)
     paid_at = money_date_clean(paid_at)
@@ -356,7 +363,7 @@ def payment_register(
             external_id=external_id,
             paid_at=paid_at,
             reference=reference,
-            defer_effects=defer_effects,
+            effects=effects,
         )
     return payment, True
 
@@ -371,11 +378,10 @@ def payment_record_locked(
     external_id: str,
     paid_at: dt.datetime | None,
     reference: str,
-    defer_effects: bool,
+    effects: PaymentEffects | None,
 ) -> Payment:
     """The write itself; the caller holds the order's and the invoice's locks and has
     checked the rules (payment_register, or transaction_apply for card payments)."""
-    from orders.services import event_record
 
     # The callers check these with their own words; here they guard the ledger itself.
     if amount <= 0:
@@ -409,7 +415,7 @@ def payment_record_locked(
         payment_id=payment.pk,
         overpayment=invoice.overpaid,
     )
-    if defer_effects:
+    if effects is None:
         # Only "paid" changed, by exactly this amount, under the order's lock; the
         # follow-up recomputes everything (order_recalculate) when it moves the order.
         order.paid_amount += amount
@@ -417,50 +423,8 @@ def payment_record_locked(
             paid_amount=F("paid_amount") + amount, updated_at=timezone.now()
         )
     else:
-        payment_effects_apply(order=order, payment=payment, actor=actor)
+        effects(order=order, payment=payment, actor=actor)
     return payment
-
-
-def payment_effects_apply(*, order: Order, payment: Payment, actor: User | None) -> None:
-    """What a recorded payment sets off: the client's receipt and the automatic stage move
-    (prepayment → production, postpayment → delivery details). Caller holds the lock."""
-    from orders.notify import client_notify
-    from orders.services import notify_staff, order_after_payment
-
-    client_notify(order=order, kind="payment_received", actor=actor, payment_id=payment.pk)
-    if order.manager_id is not None and order.manager_id != getattr(actor, "pk", None):
-        notify_staff(
-            user_id=order.manager_id,
-            order=order,
-            text=Msg(
-                gettext_noop("Payment of %(amount)s received for order %(number)s"),
-                amount=payment.amount,
-                number=order.number,
-            ),
-        )
-    order_after_payment(order=order, actor=actor)
-
-
-def payment_followup(*, event_id: int) -> bool:
-    """Run the deferred effects of a payment notification once: the outbox row is locked
-    and cleared in the same transaction as the effects, so a worker that dies half way
-    leaves it pending and a second run finds nothing to do."""
-    from invoices.models import ProviderEvent
-    from orders.services import lock_order
-
-    with transaction.atomic():
-        event = (
-            ProviderEvent.objects.select_for_update()
-            .filter(pk=event_id, followup_pending=True)
-            .first()
-        )
-        if event is None or event.payment_id is None:
-            return False
-        order = lock_order(event.order_id)
-        payment_effects_apply(order=order, payment=event.payment, actor=None)
-        event.followup_pending = False
-        event.save(update_fields=["followup_pending"])
-    return True
 
 
 def paid_sum_fits(*, invoice: Invoice, order: Order, amount: Decimal) -> bool:
@@ -514,7 +478,6 @@ def payment_give_back(
     notification repeats (so it counts once); any other payment is recorded as paid back
     by the accountant (a bank transfer). `key` comes with the form: the same form sent
     twice gives one refund."""
-    from invoices.cloudpayments import CloudPaymentsAPI, CloudPaymentsError
 
     reason = (reason or "").strip()
     if not reason:
@@ -562,8 +525,6 @@ def payment_give_back(
         if not by_card:
             raise
         # Refunded meanwhile by someone else: the card has the money back anyway.
-        from invoices.reconcile import issue_record
-
         issue_record(
             kind=IssueKind.REFUND_EXCEEDS,
             transaction_id=external_id,
@@ -590,8 +551,6 @@ def payment_refund(
     """Money given back (in full or in part): a negative entry against the invoice; paid
     goes down and the balance opens again. One entry per external refund id. The client
     is told."""
-    from orders.notify import client_notify
-    from orders.services import event_record, lock_order, order_recalculate
 
     amount = _clean_amount(amount)
     refunded_at = money_date_clean(refunded_at)
@@ -638,7 +597,6 @@ def payment_refund(
 
 def payment_reverse(*, payment: Payment, actor: User, reason: str) -> Payment:
     """Undo a payment with a new, negative entry; the original stays as it was."""
-    from orders.services import event_record, lock_order, order_recalculate
 
     reason = (reason or "").strip()
     if not reason:
@@ -681,7 +639,6 @@ def payment_reverse(*, payment: Payment, actor: User, reason: str) -> Payment:
 def _tell_balance_reopened(order: Order, actor: User | None) -> None:
     """Money taken back from an order that has moved on (production, delivery, won): the
     stage stays where it is, so the manager must hear that the client owes again."""
-    from orders.services import notify_staff
 
     if (
         order.balance > 0
@@ -704,7 +661,6 @@ def _tell_balance_reopened(order: Order, actor: User | None) -> None:
 
 
 def manual_invoice_issue(*, order: Order, amount: Decimal, actor: User) -> Invoice:
-    from orders.services import lock_order
 
     with transaction.atomic():
         order = lock_order(order)

@@ -4,28 +4,21 @@ countdown held by the broker); after WORK_MAX_ATTEMPTS it is a dead letter."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from celery import shared_task
-from django.db.models import CharField, Exists, F, OuterRef
-from django.db.models.functions import Cast
-from django.utils import timezone
 
-from invoices.cloudpayments import CloudPaymentsError, CloudPaymentsUnavailable
-from invoices.models import UNPAID_STATUSES, Invoice, InvoiceStatus, ProviderEvent
-from orders.models import NotificationStatus, TimelineEvent, Work
-from orders.notify import CLAIM_LOST_AFTER
-from orders.queue import enqueue_after_commit, publish, publish_by_name
-from orders.tasks import send_client_email
+from invoices.cloudpayments import CloudPaymentsAPI, CloudPaymentsError, CloudPaymentsUnavailable
+from invoices.models import Invoice
+from invoices.payment_links import payment_link_create
+from invoices.pdf import invoice_pdf_store
+from invoices.reminders import invoice_reminders_send as send
+from notifications.tasks import send_client_email
+from orders.models import NotificationStatus, TimelineEvent
+from orders.queue import enqueue_after_commit
 from orders.work import (
-    work_claim,
     work_done,
-    work_due,
     work_failed,
-    work_hold,
-    work_release,
-    work_report_dead,
 )
 
 logger = logging.getLogger(__name__)
@@ -51,7 +44,6 @@ def _send_invoice_emails(invoice: Invoice) -> int:
 def invoice_render_pdf(self, invoice_id: int) -> None:
     """Idempotent: renders only when the stored PDF is older than the invoice. Acked after
     it ran, and requeued if the worker dies mid-render, so a killed worker loses nothing."""
-    from invoices.pdf import invoice_pdf_store
 
     try:
         invoice_pdf_store(invoice_id)
@@ -73,43 +65,8 @@ def invoice_render_pdf(self, invoice_id: int) -> None:
     work_done(self.name, [invoice_id])
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
-def payment_followup(self, event_id: int) -> None:
-    """The receipt and the stage move after a card payment; idempotent (outbox row)."""
-    from invoices.services import payment_followup as followup
-
-    try:
-        followup(event_id=event_id)
-    except Exception as exc:
-        work_failed(self.name, [event_id], exc)
-        return
-    work_done(self.name, [event_id])
-
-
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
-def notification_apply(self, event_id: int) -> None:
-    """Apply a stored, verified CloudPayments notification (pay, confirm, refund, fail,
-    cancel). Idempotent: an event is applied once, and a transaction once whatever event
-    brings it (transaction_apply checks under the order's lock)."""
-    from invoices.webhooks import notification_apply_stored
-
-    try:
-        notification_apply_stored(event_id=event_id)
-    except Exception as exc:
-
-        def give_up(exc: BaseException) -> None:
-            ProviderEvent.objects.filter(pk=event_id, processed_at__isnull=True).update(
-                outcome=f"not applied: {exc!r}"[:300]
-            )
-
-        work_failed(self.name, [event_id], exc, give_up=give_up)
-        return
-    work_done(self.name, [event_id])
-
-
 @shared_task(bind=True, acks_late=True)
 def invoice_create_payment_link(self, invoice_id: int) -> None:
-    from invoices.payment_links import payment_link_create
 
     try:
         payment_link_create(invoice_id=invoice_id)
@@ -132,7 +89,6 @@ def invoice_create_payment_link(self, invoice_id: int) -> None:
 
 @shared_task(bind=True, acks_late=True)
 def invoice_cancel_payment_link(self, link_id: str) -> None:
-    from invoices.cloudpayments import CloudPaymentsAPI
 
     try:
         CloudPaymentsAPI().cancel_payment_link(link_id)
@@ -144,156 +100,11 @@ def invoice_cancel_payment_link(self, link_id: str) -> None:
     work_done(self.name, [link_id])
 
 
-@shared_task(bind=True, acks_late=True, max_retries=3)
-def payments_reconcile(self) -> dict[str, int] | None:
-    from invoices.reconcile import payments_reconcile as reconcile
-    from invoices.services import cloudpayments_configured
-
-    if not cloudpayments_configured():
-        return None
-    try:
-        return reconcile()
-    except CloudPaymentsUnavailable as exc:
-        # A short countdown, well within the visibility timeout; past the retries, the
-        # next beat run reconciles the same window and more.
-        logger.warning("reconciliation postponed: %s", exc)
-        raise self.retry(exc=exc, countdown=60) from exc
-
-
 @shared_task(acks_late=True)
 def invoice_reminders_send() -> int:
-    from invoices.reminders import invoice_reminders_send as send
 
     return send()
 
 
-@shared_task(acks_late=True)
-def invoices_sweep() -> dict[str, int]:
-    return sweep()
-
-
 # Work the broker should have had for this long is taken as lost with it. Shorter than the
 # sweep's period plus this, the funnel moves again within about 30 s of the broker's return.
-STALE_AFTER = dt.timedelta(seconds=20)
-
-SWEEP_KINDS = {
-    invoice_render_pdf.name: "pdf",
-    payment_followup.name: "followups",
-    notification_apply.name: "notifications",
-    send_client_email.name: "emails",
-    invoice_create_payment_link.name: "links",
-}
-
-
-def _unheld(task) -> Exists:
-    """No Work row for this task and row: nobody retries, leases or gave up on it."""
-    return ~Exists(
-        Work.objects.filter(task=task.name, key=Cast(OuterRef("pk"), output_field=CharField()))
-    )
-
-
-class _BrokerDown(Exception):
-    pass
-
-
-def _queue(task, pk: int, counts: dict[str, int], now: dt.datetime) -> None:
-    """Claim (the Work row is the lease) and queue; a broker that cannot take it ends this
-    sweep, leaving the claim due so the next sweep queues it first."""
-    if not work_hold(task.name, [pk], now=now):
-        return
-    if not publish(task, pk):
-        work_release(Work.objects.get(task=task.name, key=str(pk)))
-        raise _BrokerDown
-    counts[SWEEP_KINDS[task.name]] += 1
-
-
-def sweep(
-    *, stale_after: dt.timedelta = STALE_AFTER, now: dt.datetime | None = None
-) -> dict[str, int]:
-    """Queue what the database says is still to do but the broker does not hold: retries
-    whose time came and leases that ran out (Work rows); then, for work nobody holds yet,
-    PDFs older than their invoice, follow-ups and verified notifications not applied,
-    client e-mails queued or left by a dead sender, invoice e-mails whose PDF is ready,
-    missing payment links. Each is claimed before it is queued, so it is queued once per
-    claim; the tasks are idempotent besides. Last, dead letters not reported yet."""
-    from invoices.services import cloudpayments_configured
-
-    now = now or timezone.now()
-    before = now - stale_after
-    counts = dict.fromkeys(["pdf", "followups", "notifications", "emails", "links", "other"], 0)
-    try:
-        for row in work_due(now=now):
-            if not work_claim(row, now=now):
-                continue
-            if not publish_by_name(row.task, row.args):
-                work_release(row)
-                raise _BrokerDown
-            counts[SWEEP_KINDS.get(row.task, "other")] += 1
-
-        pdfs = Invoice.objects.exclude(status=InvoiceStatus.VOID).filter(
-            _unheld(invoice_render_pdf),
-            pdf_version__lt=F("content_version"),
-            pdf_queued_at__lt=before,
-        )
-        for pk in pdfs.values_list("pk", flat=True)[:200]:
-            _queue(invoice_render_pdf, pk, counts, now)
-        # Payment notifications whose follow-up (receipt, stage move) never ran.
-        followups = ProviderEvent.objects.filter(
-            _unheld(payment_followup), followup_pending=True, processed_at__lt=before
-        ).order_by("received_at")
-        for pk in followups.values_list("pk", flat=True)[:200]:
-            _queue(payment_followup, pk, counts, now)
-        unapplied = ProviderEvent.objects.filter(
-            _unheld(notification_apply),
-            signature_ok=True,
-            processed_at__isnull=True,
-            received_at__lt=before,
-        ).order_by("received_at")
-        for pk in unapplied.values_list("pk", flat=True)[:200]:
-            _queue(notification_apply, pk, counts, now)
-        # Queued e-mails the broker never got, and sends whose worker died holding the
-        # claim. The "invoice issued" ones wait for their PDF (or its giving up).
-        emails = TimelineEvent.objects.filter(_unheld(send_client_email))
-        queued = emails.filter(
-            notification_status=NotificationStatus.QUEUED, created_at__lt=before
-        ).exclude(data__notification="invoice_issued")
-        for pk in queued.values_list("pk", flat=True)[:200]:
-            _queue(send_client_email, pk, counts, now)
-        lost = emails.filter(
-            notification_status=NotificationStatus.SENDING,
-            notification_claimed_at__lt=now - CLAIM_LOST_AFTER,
-        )
-        for pk in lost.values_list("pk", flat=True)[:200]:
-            _queue(send_client_email, pk, counts, now)
-        waiting = emails.filter(
-            notification_status=NotificationStatus.QUEUED,
-            created_at__lt=before,
-            data__notification="invoice_issued",
-        ).values_list("pk", "data__invoice_id")[:200]
-        waiting = dict(waiting)
-        ready = {
-            invoice.pk
-            for invoice in Invoice.objects.filter(pk__in=set(waiting.values())).only(
-                "pk", "pdf", "pdf_version", "content_version", "pdf_error", "status"
-            )
-            if invoice.status != InvoiceStatus.VOID
-            and (invoice.pdf_is_current or invoice.pdf_error)
-        }
-        for pk, invoice_id in waiting.items():
-            if invoice_id in ready:
-                _queue(send_client_email, pk, counts, now)
-        if cloudpayments_configured():
-            linkless = Invoice.objects.filter(
-                _unheld(invoice_create_payment_link),
-                status__in=UNPAID_STATUSES,
-                payment_link_id="",
-                payment_link_error="",
-                issued_at__lt=before,
-                expires_at__gt=now,
-            )
-            for pk in linkless.values_list("pk", flat=True)[:200]:
-                _queue(invoice_create_payment_link, pk, counts, now)
-    except _BrokerDown:
-        logger.warning("sweep stopped: the broker cannot take work; the next sweep goes on")
-    counts["reported"] = work_report_dead()
-    return counts

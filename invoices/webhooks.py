@@ -31,14 +31,16 @@ from urllib.parse import unquote_plus
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousOperation
-from django.db import transaction
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_noop
 
+from core.texts import Msg
+from invoices.issues import issue_record
 from invoices.models import (
     ZERO,
+    Invoice,
     InvoiceStatus,
     IssueKind,
     Payment,
@@ -46,12 +48,10 @@ from invoices.models import (
     ProviderEvent,
     ProviderEventKind,
 )
-from invoices.reconcile import account_matches, issue_record, transaction_apply
+from invoices.reconcile import account_matches, transaction_apply
 from invoices.services import AMOUNT_LIMIT, PaymentError, money_date_clean, payment_refund
-from invoices.tasks import payment_followup as payment_followup_task
 from orders.models import EventKind
-from orders.queue import enqueue_after_commit, publish
-from orders.texts import Msg
+from orders.services.common import event_record
 
 logger = logging.getLogger(__name__)
 
@@ -344,7 +344,6 @@ def event_finish(event: ProviderEvent, *, code: int, outcome: str, **fields: obj
 
 
 def _check(note: Notification) -> tuple[int, str]:
-    from invoices.models import Invoice
 
     invoice = Invoice.objects.select_related("order").filter(number=note.invoice_number).first()
     if invoice is None:
@@ -415,15 +414,15 @@ def notification_process(event: ProviderEvent, note: Notification) -> tuple[int,
             paid_at=note.paid_at,
             found_by="notification",
             account_id=note.account_id,
-            defer_effects=True,
+            effects=None,  # deferred: pipeline.payments.payment_followup, from the outbox row
         )
         if result.payment is not None:
             event.payment = result.payment
             event.order_id = result.payment.order_id
         if result.created:
-            # The outbox row: written with the payment, cleared by payment_followup.
+            # The outbox row: written with the payment, cleared by the follow-up
+            # (pipeline.payments.payment_followup), which the caller queues.
             event.followup_pending = True
-            enqueue_after_commit(payment_followup_task, event.pk)
         return CODE_OK, result.outcome
     if kind in (ProviderEventKind.REFUND, ProviderEventKind.CANCEL):
         return CODE_OK, _refund(event, note)
@@ -432,8 +431,6 @@ def notification_process(event: ProviderEvent, note: Notification) -> tuple[int,
 
 def _record_failure(note: Notification) -> str:
     """A failed attempt changes no money; the manager sees it in the timeline."""
-    from invoices.models import Invoice
-    from orders.services import event_record
 
     invoice = Invoice.objects.filter(number=note.invoice_number).first()
     if invoice is None:
@@ -510,22 +507,6 @@ def _refund(event: ProviderEvent, note: Notification) -> str:
     return "refund recorded" if created else "refund already recorded"
 
 
-def notification_handle(event: ProviderEvent, note: Notification) -> int:
-    """Process and record the outcome in one transaction. Nothing here waits for the
-    broker: the follow-up is queued after commit, and the sweep re-queues it if the
-    broker was down."""
-    with transaction.atomic():
-        code, outcome = notification_process(event, note)
-        event_finish(
-            event,
-            code=code,
-            outcome=outcome,
-            transaction_id=note.transaction_id[:64],
-            invoice_number=note.invoice_number[:64],
-        )
-    return code
-
-
 def notification_refuse(event: ProviderEvent, exc: BadNotification, body: bytes) -> int:
     """A signed notification we cannot read: kept (truncated) for the record, never
     queued. One that may carry money is an issue for the accountants (reconciliation
@@ -552,30 +533,3 @@ def notification_refuse(event: ProviderEvent, exc: BadNotification, body: bytes)
         transaction_id=exc.transaction_id,
     )
     return code
-
-
-def notification_apply_stored(*, event_id: int) -> int | None:
-    """Apply a stored notification that has not been applied yet (the queued path)."""
-    with transaction.atomic():
-        event = (
-            ProviderEvent.objects.select_for_update()
-            .filter(pk=event_id, signature_ok=True, processed_at__isnull=True)
-            .first()
-        )
-        if event is None:
-            return None
-        try:
-            note = parse(event.body.encode("utf-8"), event.content_type)
-        except BadNotification as exc:
-            event_finish(event, code=-1, outcome=f"unreadable: {exc}")
-            return None
-        return notification_handle(event, note)
-
-
-def notification_queue(event: ProviderEvent) -> bool:
-    """Queue a stored notification for a worker; False when the broker cannot take it.
-    The event row is already committed (stored in autocommit before anything else)."""
-    from invoices.tasks import notification_apply
-
-    # The broker is down: the caller applies it in the request.
-    return publish(notification_apply, event.pk)

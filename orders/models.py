@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from orders.phones import PhoneError, phone_display, phone_normalize, phone_storable
+from core.phones import PhoneError, phone_display, phone_normalize, phone_storable
+from core.texts import Msg, msg_text
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -553,15 +554,11 @@ class Task(models.Model):
 
     @property
     def display_title(self) -> str:
-        from orders.texts import msg_text
-
         return msg_text(self.title, {"msg": self.title_msg})
 
     @property
     def title_text(self):
         """The title as a message argument: a Msg when the system wrote it."""
-        from orders.texts import Msg
-
         return Msg.from_data(self.title_msg) if self.title_msg else self.title
 
     @property
@@ -651,8 +648,6 @@ class TimelineEvent(models.Model):
     def display_text(self) -> str:
         """The text in the reader's language (what the system wrote is kept as a message);
         people's own words as they wrote them."""
-        from orders.texts import msg_text
-
         return msg_text(self.text, self.data)
 
 

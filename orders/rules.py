@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy
 
+from core.money import money
 from orders.models import DeliveryMethod, Order, PaymentScheme
 
 NO_LINES = gettext_lazy("Add at least one line to the order.")
@@ -60,10 +58,6 @@ class OrderError(Exception):
             else "; ".join(m for messages in self.errors.values() for m in messages)
         )
         super().__init__(self.message)
-
-
-def money(amount: Decimal) -> str:
-    return number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
 
 
 def person(user, nobody: str = "—") -> str:

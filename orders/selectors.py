@@ -19,7 +19,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_fsm import Transition
 
+from core.phones import phone_for_search
+from invoices.models import Invoice, Payment
 from orders import roles
+from orders.assignment import DEPARTMENT_GROUPS
 from orders.models import (
     CLOSED_STAGES,
     OPEN_STAGES,
@@ -33,7 +36,6 @@ from orders.models import (
     TaskStatus,
     TimelineEvent,
 )
-from orders.phones import phone_for_search
 
 User = get_user_model()
 
@@ -456,7 +458,6 @@ def departments_headed(user: AbstractBaseUser) -> list[str]:
 
 def task_candidates(departments: list[str]) -> dict[str, list[AbstractBaseUser]]:
     """Active people of each department (and its heads), in one query."""
-    from orders.assignment import DEPARTMENT_GROUPS
 
     wanted = {}
     for department in departments:
@@ -503,7 +504,6 @@ class OrderPage:
 def order_page_data(order: Order) -> OrderPage:
     """Everything the single window shows: five queries (lines, tasks, invoices, payments,
     timeline), whatever their number."""
-    from invoices.models import Invoice, Payment
 
     lines = list(order.lines.all())
     tasks = list(

@@ -7,16 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import (
-    Case,
-    DecimalField,
-    ExpressionWrapper,
-    F,
-    QuerySet,
-    Sum,
-    Value,
-    When,
-)
+from django.db.models import Case, DecimalField, ExpressionWrapper, F, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, Round
 
 from orders import roles

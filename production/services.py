@@ -5,25 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from core.texts import Msg
 from orders.assignment import pick_assignee
 from orders.calendar import WorkingTime
-from orders.models import (
-    CENT,
-    Department,
-    EventKind,
-    LineStatus,
-    Order,
-    OrderLine,
-    Task,
-    TaskKind,
-)
+from orders.models import CENT, Department, EventKind, LineStatus, Order, OrderLine, Task, TaskKind
 from orders.rules import OrderError
-from orders.texts import Msg
+from orders.services.common import event_record, order_recalculate
+from orders.services.tasks import task_close, task_create
 from production.models import BillOfMaterialsItem, LineCost, Product
 
 User = AbstractBaseUser
@@ -32,11 +24,10 @@ NOT_A_PRODUCTION_TASK = gettext_lazy("This is not a production task.")
 AMOUNT_NEGATIVE = gettext_lazy("The amount cannot be negative.")
 
 
-def production_start(*, order: Order, actor: User | None) -> None:
+def production_start(*, order: Order, actor: User | None) -> list[Task]:
     """Entering production: snapshot each line's standard cost and give every line a task
-    with a deadline from the product's lead time. Caller holds the order's lock."""
-    from orders.services import event_record, order_recalculate, task_create
-
+    with a deadline from the product's lead time; returns the tasks opened. Caller holds
+    the order's lock."""
     working_time = WorkingTime.load()
     now = timezone.now()
     lines = list(
@@ -48,7 +39,7 @@ def production_start(*, order: Order, actor: User | None) -> None:
         line.unit_cost = line.product.standard_cost
         line.status = LineStatus.PENDING
     OrderLine.objects.bulk_update(lines, ["unit_cost", "status"])
-    for line in lines:
+    tasks = [
         task_create(
             order=order,
             kind=TaskKind.PRODUCE_LINE,
@@ -63,6 +54,8 @@ def production_start(*, order: Order, actor: User | None) -> None:
             due_at=working_time.add_days(now, line.product.lead_time_days),
             working_time=working_time,
         )
+        for line in lines
+    ]
     event_record(
         order=order,
         kind=EventKind.PRODUCTION,
@@ -70,6 +63,7 @@ def production_start(*, order: Order, actor: User | None) -> None:
         text=Msg(gettext_noop("Production started: %(count)s lines"), count=len(lines)),
     )
     order_recalculate(order)
+    return tasks
 
 
 def production_assignee(product: Product) -> User | None:
@@ -99,62 +93,47 @@ def line_actual_cost(
     return (materials_cost + labour).quantize(CENT)
 
 
-def production_task_done(
-    *,
-    task: Task,
-    actor: User,
-    materials_cost: Decimal | None = None,
-    labour_minutes: int | None = None,
-    note: str = "",
-) -> Task:
-    """The shop floor ticks a line off, optionally with what it actually took."""
-    from orders.services import task_complete
-
+def line_for_costing(task: Task) -> OrderLine:
+    """The line a production task makes, with what its actual cost is computed from."""
     if task.kind != TaskKind.PRODUCE_LINE:
         raise OrderError(str(NOT_A_PRODUCTION_TASK))
-    if materials_cost is not None and materials_cost < 0:
-        raise OrderError(errors={"materials_cost": [str(AMOUNT_NEGATIVE)]})
-    with transaction.atomic():
-        line = (
-            OrderLine.objects.select_related("product")
-            .prefetch_related(
-                Prefetch("product__bom", BillOfMaterialsItem.objects.select_related("material"))
-            )
-            .get(pk=task.line_id)
+    return (
+        OrderLine.objects.select_related("product")
+        .prefetch_related(
+            Prefetch("product__bom", BillOfMaterialsItem.objects.select_related("material"))
         )
-        actual = line_actual_cost(
-            line=line, materials_cost=materials_cost, labour_minutes=labour_minutes
-        )
-        task = task_complete(task=task, actor=actor, actual_cost=actual, note=note.strip())
-        if actual is not None:
-            LineCost.objects.update_or_create(
-                line=line,
-                defaults={
-                    "materials_cost": materials_cost,
-                    "labour_minutes": labour_minutes,
-                    "labour_rate": line.product.labour_rate,
-                    "total": actual,
-                    "recorded_by": actor,
-                    "recorded_at": timezone.now(),
-                },
-            )
-    return task
+        .get(pk=task.line_id)
+    )
+
+
+def line_cost_record(
+    *,
+    line: OrderLine,
+    actor: User,
+    total: Decimal,
+    materials_cost: Decimal | None,
+    labour_minutes: int | None,
+) -> None:
+    """What making the line really took, as the shop floor reported it."""
+    LineCost.objects.update_or_create(
+        line=line,
+        defaults={
+            "materials_cost": materials_cost,
+            "labour_minutes": labour_minutes,
+            "labour_rate": line.product.labour_rate,
+            "total": total,
+            "recorded_by": actor,
+            "recorded_at": timezone.now(),
+        },
+    )
 
 
 def line_mark_made(
     *, order: Order, task: Task, actor: User | None, actual_cost: Decimal | None = None
-) -> None:
-    """A production task is done: its line is made; the last one moves the order on.
-    Caller holds the order's and the task's locks."""
-    from orders.services import (
-        _task_close,
-        event_record,
-        notify_staff,
-        order_finish_production,
-        order_recalculate,
-    )
-
-    _task_close(task, actor=actor)
+) -> OrderLine:
+    """A production task is done: its line is made. Caller holds the order's and the
+    task's locks."""
+    task_close(task, actor=actor)
     line = OrderLine.objects.select_for_update().get(pk=task.line_id)
     line.status = LineStatus.MADE
     line.made_at = timezone.now()
@@ -173,14 +152,4 @@ def line_mark_made(
         line_id=line.pk,
     )
     order_recalculate(order)
-    notify_staff(
-        user=order.manager,
-        order=order,
-        text=Msg(
-            gettext_noop("Order %(number)s: line made: %(name)s"),
-            number=order.number,
-            name=line.name,
-        ),
-    )
-    if order.lines_made == order.lines_count:
-        order_finish_production(order=order, actor=actor)
+    return line

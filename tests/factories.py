@@ -10,19 +10,17 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from invoices.models import Invoice, PaymentSource
-from invoices.services import payment_register
 from logistics.models import Carrier
-from logistics.services import order_save_delivery_details
-from orders import services
-from orders.models import (
-    Customer,
-    DeliveryMethod,
-    Order,
-    PaymentScheme,
-    Source,
-    Task,
-    TaskKind,
+from orders.models import Customer, DeliveryMethod, Order, PaymentScheme, Source, Task, TaskKind
+from orders.services.orders import LineInput, order_update
+from pipeline.orders import (
+    order_create,
+    order_qualify,
+    order_save_delivery_details,
+    order_take_into_work,
 )
+from pipeline.payments import payment_register
+from pipeline.work import task_complete
 from production.models import Product
 
 
@@ -40,9 +38,9 @@ def new_order(
     source: str = Source.MANAGER,
     **kwargs,
 ) -> Order:
-    return services.order_create(
+    return order_create(
         customer=client or customer(),
-        lines=[services.LineInput(product=p, quantity=Decimal(str(q))) for p, q in products],
+        lines=[LineInput(product=p, quantity=Decimal(str(q))) for p, q in products],
         source=source,
         delivery_method=method,
         delivery_address=address,
@@ -56,13 +54,13 @@ def refreshed(order: Order) -> Order:
 
 def take(order: Order, actor: User) -> Order:
     task = order.tasks.get(kind=TaskKind.TAKE_INTO_WORK)
-    services.task_complete(task=task, actor=actor)
+    task_complete(task=task, actor=actor)
     return refreshed(order)
 
 
 def qualify(order: Order, actor: User, **terms) -> Order:
-    services.order_update(order=order, actor=actor, **terms)
-    return services.order_qualify(order=order, actor=actor)
+    order_update(order=order, actor=actor, **terms)
+    return order_qualify(order=order, actor=actor)
 
 
 def pay(invoice: Invoice, amount: Decimal | None = None, **kwargs) -> None:
@@ -72,7 +70,7 @@ def pay(invoice: Invoice, amount: Decimal | None = None, **kwargs) -> None:
 
 def make_all_lines(order: Order) -> Order:
     for task in Task.objects.filter(order=order, kind=TaskKind.PRODUCE_LINE, status="open"):
-        services.task_complete(task=task, actor=task.assignee)
+        task_complete(task=task, actor=task.assignee)
     return refreshed(order)
 
 
@@ -117,7 +115,7 @@ def order_in_production(
         manager=manager,
         delivery_cost=None if pickup else Decimal("1000.00"),
     )
-    services.order_take_into_work(order=order, actor=manager)
+    order_take_into_work(order=order, actor=manager)
     order = qualify(order, manager, payment_scheme=scheme)
     if scheme != PaymentScheme.POSTPAYMENT:
         pay(Invoice.objects.filter(order=order).latest("id"), actor=manager)
@@ -132,7 +130,7 @@ def order_in_delivery(
         manager=manager, catalogue=catalogue, client=client, scheme=PaymentScheme.FULL_PREPAYMENT
     )
     for task in production_tasks(order):
-        services.task_complete(task=task, actor=worker)
+        task_complete(task=task, actor=worker)
     order_save_delivery_details(
         order=refreshed(order),
         actor=manager,

@@ -12,8 +12,8 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from orders import roles
-from orders.graph import pipeline_mermaid
 from orders.models import OPEN_STAGES, Order, Stage
+from pipeline.graph import pipeline_mermaid
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from orders.services import api_key_create
+from orders.services.api_keys import api_key_create
 from tests.invoices.conftest import (  # noqa: F401  (fixtures)
     invoice,
     media_in_tmp,

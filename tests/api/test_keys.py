@@ -41,7 +41,7 @@ def test_keys_made_before_scopes_keep_everything_they_could_do(db):
 
 
 def test_an_admin_narrows_a_keys_scopes(admin_client, client, invoice):
-    from orders.services import api_key_create
+    from orders.services.api_keys import api_key_create
 
     key, plain = api_key_create(name="1C", scopes=["accounting", "intake", "read"])
     response = admin_client.post(

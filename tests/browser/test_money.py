@@ -10,8 +10,8 @@ import pytest
 from django.contrib.auth.models import Group
 
 from invoices.models import Payment, PaymentSource
-from invoices.services import payment_register
 from orders.models import Stage
+from pipeline.payments import payment_register
 from tests.browser.conftest import sign_in
 from tests.workspace.conftest import make_order
 
@@ -43,7 +43,7 @@ def test_a_double_click_records_a_refund_once(new_page, staff, catalogue, monkey
 
     # A slow server: the first click's request is still being answered when the second
     # click comes.
-    from orders.views import order as order_views
+    from web.orders.views import order as order_views
 
     give_back = order_views.payment_give_back
 

@@ -8,11 +8,7 @@ from django.utils import timezone
 
 from orders.models import Order, PaymentScheme, Stage
 from tests.browser.conftest import PHONE, screenshot, sign_in
-from tests.factories import (
-    carrier,
-    customer,
-    order_in_production,
-)
+from tests.factories import carrier, customer, order_in_production
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

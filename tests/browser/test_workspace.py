@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from orders import rules
 from orders.models import Order, Stage
-from orders.views import MOVE_IMPOSSIBLE
+from pipeline.orders import MOVE_IMPOSSIBLE
 from tests.browser.conftest import PHONE, screenshot, sign_in
 from tests.workspace.conftest import make_order
 

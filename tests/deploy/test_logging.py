@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 
 from config.requestid import RequestIdMiddleware
-from orders.tasks import deadlines_check
+from notifications.tasks import deadlines_check
 from tests.deploy.site import Site
 from tests.invoices.harness import ROOT, RedisServer, Worker, free_port, use_broker, wait_for
 

@@ -14,13 +14,8 @@ from django.test import TestCase
 
 from invoices.models import Invoice, SellerProfile
 from orders.models import Customer, DeliveryMethod, PaymentScheme, Source
-from orders.services import (
-    LineInput,
-    order_create,
-    order_qualify,
-    order_take_into_work,
-    order_update,
-)
+from orders.services.orders import LineInput, order_update
+from pipeline.orders import order_create, order_qualify, order_take_into_work
 from tests.invoices.harness import RedisServer, free_port, use_broker
 
 API_SECRET = "cp-test-secret"

@@ -9,7 +9,8 @@ import pytest
 
 from invoices.models import Payment, PaymentSource
 from orders.models import Stage
-from orders.services import api_key_create, order_cancel
+from orders.services.api_keys import api_key_create
+from pipeline.orders import order_cancel
 
 
 @pytest.fixture

@@ -15,10 +15,11 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.exports import FORMULA_TRIGGERS, csv_cell
 from invoices.models import PaymentSource
-from invoices.services import payment_refund, payment_register
-from orders.exports import FORMULA_TRIGGERS, csv_cell
-from production.services import production_task_done
+from invoices.services import payment_refund
+from pipeline.payments import payment_register
+from pipeline.work import production_task_done
 from tests.factories import order_in_production, production_tasks
 from tests.invoices.conftest import make_order
 

@@ -15,17 +15,12 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from invoices import services
-from invoices.models import (
-    InvoiceStatus,
-    IssueKind,
-    Payment,
-    PaymentSource,
-    ReconciliationIssue,
-)
+from invoices.models import InvoiceStatus, IssueKind, Payment, PaymentSource, ReconciliationIssue
 from invoices.reconcile import transaction_apply
-from invoices.services import payment_refund, payment_register
+from invoices.services import payment_refund
 from orders.rules import OrderError
-from orders.services import api_key_create
+from orders.services.api_keys import api_key_create
+from pipeline.payments import payment_register
 from tests.invoices.conftest import make_order, notify, pay_fields
 
 

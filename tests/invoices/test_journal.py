@@ -10,7 +10,8 @@ import time_machine
 from django.utils import timezone
 
 from invoices.models import PaymentSource
-from invoices.services import payment_refund, payment_register
+from invoices.services import payment_refund
+from pipeline.payments import payment_register
 from tests.invoices.conftest import make_order
 
 pytestmark = pytest.mark.django_db

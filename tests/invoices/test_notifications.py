@@ -18,7 +18,7 @@ from invoices.models import (
     ReconciliationIssue,
 )
 from orders.models import PaymentScheme, Stage, TimelineEvent
-from orders.services import order_cancel
+from pipeline.orders import order_cancel
 from tests.invoices.conftest import make_order, notify, pay_fields, sign
 
 FORMATS = ["form", "json"]

@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from invoices import services
 from invoices.models import InvoiceStatus, Payment, PaymentSource
-from invoices.services import payment_refund, payment_register, payment_reverse
+from invoices.services import payment_refund, payment_reverse
 from orders.models import Stage
 from orders.rules import OrderError
+from pipeline.payments import payment_register
 
 
 def test_a_partial_manual_payment_leaves_the_order_waiting(invoice, accountant):

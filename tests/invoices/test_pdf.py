@@ -13,10 +13,11 @@ from pypdf import PdfReader
 
 from invoices.models import Invoice
 from invoices.pdf import invoice_pdf_store, invoice_render_pdf_bytes
-from invoices.services import invoice_touch, payment_register, seller_requisites_changed
+from invoices.services import invoice_touch, seller_requisites_changed
 from invoices.words import amount_in_words
 from orders.models import NotificationStatus, TimelineEvent
-from orders.services import LineInput
+from orders.services.orders import LineInput
+from pipeline.payments import payment_register
 from production.models import Product
 from tests.invoices.conftest import make_order
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.test import RequestFactory
 
-from invoices.views import _client_ip
+from web.invoices.views import _client_ip
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,8 @@ from django.db import connection
 from invoices.models import Invoice
 from invoices.services import invoice_link_renew, invoice_link_revoke
 from orders.models import Order
-from orders.services import api_key_create, order_cancel
+from orders.services.api_keys import api_key_create
+from pipeline.orders import order_cancel
 
 
 def _path(invoice: Invoice) -> str:
@@ -60,7 +61,7 @@ def test_the_page_has_the_card_widget_when_cloudpayments_is_configured(
 
 
 def test_the_paid_state_shows_and_the_pay_button_goes(client, invoice, cloudpayments):
-    from invoices.services import payment_register
+    from pipeline.payments import payment_register
 
     payment_register(invoice=invoice, amount=invoice.amount, source="manual")
     page = client.get(_path(invoice)).content.decode()

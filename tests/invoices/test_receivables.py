@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from invoices.services import payment_register
 from orders.models import Notification
+from pipeline.payments import payment_register
 from tests.invoices.conftest import make_order
 
 
@@ -59,7 +59,7 @@ def test_a_lost_order_takes_no_more_money_and_what_it_got_is_owed_back(
 ):
     from invoices.models import InvoiceStatus, Payment
     from invoices.services import PaymentError, payment_refund
-    from orders.services import order_cancel
+    from pipeline.orders import order_cancel
     from tests.invoices.conftest import notify, pay_fields
 
     order = make_order(catalogue=catalogue, manager=manager)
@@ -95,7 +95,7 @@ def test_a_lost_order_takes_no_more_money_and_what_it_got_is_owed_back(
 def test_whoever_was_working_on_a_lost_order_is_told_to_stop(
     manager, production_worker, catalogue, seller
 ):
-    from orders.services import order_cancel
+    from pipeline.orders import order_cancel
     from tests.factories import order_in_production
 
     order = order_in_production(manager=manager, catalogue=catalogue)

@@ -9,9 +9,9 @@ from celery.exceptions import Retry
 
 from invoices.models import IssueKind, Payment, ReconciliationIssue
 from invoices.payment_links import payment_link_create
-from invoices.reconcile import payments_reconcile
-from invoices.tasks import payments_reconcile as reconcile_task
 from orders.models import Stage
+from pipeline.payments import payments_reconcile
+from pipeline.tasks import payments_reconcile as reconcile_task
 from tests.invoices.conftest import notify, pay_fields
 
 

@@ -7,16 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from invoices.models import (
-    InvoiceStatus,
-    IssueKind,
-    Payment,
-    PaymentSource,
-    ReconciliationIssue,
-)
-from invoices.services import payment_refund, payment_register
+from invoices.models import InvoiceStatus, IssueKind, Payment, PaymentSource, ReconciliationIssue
+from invoices.services import payment_refund
 from orders.models import EventKind
-from orders.services import order_cancel
+from pipeline.orders import order_cancel
+from pipeline.payments import payment_register
 from tests.invoices.conftest import notify, pay_fields
 
 pytestmark = pytest.mark.django_db

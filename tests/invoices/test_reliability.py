@@ -12,9 +12,9 @@ from decimal import Decimal
 import pytest
 
 from invoices.models import Invoice, Payment, ProviderEvent
-from invoices.tasks import sweep
 from orders.models import NotificationStatus, Order, Stage, TimelineEvent
-from orders.services import LineInput
+from orders.services.orders import LineInput
+from pipeline.tasks import sweep
 from production.models import Product
 from tests.invoices.conftest import make_order, notify, pay_fields
 from tests.invoices.harness import Worker, wait_for

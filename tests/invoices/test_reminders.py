@@ -10,9 +10,9 @@ import time_machine
 from config.celery import app
 from invoices.models import PaymentSource
 from invoices.reminders import invoice_reminders_send
-from invoices.services import payment_register
 from orders.models import EventKind, Notification, NotificationStatus, TimelineEvent
-from orders.services import order_cancel
+from pipeline.orders import order_cancel
+from pipeline.payments import payment_register
 from tests.invoices.conftest import make_order
 
 pytestmark = pytest.mark.django_db

@@ -9,13 +9,7 @@ from decimal import Decimal
 import pytest
 from django.test import TestCase
 
-from invoices.models import (
-    InvoiceStatus,
-    IssueKind,
-    Payment,
-    ProviderEvent,
-    ReconciliationIssue,
-)
+from invoices.models import InvoiceStatus, IssueKind, Payment, ProviderEvent, ReconciliationIssue
 from invoices.webhooks import STORED_UNSIGNED, UNSIGNED_PER_MINUTE
 from tests.invoices.conftest import encode, notify, pay_fields, sign
 

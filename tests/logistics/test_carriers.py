@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from logistics.forms import DeliveryDetailsForm
 from logistics.models import Carrier
+from web.logistics.forms import DeliveryDetailsForm
 
 pytestmark = pytest.mark.django_db
 

@@ -6,13 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders.models import DeliveryMethod, PaymentScheme, Stage, Task, TaskKind
-from orders.services import task_complete
-from tests.factories import (
-    carrier,
-    order_in_delivery,
-    order_in_production,
-    production_tasks,
-)
+from pipeline.work import task_complete
+from tests.factories import carrier, order_in_delivery, order_in_production, production_tasks
 
 pytestmark = pytest.mark.django_db
 

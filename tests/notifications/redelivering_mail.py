@@ -9,7 +9,7 @@ redelivered: list[int] = []
 class EmailBackend(LocmemBackend):
     def send_messages(self, messages) -> int:
         if redelivered and len(redelivered) == 1:
-            from orders.tasks import send_client_email
+            from notifications.tasks import send_client_email
 
             redelivered.append(redelivered[0])
             send_client_email.apply(args=[redelivered[0]])

@@ -3,8 +3,8 @@ from django.template import engines
 from django.test import RequestFactory
 from django.urls import reverse
 
-from orders.bell import unread_notifications
 from orders.models import Notification
+from web.orders.bell import unread_notifications
 
 pytestmark = pytest.mark.django_db
 

@@ -4,15 +4,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from invoices.tasks import sweep
 from orders.models import NotificationStatus, PaymentScheme, TimelineEvent, Work
-from orders.services import task_complete
-from tests.factories import (
-    customer,
-    order_in_delivery,
-    order_in_production,
-    production_tasks,
-)
+from pipeline.tasks import sweep
+from pipeline.work import task_complete
+from tests.factories import customer, order_in_delivery, order_in_production, production_tasks
 from tests.notifications import failing_mail
 
 pytestmark = pytest.mark.django_db
@@ -178,7 +173,7 @@ def test_a_send_that_fails_once_goes_out_on_the_retry(
 
 
 def test_a_send_delivered_twice_at_once_reaches_the_client_once(staff, catalogue, settings):
-    from orders.tasks import send_client_email
+    from notifications.tasks import send_client_email
     from tests.notifications import redelivering_mail
 
     order = order_in_production(
@@ -204,7 +199,7 @@ def test_a_send_whose_worker_died_is_sent_by_the_sweep(staff, catalogue, setting
 
     from django.utils import timezone
 
-    from invoices.tasks import sweep
+    from pipeline.tasks import sweep
 
     order = order_in_production(
         manager=staff["manager"], catalogue=catalogue, scheme=PaymentScheme.FULL_PREPAYMENT

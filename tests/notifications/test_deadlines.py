@@ -9,8 +9,9 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
+from notifications.deadlines import deadlines_run
+from notifications.tasks import deadlines_check
 from orders.calendar import WorkingTime
-from orders.deadlines import deadlines_run
 from orders.models import (
     Department,
     Holiday,
@@ -22,8 +23,8 @@ from orders.models import (
     TaskKind,
     TaskStatus,
 )
-from orders.services import LineInput, order_create
-from orders.tasks import deadlines_check
+from orders.services.orders import LineInput
+from pipeline.orders import order_create
 from tests.factories import customer
 
 pytestmark = pytest.mark.django_db

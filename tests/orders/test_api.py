@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from orders.models import ApiKey, Customer, Order, OrderLine, Stage, Task, TimelineEvent
-from orders.services import api_key_create
+from orders.services.api_keys import api_key_create
 from tests import factories as f
 
 URL = "/api/v1/orders/"

@@ -10,10 +10,11 @@ import pytest
 from django.db import connection
 
 from invoices.models import Payment, PaymentSource
-from invoices.services import payment_register
 from orders.models import EventKind, Order, PaymentScheme, Stage, TaskKind
 from orders.rules import OrderError
-from orders.services import api_key_create, task_complete
+from orders.services.api_keys import api_key_create
+from pipeline.payments import payment_register
+from pipeline.work import task_complete
 from tests import factories as f
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

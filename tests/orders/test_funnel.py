@@ -20,7 +20,8 @@ from orders.models import (
     TaskKind,
     TaskStatus,
 )
-from orders.services import order_cancel, task_complete
+from pipeline.orders import order_cancel
+from pipeline.work import task_complete
 from tests import factories as f
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -42,7 +43,7 @@ def monday_morning():
 
 
 def test_full_prepayment_with_pickup_goes_from_intake_to_won(staff, catalogue, client):
-    from orders.services import api_key_create
+    from orders.services.api_keys import api_key_create
 
     _, key = api_key_create(name="Web shop", scopes=["intake", "read"])
     response = client.post(

@@ -10,10 +10,22 @@ from django.db import transaction
 
 from invoices import services as money
 from invoices.models import InvoiceStatus, PaymentSource
-from logistics.services import order_save_delivery_details
-from orders import rules, services
+from orders import rules
 from orders.models import DeliveryMethod, PaymentScheme, Stage, TaskKind
 from orders.rules import OrderError
+from orders.services.common import lock_order
+from orders.services.orders import LineInput, order_update
+from pipeline.orders import (
+    order_cancel,
+    order_finish_production,
+    order_qualify,
+    order_request_delivery_details,
+    order_save_delivery_details,
+    order_start_production,
+    order_take_into_work,
+)
+from pipeline.payments import payment_register
+from pipeline.work import task_complete
 from tests import factories as f
 
 
@@ -30,34 +42,30 @@ def refused(call, **kwargs) -> OrderError:
 
 
 def test_it_refuses_qualification_without_lines(in_qualification, manager):
-    services.order_update(
+    order_update(
         order=in_qualification, actor=manager, lines=[], payment_scheme=PaymentScheme.POSTPAYMENT
     )
-    error = refused(services.order_qualify, order=in_qualification, actor=manager)
+    error = refused(order_qualify, order=in_qualification, actor=manager)
     assert error.errors == {"lines": [str(rules.NO_LINES)]}
     assert f.refreshed(in_qualification).stage == Stage.QUALIFICATION
 
 
 def test_it_refuses_qualification_with_a_zero_total(in_qualification, manager, catalogue):
-    services.order_update(
+    order_update(
         order=in_qualification,
         actor=manager,
         payment_scheme=PaymentScheme.POSTPAYMENT,
         lines=[
-            services.LineInput(
-                product=catalogue["chair"], quantity=Decimal(1), discount=Decimal("4000")
-            )
+            LineInput(product=catalogue["chair"], quantity=Decimal(1), discount=Decimal("4000"))
         ],
     )
-    error = refused(services.order_qualify, order=in_qualification, actor=manager)
+    error = refused(order_qualify, order=in_qualification, actor=manager)
     assert error.errors == {"lines": [str(rules.TOTAL_NOT_POSITIVE)]}
 
 
 def test_it_lists_everything_missing_at_once(in_qualification, manager):
-    services.order_update(
-        order=in_qualification, actor=manager, delivery_method=DeliveryMethod.COURIER
-    )
-    error = refused(services.order_qualify, order=in_qualification, actor=manager)
+    order_update(order=in_qualification, actor=manager, delivery_method=DeliveryMethod.COURIER)
+    error = refused(order_qualify, order=in_qualification, actor=manager)
     assert error.errors == {
         "payment_scheme": [str(rules.SCHEME_MISSING)],
         "delivery_cost": [str(rules.DELIVERY_COST_MISSING)],
@@ -66,14 +74,14 @@ def test_it_lists_everything_missing_at_once(in_qualification, manager):
 
 
 def test_it_refuses_qualification_without_delivery_cost(in_qualification, manager):
-    services.order_update(
+    order_update(
         order=in_qualification,
         actor=manager,
         payment_scheme=PaymentScheme.FULL_PREPAYMENT,
         delivery_method=DeliveryMethod.CARRIER,
         delivery_address="Москва",
     )
-    error = refused(services.order_qualify, order=in_qualification, actor=manager)
+    error = refused(order_qualify, order=in_qualification, actor=manager)
     assert error.message == (
         "Fill in the delivery cost: it is required unless the client picks the order up."
     )
@@ -82,13 +90,13 @@ def test_it_refuses_qualification_without_delivery_cost(in_qualification, manage
 
 @pytest.mark.parametrize("prepayment", ["0", "15000", "20000"])
 def test_it_refuses_a_partial_prepayment_out_of_range(in_qualification, manager, prepayment):
-    services.order_update(
+    order_update(
         order=in_qualification,
         actor=manager,
         payment_scheme=PaymentScheme.PARTIAL_PREPAYMENT,
         prepayment_amount=Decimal(prepayment),
     )
-    error = refused(services.order_qualify, order=in_qualification, actor=manager)
+    error = refused(order_qualify, order=in_qualification, actor=manager)
     assert error.errors == {
         "prepayment_amount": [
             "With partial prepayment the prepayment must be more than 0 and less than the order "
@@ -98,14 +106,14 @@ def test_it_refuses_a_partial_prepayment_out_of_range(in_qualification, manager,
 
 
 def test_full_prepayment_follows_the_total_and_postpayment_is_zero(in_qualification, manager):
-    order = services.order_update(
+    order = order_update(
         order=in_qualification,
         actor=manager,
         payment_scheme=PaymentScheme.FULL_PREPAYMENT,
         prepayment_amount=Decimal("1"),
     )
     assert order.prepayment_amount == Decimal("15000.00")
-    order = services.order_update(
+    order = order_update(
         order=order,
         actor=manager,
         payment_scheme=PaymentScheme.POSTPAYMENT,
@@ -117,7 +125,7 @@ def test_full_prepayment_follows_the_total_and_postpayment_is_zero(in_qualificat
 def test_it_refuses_to_start_production_while_the_prepayment_is_unpaid(in_qualification, manager):
     order = f.qualify(in_qualification, manager, payment_scheme=PaymentScheme.FULL_PREPAYMENT)
     f.pay(order.invoices.get(), Decimal("1000"))
-    error = refused(services.order_start_production, order=order, actor=manager)
+    error = refused(order_start_production, order=order, actor=manager)
     assert error.message == "The prepayment is not paid yet: 1,000.00 of 15,000.00 received."
     assert f.refreshed(order).stage == Stage.PREPAYMENT
 
@@ -128,7 +136,7 @@ def test_it_refuses_delivery_details_while_a_balance_is_due(staff, catalogue):
         f.qualify(order, staff["manager"], payment_scheme=PaymentScheme.POSTPAYMENT)
     )
     assert order.stage == Stage.POSTPAYMENT
-    error = refused(services.order_request_delivery_details, order=order, actor=staff["manager"])
+    error = refused(order_request_delivery_details, order=order, actor=staff["manager"])
     assert error.message == "The order is not paid in full: 4,000.00 is still due."
 
 
@@ -138,10 +146,10 @@ def test_it_refuses_to_finish_production_with_lines_unmade(staff, catalogue):
     )
     order = f.qualify(order, staff["manager"], payment_scheme=PaymentScheme.POSTPAYMENT)
     first = order.tasks.filter(kind=TaskKind.PRODUCE_LINE).first()
-    services.task_complete(task=first, actor=staff["production"])
+    task_complete(task=first, actor=staff["production"])
     with transaction.atomic():
-        locked = services.lock_order(order)
-        error = refused(services.order_finish_production, order=locked, actor=staff["manager"])
+        locked = lock_order(order)
+        error = refused(order_finish_production, order=locked, actor=staff["manager"])
     assert error.message == "Production is not finished: 1 of 2 lines made."
     assert f.refreshed(order).stage == Stage.PRODUCTION
 
@@ -184,25 +192,25 @@ def test_it_refuses_incomplete_delivery_details(staff, catalogue, method, detail
 
 
 def test_it_refuses_to_cancel_without_a_reason(in_qualification, manager):
-    error = refused(services.order_cancel, order=in_qualification, actor=manager, reason="  ")
+    error = refused(order_cancel, order=in_qualification, actor=manager, reason="  ")
     assert error.errors == {"reason": ["Give the reason for cancelling the order."]}
     assert f.refreshed(in_qualification).stage == Stage.QUALIFICATION
 
 
 def test_it_refuses_actions_in_the_wrong_stage(in_qualification, manager):
-    error = refused(services.order_take_into_work, order=in_qualification, actor=manager)
+    error = refused(order_take_into_work, order=in_qualification, actor=manager)
     assert error.message == (
         f"Order {in_qualification.number} is in the “Qualification” stage; this cannot be "
         "done there."
     )
-    services.order_cancel(order=in_qualification, actor=manager, reason="Duplicate")
-    error = refused(services.order_cancel, order=in_qualification, actor=manager, reason="Again")
+    order_cancel(order=in_qualification, actor=manager, reason="Duplicate")
+    error = refused(order_cancel, order=in_qualification, actor=manager, reason="Again")
     assert "is in the “Lost” stage" in error.message
 
 
 def test_it_refuses_to_change_lines_after_qualification(in_qualification, manager):
     order = f.qualify(in_qualification, manager, payment_scheme=PaymentScheme.FULL_PREPAYMENT)
-    error = refused(services.order_update, order=order, actor=manager, lines=[])
+    error = refused(order_update, order=order, actor=manager, lines=[])
     assert error.message == str(rules.LINES_LOCKED)
     assert f.refreshed(order).lines_count == 1
 
@@ -210,8 +218,8 @@ def test_it_refuses_to_change_lines_after_qualification(in_qualification, manage
 def test_it_refuses_to_complete_a_task_twice(staff, catalogue):
     order = f.new_order([(catalogue["chair"], 1)])
     task = order.tasks.get()
-    services.task_complete(task=task, actor=staff["manager"])
-    error = refused(services.task_complete, task=task, actor=staff["manager"])
+    task_complete(task=task, actor=staff["manager"])
+    error = refused(task_complete, task=task, actor=staff["manager"])
     assert error.message == "This task is already Done."
 
 
@@ -226,10 +234,10 @@ def test_it_refuses_bad_lines_and_keeps_the_old_ones(
     in_qualification, manager, catalogue, line, message
 ):
     error = refused(
-        services.order_update,
+        order_update,
         order=in_qualification,
         actor=manager,
-        lines=[services.LineInput(product=catalogue["chair"], **line)],
+        lines=[LineInput(product=catalogue["chair"], **line)],
     )
     assert error.errors == {"lines": [str(message)]}
     assert list(f.refreshed(in_qualification).lines.values_list("sku", flat=True)) == ["TBL-1"]
@@ -239,10 +247,10 @@ def test_it_refuses_a_product_no_longer_sold(in_qualification, manager, catalogu
     catalogue["chair"].is_active = False
     catalogue["chair"].save()
     error = refused(
-        services.order_update,
+        order_update,
         order=in_qualification,
         actor=manager,
-        lines=[services.LineInput(product=catalogue["chair"], quantity=Decimal(1))],
+        lines=[LineInput(product=catalogue["chair"], quantity=Decimal(1))],
     )
     assert error.errors == {"lines": ["Product CHR-1 is no longer sold."]}
 
@@ -260,7 +268,7 @@ class TestPaymentGuards:
 
     def test_it_refuses_a_payment_that_is_not_positive(self, invoice):
         error = refused(
-            money.payment_register,
+            payment_register,
             invoice=invoice,
             amount=Decimal("0"),
             source=PaymentSource.MANUAL,
@@ -270,7 +278,7 @@ class TestPaymentGuards:
 
     def test_it_refuses_a_payment_in_another_currency(self, invoice):
         error = refused(
-            money.payment_register,
+            payment_register,
             invoice=invoice,
             amount=Decimal("10"),
             source=PaymentSource.MANUAL,
@@ -279,11 +287,11 @@ class TestPaymentGuards:
         assert error.message == f"Invoice {invoice.number} is in RUB, not USD."
 
     def test_it_refuses_a_payment_on_a_void_invoice(self, invoice, manager):
-        services.order_cancel(order=invoice.order, actor=manager, reason="Gone")
+        order_cancel(order=invoice.order, actor=manager, reason="Gone")
         invoice.refresh_from_db()
         assert invoice.status == InvoiceStatus.VOID
         error = refused(
-            money.payment_register,
+            payment_register,
             invoice=invoice,
             amount=Decimal("10"),
             source=PaymentSource.MANUAL,
@@ -291,7 +299,7 @@ class TestPaymentGuards:
         assert error.message == f"Invoice {invoice.number} is void; it cannot be paid."
 
     def test_a_reversal_needs_a_reason_and_happens_once(self, invoice, accountant):
-        payment, _ = money.payment_register(
+        payment, _ = payment_register(
             invoice=invoice, amount=Decimal("1000"), source=PaymentSource.MANUAL, actor=accountant
         )
         error = refused(money.payment_reverse, payment=payment, actor=accountant, reason="")

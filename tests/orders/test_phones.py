@@ -13,9 +13,11 @@ from django.test import Client, override_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.phones import PHONE_EXTENSION, PHONE_INVALID, PhoneError, phone_normalize
 from orders.models import Customer, Order, Source
-from orders.phones import PHONE_EXTENSION, PHONE_INVALID, PhoneError, phone_normalize
-from orders.services import LineInput, api_key_create, order_create
+from orders.services.api_keys import api_key_create
+from orders.services.orders import LineInput
+from pipeline.orders import order_create
 from tests.orders.test_concurrency import race
 
 pytestmark = pytest.mark.django_db

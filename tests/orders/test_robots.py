@@ -5,11 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from invoices.models import PaymentSource
-from invoices.services import payment_register
 from orders import roles
 from orders.assignment import pick_assignee
 from orders.models import Department, Notification, PaymentScheme, StaffProfile, TaskKind
-from orders.services import order_qualify, order_update
+from orders.services.orders import order_update
+from pipeline.orders import order_qualify
+from pipeline.payments import payment_register
 from tests import factories as f
 from tests.conftest import make_user
 
@@ -40,7 +41,7 @@ def test_absent_and_inactive_managers_get_nothing(staff, catalogue):
 
 def test_closed_orders_do_not_count_as_load(staff, catalogue):
     other = make_user("dima", roles.SALES_MANAGERS)
-    from orders.services import order_cancel
+    from pipeline.orders import order_cancel
 
     for _ in range(2):
         order_cancel(

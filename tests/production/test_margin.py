@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders.models import OrderLine
-from orders.services import order_cancel
+from pipeline.orders import order_cancel
+from pipeline.work import production_task_done
 from production.selectors import margin_by_product
-from production.services import production_task_done
 from tests.factories import order_in_production, production_tasks
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,8 @@ import pytest
 from orders import roles
 from orders.models import LineStatus, PaymentScheme, Stage, TaskStatus
 from orders.rules import OrderError
-from orders.services import task_complete
+from pipeline.work import production_task_done, task_complete
 from production.models import LineCost, Team
-from production.services import production_task_done
 from tests.conftest import make_user
 from tests.factories import order_in_production, production_tasks
 

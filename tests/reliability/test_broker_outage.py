@@ -11,9 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from invoices.models import Invoice
-from invoices.tasks import invoice_render_pdf, sweep
+from invoices.tasks import invoice_render_pdf
+from notifications.client import client_notify
 from orders.models import NotificationStatus, PaymentScheme, TimelineEvent, Work
-from orders.notify import client_notify
+from pipeline.tasks import sweep
 from tests.factories import order_in_production
 from tests.invoices.conftest import make_order
 
@@ -124,7 +125,7 @@ def test_a_failed_send_waits_in_the_database_not_in_the_broker(
     event = client_notify(order=order, kind="production_finished")
     assert broker.llen("default") == 1
     # A worker takes it and the send fails.
-    from orders.tasks import send_client_email
+    from notifications.tasks import send_client_email
 
     send_client_email.apply(args=[event.pk])
     broker.delete("default")

@@ -11,8 +11,8 @@ from django.db import connection
 from django.utils import timezone
 
 from invoices.models import Payment, ProviderEvent
-from invoices.tasks import sweep
 from orders.models import Order, Stage, Work
+from pipeline.tasks import sweep
 from tests.invoices.conftest import make_order, notify, pay_fields
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]

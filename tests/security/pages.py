@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 
 from orders.models import PaymentScheme, TaskKind
+from pipeline.work import task_complete
 from tests import factories
 from tests.conftest import make_user
 
@@ -41,7 +42,7 @@ def main_pages(
         manager=manager, catalogue=catalogue, scheme=PaymentScheme.FULL_PREPAYMENT
     )
     for task in factories.production_tasks(made):
-        factories.services.task_complete(task=task, actor=task.assignee or worker)
+        task_complete(task=task, actor=task.assignee or worker)
     task = making.tasks.filter(kind=TaskKind.PRODUCE_LINE).first()
     invoice = making.invoices.get()
     return [

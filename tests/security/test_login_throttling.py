@@ -12,8 +12,8 @@ from django.contrib.auth.models import User
 from django.test import RequestFactory
 from django.utils import timezone
 
-from orders.accounts import client_ip
 from tests.conftest import make_user
+from web.accounts import client_ip
 
 pytestmark = pytest.mark.django_db
 

@@ -7,16 +7,11 @@ from decimal import Decimal
 import pytest
 
 from invoices.models import PaymentSource
-from invoices.services import payment_register
 from orders.models import Customer, DeliveryMethod, Order, PaymentScheme, Source, Stage, TaskKind
-from orders.services import (
-    LineInput,
-    order_create,
-    order_qualify,
-    order_take_into_work,
-    order_update,
-    task_complete,
-)
+from orders.services.orders import LineInput, order_update
+from pipeline.orders import order_create, order_qualify, order_take_into_work
+from pipeline.payments import payment_register
+from pipeline.work import task_complete
 
 STAGE_PATH = [Stage.NEW, Stage.QUALIFICATION, Stage.PREPAYMENT, Stage.PRODUCTION]
 

@@ -13,7 +13,6 @@ from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from invoices.models import PaymentSource
-from invoices.services import payment_register
 from orders import rules
 from orders.models import OPEN_STAGES, BoardCounter, Order, Stage
 from orders.selectors import (
@@ -23,16 +22,17 @@ from orders.selectors import (
     customers_matching,
     order_list_for_board,
 )
-from orders.services import order_cancel
-from orders.views import (
-    CHANGE_REFUSED,
+from pipeline.orders import (
     MOVE_AUTOMATIC,
     MOVE_IMPOSSIBLE,
     MOVE_NEEDS_REASON,
     QUALIFY_ELSEWHERE,
+    order_cancel,
 )
+from pipeline.payments import payment_register
 from tests.conftest import make_user
 from tests.workspace.conftest import bulk_orders
+from web.orders.views import CHANGE_REFUSED
 
 pytestmark = pytest.mark.django_db
 

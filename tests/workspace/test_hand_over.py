@@ -6,7 +6,7 @@ import pytest
 
 from orders import roles
 from orders.models import BoardCounter, Notification, Stage, TaskKind
-from orders.services import order_cancel
+from pipeline.orders import order_cancel
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

@@ -9,10 +9,10 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from invoices.models import PaymentSource
-from invoices.services import payment_register
 from orders import roles
 from orders.models import EventKind, Notification, Stage, TimelineEvent
-from orders.services import order_hand_over
+from pipeline.orders import order_hand_over
+from pipeline.payments import payment_register
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +105,7 @@ def test_date_pickers_show_their_date_in_russian_too(client, staff, order_factor
 
 
 def test_a_stored_message_names_only_our_own_choices():
-    from orders.texts import msg_text
+    from core.texts import msg_text
 
     def stored(choice: str, value: str) -> dict:
         return {"msg": {"id": "%(x)s", "args": {"x": {"choice": choice, "value": value}}}}
@@ -122,7 +122,7 @@ def test_a_cancel_tells_each_task_doer_in_their_own_language(staff, order_factor
     staff["production"].profile.save()
     order = order_factory(stage=Stage.PRODUCTION, lines=1)
 
-    from orders.services import order_cancel
+    from pipeline.orders import order_cancel
 
     with translation.override("en"):
         order_cancel(order=order, actor=staff["manager"], reason="Client changed their mind")

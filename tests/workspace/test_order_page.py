@@ -12,10 +12,10 @@ from django.core import mail
 from django.utils import timezone
 
 from invoices.models import Payment, PaymentSource
-from invoices.services import payment_register
 from orders import rules
 from orders.models import EventKind, Order, Stage, TaskKind
-from orders.services import order_comment
+from pipeline.orders import order_comment
+from pipeline.payments import payment_register
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -296,7 +296,7 @@ def test_the_delivery_details_action_links_to_logistics_only_when_it_exists(
 ):
     order = order_factory(stage=Stage.PRODUCTION)
     for task in order.tasks.filter(kind=TaskKind.PRODUCE_LINE):
-        from orders.services import task_complete
+        from pipeline.work import task_complete
 
         task_complete(task=task, actor=task.assignee)
     order.refresh_from_db()
@@ -340,7 +340,7 @@ def test_qualify_button_with_gaps_leads_to_the_form_listing_them(client, staff, 
 def test_a_line_made_is_sent_to_the_client_from_the_timeline(
     client, staff, order_factory, django_capture_on_commit_callbacks
 ):
-    from orders.services import task_complete
+    from pipeline.work import task_complete
 
     order = order_factory(stage=Stage.PRODUCTION, lines=2)
     task = order.tasks.filter(kind=TaskKind.PRODUCE_LINE).first()

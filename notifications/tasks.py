@@ -1,0 +1,65 @@
+"""Background work of notifications: thin adapters that take ids and call a service. A failure is
+counted in orders.models.Work and retried by the sweep at the time written there (never
+a countdown held by the broker); after WORK_MAX_ATTEMPTS it is a dead letter."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from notifications import client, deadlines, staff
+from orders.models import Notification, TimelineEvent
+from orders.work import work_done, work_failed
+
+
+@shared_task(bind=True, acks_late=True, name="orders.tasks.send_client_email")
+def send_client_email(self, event_id: int) -> None:
+    """Idempotent: the event is claimed before it is sent, so two deliveries of this task
+    (or two tasks queued for one event) send one e-mail; sent or skipped is not sent again."""
+    if not client.claim_for_sending(event_id):
+        work_done(self.name, [event_id])
+        return
+    event = TimelineEvent.objects.select_related("order__customer", "order__carrier").get(
+        pk=event_id
+    )
+    try:
+        client.build_client_email(event).send()
+    except Exception as exc:
+        # Counted before the claim is given back, so the sweep never sees it queued
+        # without its next attempt written down.
+        work_failed(
+            self.name,
+            [event_id],
+            exc,
+            first=60,
+            give_up=lambda exc: client.mark_failed(event_id, repr(exc)),
+        )
+        client.release_claim(event_id)
+        return
+    client.mark_sent(event)
+    work_done(self.name, [event_id])
+
+
+@shared_task(acks_late=True, name="orders.tasks.deadlines_check")
+def deadlines_check() -> dict[str, int]:
+    """The beat job of deadline control; safe to run from several beat processes."""
+    return deadlines.deadlines_run().as_dict()
+
+
+@shared_task(bind=True, acks_late=True, name="orders.tasks.send_staff_notifications")
+def send_staff_notifications(self, notification_ids: list[int]) -> None:
+    """E-mail copies of bell notifications. A retry carries only the ids not sent yet,
+    so nobody gets the same message twice."""
+    notifications = list(
+        Notification.objects.filter(pk__in=notification_ids)
+        .exclude(user__email="")
+        .select_related("user__profile")
+        .order_by("id")
+    )
+    for position, notification in enumerate(notifications):
+        try:
+            staff.build_staff_email(notification).send()
+        except Exception as exc:
+            remaining = [n.pk for n in notifications[position:]]
+            work_failed(self.name, [notification_ids], exc, first=60, next_args=[remaining])
+            return
+    work_done(self.name, [notification_ids])

@@ -1,0 +1,341 @@
+"""Actions on an order that move it or tell someone: each locks the order, checks its
+guards (refusing with one OrderError and a message a user reads), and hands the event to
+pipeline/flow.py, which knows what follows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
+
+from core.texts import Msg
+from logistics.models import Carrier
+from logistics.services import delivery_details_apply
+from notifications.client import event_send_to_client
+from notifications.staff import notify_staff, task_announce
+from orders import roles, rules
+from orders.models import (
+    OPEN_TASK_STATUSES,
+    ApiKey,
+    Customer,
+    DeliveryMethod,
+    Department,
+    EventKind,
+    Order,
+    Source,
+    Stage,
+    TaskKind,
+    TimelineEvent,
+)
+from orders.rules import OrderError
+from orders.selectors import manual_targets, transition_between
+from orders.services.common import event_record, lock_order, order_recalculate
+from orders.services.orders import LineInput, order_record, order_update
+from orders.services.tasks import task_close, task_create
+from pipeline.flow import Context, Event, handle
+
+User = AbstractBaseUser
+
+MOVE_IMPOSSIBLE = gettext_lazy("An order cannot go from “%(source)s” to “%(target)s”.")
+MOVE_AUTOMATIC = gettext_lazy(
+    "Orders go from “%(source)s” to “%(target)s” by themselves (%(event)s); "
+    "this cannot be done by hand."
+)
+MOVE_NEEDS_REASON = gettext_lazy("Cancel the order on its page: a reason is required.")
+QUALIFY_ELSEWHERE = gettext_lazy(
+    "With its payment scheme this order goes to “%(target)s” once qualified."
+)
+
+
+def order_create(
+    *,
+    customer: Customer,
+    lines: list[LineInput],
+    source: str,
+    actor: User | None = None,
+    manager: User | None = None,
+    external_id: str = "",
+    api_key: ApiKey | None = None,
+    delivery_method: str = DeliveryMethod.PICKUP,
+    delivery_address: str = "",
+    delivery_cost: Decimal | None = None,
+    comment: str = "",
+) -> Order:
+    """A new order, given to a manager with a "take into work" task they are told of."""
+    with transaction.atomic():
+        order = order_record(
+            customer=customer,
+            lines=lines,
+            source=source,
+            actor=actor,
+            manager=manager,
+            external_id=external_id,
+            api_key=api_key,
+            delivery_method=delivery_method,
+            delivery_address=delivery_address,
+            delivery_cost=delivery_cost,
+            comment=comment,
+        )
+        task = task_create(
+            order=order,
+            kind=TaskKind.TAKE_INTO_WORK,
+            department=Department.SALES,
+            title=Msg(gettext_noop("Take order %(number)s into work"), number=order.number),
+            assignee=order.manager,
+        )
+        task_announce(task, order=order)
+        order_recalculate(order)
+    return order
+
+
+def order_create_by_staff(
+    *,
+    customer: Customer | Callable[[], Customer],
+    lines: list[LineInput],
+    terms: dict[str, object],
+    actor: User,
+) -> Order:
+    """An order typed in by staff, in one transaction with its customer (`customer` may
+    be a callable saving a new one). A sales manager keeps it and is on it already (taken
+    into work); anyone else (an admin typing in an order taken by phone) creates it with
+    the source "admin", and the robot gives it to the least loaded manager."""
+    in_sales = actor.groups.filter(name__in=[roles.SALES_MANAGERS, roles.HEAD_OF_SALES]).exists()
+    with transaction.atomic():
+        order = order_create(
+            customer=customer() if callable(customer) else customer,
+            lines=lines,
+            source=Source.MANAGER if in_sales else Source.ADMIN,
+            actor=actor,
+            manager=actor if in_sales else None,
+            delivery_method=terms["delivery_method"],
+            delivery_address=terms["delivery_address"],
+            delivery_cost=terms["delivery_cost"],
+        )
+        if in_sales:
+            order_take_into_work(order=order, actor=actor)
+        order_update(order=order, actor=actor, **terms)
+    return order
+
+
+def order_take_into_work(*, order: Order, actor: User) -> Order:
+    """The manager starts on a new order: its "take into work" task is done."""
+    with transaction.atomic():
+        order = lock_order(order)
+        if order.stage != Stage.NEW:
+            raise rules.wrong_stage(order)
+        for task in order.tasks.select_for_update().filter(
+            kind=TaskKind.TAKE_INTO_WORK, status__in=OPEN_TASK_STATUSES
+        ):
+            task_close(task, actor=actor)
+        handle(Event.TAKEN_INTO_WORK, Context(order, actor))
+        order_recalculate(order)
+    return order
+
+
+def order_qualify(*, order: Order, actor: User) -> Order:
+    """Leave qualification: to prepayment (with its invoice) or straight to production."""
+    with transaction.atomic():
+        order = lock_order(order)
+        if order.stage != Stage.QUALIFICATION:
+            raise rules.wrong_stage(order)
+        order_recalculate(order)
+        problems = rules.qualification_problems(order)
+        if problems:
+            raise OrderError(errors=problems)
+        handle(Event.QUALIFIED, Context(order, actor))
+        order_recalculate(order)
+    return order
+
+
+def order_start_production(*, order: Order, actor: User) -> Order:
+    """Manual push out of prepayment (admin): refused while the prepayment is unpaid."""
+    with transaction.atomic():
+        order = lock_order(order)
+        if order.stage != Stage.PREPAYMENT:
+            raise rules.wrong_stage(order)
+        order_recalculate(order)
+        if not order.prepayment_paid:
+            raise OrderError(
+                str(rules.PREPAYMENT_NOT_PAID)
+                % {
+                    "paid": rules.money(order.paid_amount),
+                    "required": rules.money(order.prepayment_amount),
+                }
+            )
+        _after_money(order, actor)
+    return order
+
+
+def order_request_delivery_details(*, order: Order, actor: User) -> Order:
+    """Manual push out of postpayment (admin): refused while a balance is due."""
+    with transaction.atomic():
+        order = lock_order(order)
+        if order.stage != Stage.POSTPAYMENT:
+            raise rules.wrong_stage(order)
+        order_recalculate(order)
+        if order.balance > 0:
+            raise OrderError(str(rules.BALANCE_NOT_PAID) % {"balance": rules.money(order.balance)})
+        _after_money(order, actor)
+    return order
+
+
+def _after_money(order: Order, actor: User | None) -> None:
+    """The moves money makes, without a new payment (an admin's push)."""
+    handle(Event.MONEY_COUNTED, Context(order, actor))
+
+
+def order_save_delivery_details(
+    *,
+    order: Order,
+    actor: User,
+    carrier: Carrier | None = None,
+    delivery_address: str | None = None,
+    planned_ship_date: dt.date | None = None,
+    pickup_date: dt.date | None = None,
+    comment: str = "",
+) -> Order:
+    """Delivery details saved: the order goes to delivery and logistics gets its task."""
+    with transaction.atomic():
+        order = lock_order(order)
+        if order.stage != Stage.DELIVERY_DETAILS:
+            raise rules.wrong_stage(order)
+        delivery_details_apply(
+            order=order,
+            carrier=carrier,
+            delivery_address=delivery_address,
+            planned_ship_date=planned_ship_date,
+            pickup_date=pickup_date,
+        )
+        handle(Event.DELIVERY_DETAILS_SAVED, Context(order, actor, {"comment": comment}))
+        order_recalculate(order)
+    return order
+
+
+def order_cancel(*, order: Order, actor: User | None, reason: str) -> Order:
+    """Lost, from any open stage: open tasks cancelled (whoever was doing one is told to
+    stop), open invoices voided; money already received stays on the order as owed back."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise OrderError(errors={"reason": [str(rules.REASON_MISSING)]})
+    with transaction.atomic():
+        order = lock_order(order)
+        if not order.is_open:
+            raise rules.wrong_stage(order)
+        handle(Event.CANCELLED, Context(order, actor, {"reason": reason}))
+        order_recalculate(order)
+    return order
+
+
+def order_hand_over(*, order: Order, manager: User, actor: User) -> Order:
+    """The head of sales gives an open order to another manager: the order and its open
+    sales tasks move to them (the board counters follow by trigger), both managers are
+    told, and the timeline says who did it."""
+    if not (
+        manager.is_active
+        and manager.groups.filter(name__in=[roles.SALES_MANAGERS, roles.HEAD_OF_SALES]).exists()
+    ):
+        raise OrderError(
+            errors={"manager": [str(rules.NOT_A_MANAGER) % {"user": rules.person(manager)}]}
+        )
+    with transaction.atomic():
+        order = lock_order(order)
+        if not order.is_open:
+            raise rules.wrong_stage(order)
+        previous = order.manager
+        if previous is not None and previous.pk == manager.pk:
+            return order
+        order.manager = manager
+        order.save(update_fields=["manager", "updated_at"])
+        for task in order.tasks.select_for_update().filter(
+            status__in=OPEN_TASK_STATUSES, department=Department.SALES
+        ):
+            task.assignee = manager
+            task.reminded_at = None
+            task.save(update_fields=["assignee", "reminded_at"])
+        event_record(
+            order=order,
+            kind=EventKind.TASK,
+            actor=actor,
+            text=Msg(
+                gettext_noop("Order handed over from %(old)s to %(new)s"),
+                old=rules.person(previous),
+                new=rules.person(manager),
+            ),
+        )
+        notify_staff(
+            user=manager,
+            order=order,
+            text=Msg(gettext_noop("Order %(number)s was handed over to you"), number=order.number),
+        )
+        if previous is not None and previous.pk != actor.pk:
+            notify_staff(
+                user=previous,
+                order=order,
+                text=Msg(
+                    gettext_noop("Order %(number)s was handed over to %(user)s"),
+                    number=order.number,
+                    user=rules.person(manager),
+                ),
+            )
+    return order
+
+
+def order_comment(
+    *, order: Order, actor: User, text: str, send_to_client: bool = False
+) -> TimelineEvent:
+    text = text.strip()
+    if not text:
+        raise OrderError(errors={"text": [_("Write the comment first.")]})
+    with transaction.atomic():
+        event = event_record(order=order, kind=EventKind.COMMENT, actor=actor, text=text)
+        if send_to_client:
+            event_send_to_client(event=event, actor=actor)
+    return event
+
+
+def board_move(*, order: Order, target: str, actor: User) -> None:
+    """A card dragged (or "Move to…") to a column: the action that makes that move, or a
+    refusal saying why not."""
+    source_label, target_label = Stage(order.stage).label, Stage(target).label
+    if target == Stage.LOST:
+        raise OrderError(str(MOVE_NEEDS_REASON))
+    transition = transition_between(order.stage, target)
+    if transition is None:
+        raise OrderError(str(MOVE_IMPOSSIBLE) % {"source": source_label, "target": target_label})
+    if not transition.custom.get("manual"):
+        raise OrderError(
+            str(MOVE_AUTOMATIC)
+            % {"source": source_label, "target": target_label, "event": transition.custom["label"]}
+        )
+    if order.stage == Stage.NEW:
+        order_take_into_work(order=order, actor=actor)
+    elif order.stage == Stage.QUALIFICATION:
+        if target not in manual_targets(order):
+            other = Stage.PRODUCTION if target == Stage.PREPAYMENT else Stage.PREPAYMENT
+            raise OrderError(str(QUALIFY_ELSEWHERE) % {"target": Stage(other).label})
+        order_qualify(order=order, actor=actor)
+    elif order.stage == Stage.DELIVERY_DETAILS:
+        order_save_delivery_details(
+            order=order,
+            actor=actor,
+            planned_ship_date=order.planned_ship_date,
+            pickup_date=order.pickup_date,
+        )
+
+
+def order_finish_production(*, order: Order, actor: User | None) -> None:
+    """Every line is made: on to postpayment (with its invoice) or delivery details.
+    Caller holds the order's lock."""
+    order_recalculate(order)
+    if order.stage != Stage.PRODUCTION:
+        raise rules.wrong_stage(order)
+    if order.lines_made < order.lines_count:
+        raise OrderError(
+            str(rules.LINES_NOT_MADE) % {"made": order.lines_made, "count": order.lines_count}
+        )
+    handle(Event.ALL_LINES_MADE, Context(order, actor))

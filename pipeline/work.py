@@ -1,0 +1,115 @@
+"""Tasks done and handed on: completing a task tells the pipeline what it unblocks (the
+order taken into work, a line made, the order delivered)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils.translation import gettext_noop
+
+from core.texts import Msg
+from logistics.services import delivery_record
+from notifications.staff import task_assigned
+from orders import rules
+from orders.models import EventKind, Stage, Task, TaskKind
+from orders.rules import OrderError
+from orders.services import tasks
+from orders.services.common import event_record, lock_order, order_recalculate
+from pipeline.flow import Context, Event, handle
+from production.services import (
+    AMOUNT_NEGATIVE,
+    NOT_A_PRODUCTION_TASK,
+    line_actual_cost,
+    line_cost_record,
+    line_for_costing,
+    line_mark_made,
+)
+
+User = AbstractBaseUser
+
+
+def task_complete(
+    *,
+    task: Task,
+    actor: User,
+    actual_cost: Decimal | None = None,
+    note: str = "",
+    shipped_on: dt.date | None = None,
+    tracking_number: str = "",
+) -> Task:
+    """Complete a task and make whatever it unblocks happen (the robots)."""
+    with transaction.atomic():
+        order = lock_order(task.order_id)
+        task = Task.objects.select_for_update().get(pk=task.pk)
+        if not task.is_open:
+            raise OrderError(str(rules.TASK_NOT_OPEN) % {"status": task.get_status_display()})
+        if note:
+            task.note = note
+            task.save(update_fields=["note"])
+        ctx = Context(order, actor)
+        if task.kind == TaskKind.TAKE_INTO_WORK:
+            tasks.task_close(task, actor=actor)
+            if order.stage == Stage.NEW:
+                handle(Event.TAKEN_INTO_WORK, ctx)
+        elif task.kind == TaskKind.PRODUCE_LINE:
+            line = line_mark_made(order=order, task=task, actor=actor, actual_cost=actual_cost)
+            handle(Event.LINE_MADE, Context(order, actor, {"line": line}))
+        elif task.kind == TaskKind.DELIVER:
+            delivery_record(
+                order=order,
+                task=task,
+                actor=actor,
+                shipped_on=shipped_on,
+                tracking_number=tracking_number,
+            )
+            handle(Event.DELIVERED, ctx)
+        else:
+            tasks.task_close(task, actor=actor)
+            event_record(
+                order=order,
+                kind=EventKind.TASK,
+                actor=actor,
+                text=Msg(gettext_noop("Task done: %(title)s"), title=task.title_text),
+            )
+        order_recalculate(order)
+    return task
+
+
+def production_task_done(
+    *,
+    task: Task,
+    actor: User,
+    materials_cost: Decimal | None = None,
+    labour_minutes: int | None = None,
+    note: str = "",
+) -> Task:
+    """The shop floor ticks a line off, optionally with what it actually took."""
+    if task.kind != TaskKind.PRODUCE_LINE:
+        raise OrderError(str(NOT_A_PRODUCTION_TASK))
+    if materials_cost is not None and materials_cost < 0:
+        raise OrderError(errors={"materials_cost": [str(AMOUNT_NEGATIVE)]})
+    with transaction.atomic():
+        line = line_for_costing(task)
+        actual = line_actual_cost(
+            line=line, materials_cost=materials_cost, labour_minutes=labour_minutes
+        )
+        task = task_complete(task=task, actor=actor, actual_cost=actual, note=note.strip())
+        if actual is not None:
+            line_cost_record(
+                line=line,
+                actor=actor,
+                total=actual,
+                materials_cost=materials_cost,
+                labour_minutes=labour_minutes,
+            )
+    return task
+
+
+def task_reassign(*, task: Task, assignee: User, actor: User) -> Task:
+    """Another person of the department takes the task over, and is told."""
+    task = tasks.task_reassign(task=task, assignee=assignee, actor=actor)
+    task_assigned(task, assignee=assignee)
+    return task

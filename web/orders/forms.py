@@ -1,0 +1,304 @@
+"""Forms of the sales workspace. They check input; the services check the business rules."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.phones import PhoneError, phone_normalize
+from invoices.models import Invoice
+from orders.models import Customer, DeliveryMethod, Order, PaymentScheme
+from orders.selectors import CLOSED_PERIOD_DAYS, BoardFilter, can_see_all_orders, managers_queryset
+from orders.services.orders import LineInput
+from production.models import Product
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+# ----------------------------------------------------------------------------- board
+
+
+class DatePicker(forms.DateInput):
+    """The browser's date picker. It reads and writes ISO dates whatever the page's language:
+    rendered in the locale's format ("26.11.2026") it would show empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class BoardFilterForm(forms.Form):
+    """The board's filter, read from the URL. Unknown or bad values fall back to defaults
+    (a shared link with a stale manager id still opens a board)."""
+
+    who = forms.CharField(required=False)  # "mine", "all" or a manager's id
+    overdue = forms.BooleanField(required=False)
+    q = forms.CharField(required=False, max_length=100)
+    created_from = forms.DateField(required=False)
+    created_to = forms.DateField(required=False)
+    closed = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        choices=[(days, days) for days in CLOSED_PERIOD_DAYS],
+        empty_value=30,
+    )
+
+    def __init__(self, data, *, user: AbstractBaseUser):
+        super().__init__(data)
+        self.user = user
+        self.is_valid()
+
+    def default_who(self) -> str:
+        return "all" if can_see_all_orders(self.user) else "mine"
+
+    def filters(self) -> BoardFilter:
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        who = data.get("who") or self.default_who()
+        manager_id: int | None = self.user.pk
+        if can_see_all_orders(self.user):
+            if who == "all":
+                manager_id = None
+            elif who.isdigit():
+                manager_id = int(who)
+        return BoardFilter(
+            manager_id=manager_id,
+            overdue=bool(data.get("overdue")),
+            q=(data.get("q") or "").strip(),
+            created_from=data.get("created_from"),
+            created_to=data.get("created_to"),
+            closed_days=data.get("closed") or 30,
+        )
+
+    def chosen(self) -> str:
+        """What the "whose orders" selector shows."""
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        who = data.get("who") or self.default_who()
+        return who if can_see_all_orders(self.user) else "mine"
+
+
+# ----------------------------------------------------------------------------- lines and terms
+
+
+class LineForm(forms.Form):
+    product = forms.CharField(
+        label=_("Product"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"list": "products", "autocomplete": "off"}),
+    )
+    name = forms.CharField(label=_("Name"), max_length=255, required=False)
+    quantity = forms.DecimalField(
+        label=_("Quantity"), max_digits=12, decimal_places=3, min_value=Decimal("0.001")
+    )
+    price = forms.DecimalField(label=_("Price"), min_value=Decimal(0), required=False, **MONEY)
+    discount = forms.DecimalField(
+        label=_("Discount"), min_value=Decimal(0), required=False, initial=0, **MONEY
+    )
+
+    def clean_product(self) -> Product:
+        """The field holds a SKU (the search list offers "SKU — name")."""
+        raw = self.cleaned_data["product"].strip()
+        sku = raw.split(" — ")[0].strip()
+        product = Product.objects.filter(Q(sku__iexact=sku) | Q(name__iexact=raw)).first()
+        if product is None:
+            raise forms.ValidationError(
+                _("No product %(sku)s in the catalogue."), params={"sku": raw}
+            )
+        if not product.is_active:
+            raise forms.ValidationError(
+                _("Product %(sku)s is no longer sold."), params={"sku": sku}
+            )
+        return product
+
+    def line_input(self) -> LineInput:
+        data = self.cleaned_data
+        return LineInput(
+            product=data["product"],
+            quantity=data["quantity"],
+            price=data.get("price"),
+            name=(data.get("name") or "").strip() or None,
+            discount=data.get("discount") or Decimal(0),
+        )
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def line_inputs(self) -> list[LineInput]:
+        return [
+            form.line_input()
+            for form in self.forms
+            if form.has_changed() and not self._should_delete_form(form)
+        ]
+
+
+LineFormSet = forms.formset_factory(
+    LineForm, formset=BaseLineFormSet, extra=1, can_delete=True, max_num=200
+)
+
+
+def line_formset_initial(order: Order) -> list[dict]:
+    return [
+        {
+            "product": line.sku,
+            "name": line.name,
+            "quantity": format(line.quantity.normalize(), "f"),
+            "price": line.price,
+            "discount": line.discount,
+        }
+        for line in order.lines.all()
+    ]
+
+
+class TermsForm(forms.Form):
+    """Payment scheme and delivery. Missing values for qualification are reported by the
+    service with the funnel's own messages, so a draft can be saved half-filled."""
+
+    payment_scheme = forms.ChoiceField(
+        label=_("Payment scheme"),
+        choices=[("", "—"), *PaymentScheme.choices],
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    prepayment_amount = forms.DecimalField(
+        label=_("Prepayment"), min_value=Decimal(0), required=False, **MONEY
+    )
+    delivery_method = forms.ChoiceField(label=_("Delivery"), choices=DeliveryMethod.choices)
+    delivery_cost = forms.DecimalField(
+        label=_("Delivery cost"), min_value=Decimal(0), required=False, **MONEY
+    )
+    delivery_address = forms.CharField(
+        label=_("Delivery address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    @classmethod
+    def initial_for(cls, order: Order) -> dict:
+        return {
+            "payment_scheme": order.payment_scheme,
+            "prepayment_amount": order.prepayment_amount,
+            "delivery_method": order.delivery_method,
+            "delivery_cost": order.delivery_cost,
+            "delivery_address": order.delivery_address,
+        }
+
+    def update_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "payment_scheme": data["payment_scheme"],
+            "prepayment_amount": data.get("prepayment_amount") or Decimal(0),
+            "delivery_method": data["delivery_method"],
+            "delivery_cost": data.get("delivery_cost"),
+            "delivery_address": data.get("delivery_address", ""),
+        }
+
+
+class CustomerForm(forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = ["name", "company", "phone", "email", "language"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        # An invalid phone has its own message; this one is for a client given neither.
+        if not data.get("phone") and not data.get("email") and "phone" not in self.errors:
+            raise forms.ValidationError(_("Give a phone or an e-mail so we can reach the client."))
+        return data
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean_phone(self) -> str:
+        try:
+            return phone_normalize(self.cleaned_data["phone"])
+        except PhoneError as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def duplicates(self) -> list[Customer]:
+        """Clients already on file with the same phone or e-mail."""
+        data = self.cleaned_data
+        condition = Q(pk__in=[])
+        if data.get("email"):
+            condition |= Q(email__iexact=data["email"])
+        if data.get("phone"):
+            condition |= Q(phone=data["phone"])
+        return list(Customer.objects.filter(condition).order_by("id")[:5])
+
+
+class ExistingCustomerForm(forms.Form):
+    customer = forms.ModelChoiceField(queryset=Customer.objects.all(), required=False)
+    confirm_new = forms.BooleanField(required=False)
+
+
+# ----------------------------------------------------------------------------- actions
+
+
+def new_form_key() -> str:
+    return uuid.uuid4().hex
+
+
+class FormKeyField(forms.CharField):
+    """A key drawn when the form is shown and sent back with it: the same form sent twice
+    (a resubmit, a retry after a lost answer) is recognised and recorded once."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            widget=forms.HiddenInput, required=False, max_length=32, initial=new_form_key
+        )
+
+
+class PaymentForm(forms.Form):
+    invoice = forms.ModelChoiceField(label=_("Invoice"), queryset=Invoice.objects.none())
+    amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), **MONEY)
+    paid_on = forms.DateField(label=_("Paid on"), widget=DatePicker(), initial=None)
+    reference = forms.CharField(label=_("Reference"), max_length=200, required=False)
+    key = FormKeyField()
+
+    def __init__(self, *args, order: Order, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["invoice"].queryset = Invoice.objects.filter(order=order).exclude(status="void")
+        self.fields["paid_on"].initial = timezone.localdate()
+
+    def clean_paid_on(self):
+        paid_on = self.cleaned_data["paid_on"]
+        if paid_on > timezone.localdate():
+            raise forms.ValidationError(_("The payment date cannot be in the future."))
+        return paid_on
+
+
+class HandOverForm(forms.Form):
+    manager = forms.ModelChoiceField(label=_("Hand over to"), queryset=None)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+
+        self.fields["manager"].queryset = managers_queryset()
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount"), min_value=Decimal("0.01"), **MONEY)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    key = FormKeyField()
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label=_("Comment"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    send_to_client = forms.BooleanField(label=_("Send to client"), required=False)
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(choices=[("en", "English"), ("ru", "Русский")])
+    next = forms.CharField(required=False)

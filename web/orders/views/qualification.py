@@ -1,0 +1,185 @@
+"""The qualification form and the new order form."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from orders import rules
+from orders.models import Customer, Order, Source, Stage
+from orders.rules import OrderError, person
+from orders.selectors import customers_matching
+from orders.services.orders import order_update
+from pipeline.orders import order_create_by_staff, order_qualify, order_take_into_work
+from production.models import Product
+from web.orders.forms import (
+    CustomerForm,
+    ExistingCustomerForm,
+    LineFormSet,
+    TermsForm,
+    line_formset_initial,
+)
+from web.orders.views.common import SAVED_NOT_QUALIFIED, order_for_change
+
+
+def _catalogue() -> tuple[list[Product], dict]:
+    products = list(Product.objects.filter(is_active=True).order_by("sku"))
+    data = {p.sku: {"name": p.name, "price": str(p.price), "unit": p.unit} for p in products}
+    return products, data
+
+
+def _apply_problems(terms: TermsForm, lines, problems: dict[str, list[str]]) -> None:
+    for field, field_messages in problems.items():
+        for message in field_messages:
+            if field == "lines" or field not in terms.fields:
+                lines.non_form_errors().append(message)
+            else:
+                terms.add_error(field, message)
+
+
+def _order_form_page(request, template: str, context: dict, status: int = 200) -> HttpResponse:
+    products, catalogue = _catalogue()
+    context = {**context, "products": products, "catalogue": catalogue}
+    return render(request, template, context, status=status)
+
+
+def _save_terms(request: HttpRequest, order: Order, lines, terms: TermsForm) -> bool:
+    """Save lines and terms, then qualify when asked. The save stays even if qualifying is
+    refused; every refusal is put next to its field."""
+    try:
+        order_update(
+            order=order, actor=request.user, lines=lines.line_inputs(), **terms.update_kwargs()
+        )
+        if "qualify" in request.POST:
+            if order.stage == Stage.NEW:
+                order_take_into_work(order=order, actor=request.user)
+            order_qualify(order=order, actor=request.user)
+    except OrderError as error:
+        _apply_problems(terms, lines, error.errors)
+        return False
+    return True
+
+
+@login_required
+def order_edit(request: HttpRequest, number: str) -> HttpResponse:
+    """The qualification form: lines, payment scheme, delivery; save or save and qualify."""
+    order = order_for_change(request, number)
+    if order.stage not in (Stage.NEW, Stage.QUALIFICATION):
+        messages.error(request, str(rules.LINES_LOCKED))
+        return redirect(order)
+    status = 200
+    if request.method == "POST":
+        lines = LineFormSet(request.POST, prefix="lines")
+        terms = TermsForm(request.POST)
+        if lines.is_valid() and terms.is_valid() and _save_terms(request, order, lines, terms):
+            done = _("Order %(number)s is qualified.") if "qualify" in request.POST else None
+            messages.success(
+                request, (done or _("Order %(number)s saved.")) % {"number": order.number}
+            )
+            return redirect(order)
+        status = 422
+    else:
+        lines = LineFormSet(prefix="lines", initial=line_formset_initial(order))
+        terms = TermsForm(initial=TermsForm.initial_for(order))
+        problems = rules.qualification_problems(order) if request.GET.get("check") else {}
+        if problems:
+            # The saved order's gaps, next to their fields, as a refused save shows them.
+            terms = TermsForm(data=TermsForm.initial_for(order))
+            terms.is_valid()
+            _apply_problems(terms, lines, problems)
+    context = {"order": order, "lines": lines, "terms": terms}
+    return _order_form_page(request, "orders/edit.html", context, status=status)
+
+
+@login_required
+def order_new(request: HttpRequest) -> HttpResponse:
+    """A manager types an order in: find or create the client, then lines and terms."""
+    if not request.user.has_perm("orders.add_order"):
+        raise PermissionDenied(_("You cannot create orders."))
+    duplicates: list[Customer] = []
+    chosen = None
+    if request.method == "POST":
+        customer_form = CustomerForm(request.POST, prefix="customer")
+        existing = ExistingCustomerForm(request.POST)
+        lines = LineFormSet(request.POST, prefix="lines")
+        terms = TermsForm(request.POST)
+        existing.is_valid()
+        chosen = existing.cleaned_data.get("customer")
+        customer_ok = chosen is not None or customer_form.is_valid()
+        if customer_ok and chosen is None and not existing.cleaned_data.get("confirm_new"):
+            duplicates = customer_form.duplicates()
+        if customer_ok and not duplicates and lines.is_valid() and terms.is_valid():
+            if not lines.line_inputs():
+                lines.non_form_errors().append(str(rules.NO_LINES))
+            else:
+                return _create_order(request, chosen or customer_form, lines, terms)
+        status = 422
+    else:
+        customer_form = CustomerForm(prefix="customer")
+        existing = ExistingCustomerForm()
+        lines = LineFormSet(prefix="lines")
+        terms = TermsForm(initial={"delivery_method": "pickup"})
+        status = 200
+    return _order_form_page(
+        request,
+        "orders/new.html",
+        {
+            "customer_form": customer_form,
+            "existing": existing,
+            "duplicates": duplicates,
+            "chosen": chosen,
+            "chosen_list": [chosen] if chosen else [],
+            "lines": lines,
+            "terms": terms,
+        },
+        status=status,
+    )
+
+
+def _create_order(request: HttpRequest, customer_source, lines, terms) -> HttpResponse:
+    """Create the order with its customer and terms; then try to qualify if asked,
+    keeping the order whatever the outcome."""
+    order = order_create_by_staff(
+        customer=customer_source.save
+        if isinstance(customer_source, CustomerForm)
+        else customer_source,
+        lines=lines.line_inputs(),
+        terms=terms.update_kwargs(),
+        actor=request.user,
+    )
+    if order.source == Source.ADMIN:
+        messages.success(
+            request,
+            _("Order %(number)s created and given to %(user)s.")
+            % {"number": order.number, "user": person(order.manager)},
+        )
+        return redirect(order)
+    if "qualify" not in request.POST:
+        messages.success(request, _("Order %(number)s created.") % {"number": order.number})
+        return redirect(order)
+    try:
+        order_qualify(order=order, actor=request.user)
+    except OrderError:
+        messages.warning(request, str(SAVED_NOT_QUALIFIED))
+        return redirect(reverse("orders:edit", args=[order.number]) + "?check=1")
+    messages.success(request, _("Order %(number)s is qualified.") % {"number": order.number})
+    return redirect(order)
+
+
+@login_required
+@require_GET
+def customer_search(request: HttpRequest) -> HttpResponse:
+    """Clients matching a name, phone or e-mail, for the new-order form (htmx)."""
+    if not request.user.has_perm("orders.view_customer"):
+        raise PermissionDenied
+    q = request.GET.get("q", "").strip()
+    found = []
+    if len(q) >= 2:
+        found = list(customers_matching(q).order_by("name")[:8])
+    return render(request, "orders/partials/customer_results.html", {"found": found, "q": q})

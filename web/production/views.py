@@ -1,0 +1,191 @@
+"""Shop-floor pages: my tasks (phone-first), a task's details, the head of production's
+board, and the margin report."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.exports import csv_download
+from orders import roles
+from orders.models import Department, Task
+from orders.rules import OrderError
+from orders.services.tasks import task_start
+from pipeline.work import production_task_done, task_reassign
+from production.selectors import (
+    margin_by_product,
+    production_workers,
+    task_list_for_board,
+    task_list_for_shop_floor,
+)
+from web.production.forms import MarginReportForm, ReassignForm, TaskDoneForm
+
+
+def is_head_of_production(user) -> bool:
+    return user.is_superuser or user.groups.filter(name=roles.HEAD_OF_PRODUCTION).exists()
+
+
+def production_task_for_user(request: HttpRequest, pk: int) -> Task:
+    """A production task the user may work on: their own, or any for the head."""
+    task = get_object_or_404(
+        Task.objects.select_related("order__customer", "order__carrier", "line", "assignee"),
+        pk=pk,
+        department=Department.PRODUCTION,
+    )
+    if task.assignee_id == request.user.pk or is_head_of_production(request.user):
+        return task
+    raise PermissionDenied
+
+
+def _back(request: HttpRequest, default: str = "production:shop_floor") -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(default)
+
+
+@login_required
+def shop_floor(request: HttpRequest) -> HttpResponse:
+    # Queries: the session, the user, the open tasks with their orders and lines.
+    tasks = list(task_list_for_shop_floor(user=request.user))
+    return render(request, "production/shop_floor.html", {"tasks": tasks, "form": TaskDoneForm()})
+
+
+@login_required
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    task = production_task_for_user(request, pk)
+    order = task.order
+    return render(
+        request,
+        "production/task.html",
+        {
+            "task": task,
+            "order": order,
+            "lines": order.lines.all(),
+            "show_money": request.user.has_perm("orders.view_money"),
+            "form": TaskDoneForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def task_start_view(request: HttpRequest, pk: int) -> HttpResponse:
+    task = production_task_for_user(request, pk)
+    try:
+        task_start(task=task, actor=request.user)
+    except OrderError as error:
+        messages.error(request, error.message)
+    return _back(request)
+
+
+@require_POST
+@login_required
+def task_done(request: HttpRequest, pk: int) -> HttpResponse:
+    task = production_task_for_user(request, pk)
+    form = TaskDoneForm(request.POST)
+    if not form.is_valid():
+        context = {"task": task, "order": task.order, "lines": task.order.lines.all()}
+        context |= {"form": form, "show_money": request.user.has_perm("orders.view_money")}
+        return render(request, "production/task.html", context, status=400)
+    try:
+        production_task_done(task=task, actor=request.user, **form.cleaned_data)
+    except OrderError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Done: %(title)s") % {"title": task.display_title})
+    return _back(request)
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    if not is_head_of_production(request.user):
+        raise PermissionDenied
+    # Queries: the session, the user, the head check, the tasks with orders, lines and
+    # workers, the workers for the reassign menus.
+    tasks = list(task_list_for_board())
+    columns = [
+        (worker, list(worker_tasks))
+        for worker, worker_tasks in groupby(tasks, key=lambda task: task.assignee)
+    ]
+    return render(
+        request,
+        "production/board.html",
+        {"columns": columns, "workers": list(production_workers()), "count": len(tasks)},
+    )
+
+
+@require_POST
+@login_required
+def task_reassign_view(request: HttpRequest, pk: int) -> HttpResponse:
+    if not is_head_of_production(request.user):
+        raise PermissionDenied
+    task = production_task_for_user(request, pk)
+    form = ReassignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a production worker."))
+        return redirect("production:board")
+    try:
+        task_reassign(task=task, assignee=form.cleaned_data["assignee"], actor=request.user)
+    except OrderError as error:
+        messages.error(request, error.message)
+    return redirect("production:board")
+
+
+@login_required
+@permission_required("orders.view_money", raise_exception=True)
+def margin_report(request: HttpRequest) -> HttpResponse:
+    form = MarginReportForm.for_request(request.GET)
+    rows, total = [], None
+    if form.is_valid():
+        rows, total = margin_by_product(**form.cleaned_data)
+    return render(
+        request,
+        "production/margin_report.html",
+        {"form": form, "rows": rows, "total": total},
+        status=200 if form.is_valid() else 400,
+    )
+
+
+@login_required
+@permission_required("orders.view_money", raise_exception=True)
+def margin_report_csv(request: HttpRequest) -> HttpResponse:
+    form = MarginReportForm.for_request(request.GET)
+    if not form.is_valid():
+        return HttpResponse(
+            "; ".join(m for errors in form.errors.values() for m in errors),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    rows, total = margin_by_product(**form.cleaned_data)
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    header = [
+        _("SKU"),
+        _("Product"),
+        _("Quantity"),
+        _("Revenue"),
+        _("Cost"),
+        _("Margin"),
+        _("Margin, %"),
+    ]
+    lines = (
+        [
+            row.sku,
+            row.name or _("Total"),
+            format(row.quantity.normalize(), "f"),
+            row.revenue,
+            row.cost,
+            row.margin,
+            "" if row.margin_percent is None else row.margin_percent,
+        ]
+        for row in [*rows, total]
+    )
+    return csv_download(f"margin-{start}-{end}.csv", header, lines)
