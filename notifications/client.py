@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from core.texts import Msg
-from invoices.models import Invoice, Payment
 from notifications import tasks
 from notifications.staff import notify_staff
 from orders.models import EventKind, NotificationStatus, Order, TimelineEvent
@@ -110,12 +109,12 @@ def _extra_context(event: TimelineEvent) -> dict[str, object]:
 
     extra: dict[str, object] = {}
     if "invoice_id" in event.data:
-        extra["invoice"] = Invoice.objects.filter(pk=event.data["invoice_id"]).first()
+        extra["invoice"] = event.order.invoices.filter(pk=event.data["invoice_id"]).first()
         extra["public_url"] = extra["invoice"].public_url if extra["invoice"] else None
         due_date = extra["invoice"].due_date if extra["invoice"] else None
         extra["overdue"] = due_date is not None and due_date < timezone.localdate()
     if "payment_id" in event.data:
-        extra["payment"] = Payment.objects.filter(pk=event.data["payment_id"]).first()
+        extra["payment"] = event.order.payments.filter(pk=event.data["payment_id"]).first()
         if extra["payment"] is not None and extra["payment"].amount < 0:
             extra["given_back"] = -extra["payment"].amount  # a refund is a negative entry
     order = event.order

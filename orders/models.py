@@ -621,6 +621,9 @@ class TimelineEvent(models.Model):
     # When a worker took the e-mail to send; a claim older than the send's time limit is
     # taken as lost with its worker and may be claimed again.
     notification_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # What the client's e-mail waits for before it may go, e.g. "invoice-pdf:42" (the PDF it
+    # carries); empty when nothing. The task that makes it (or the sweep) releases it.
+    awaiting = models.CharField(max_length=40, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("timeline event")
@@ -638,6 +641,12 @@ class TimelineEvent(models.Model):
                 fields=["created_at"],
                 name="event_email_queued_idx",
                 condition=Q(notification_status="queued"),
+            ),
+            # E-mails held for their attachment, found by what they wait for.
+            models.Index(
+                fields=["awaiting"],
+                name="event_email_awaiting_idx",
+                condition=Q(notification_status="queued") & ~Q(awaiting=""),
             ),
         ]
 

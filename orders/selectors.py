@@ -20,7 +20,6 @@ from django.utils.dateparse import parse_datetime
 from django_fsm import Transition
 
 from core.phones import phone_for_search
-from invoices.models import Invoice, Payment
 from orders import roles
 from orders.assignment import DEPARTMENT_GROUPS
 from orders.models import (
@@ -30,11 +29,9 @@ from orders.models import (
     BoardCounter,
     Customer,
     Order,
-    OrderLine,
     Stage,
     Task,
     TaskStatus,
-    TimelineEvent,
 )
 
 User = get_user_model()
@@ -488,65 +485,6 @@ def can_hand_over(user: AbstractBaseUser) -> bool:
 
 def order_for_page(number: str) -> Order:
     return Order.objects.select_related("customer", "manager", "carrier").get(number=number)
-
-
-@dataclass
-class OrderPage:
-    order: Order
-    lines: list[OrderLine]
-    tasks: list[Task]
-    invoices: list
-    payments: list
-    events: list[TimelineEvent]
-    path: list[str]
-
-
-def order_page_data(order: Order) -> OrderPage:
-    """Everything the single window shows: five queries (lines, tasks, invoices, payments,
-    timeline), whatever their number."""
-
-    lines = list(order.lines.all())
-    tasks = list(
-        order.tasks.select_related("assignee", "completed_by").order_by(
-            F("completed_at").desc(nulls_first=True), "due_at", "id"
-        )
-    )
-    invoices = list(Invoice.objects.filter(order=order).order_by("issued_at", "id"))
-    payments = list(
-        Payment.objects.filter(order=order)
-        .select_related("invoice", "recorded_by")
-        .order_by("created_at", "id")
-    )
-    reversed_ids = {p.reversal_of_id for p in payments if p.reversal_of_id}
-    refunded: dict[int, Decimal] = {}
-    for payment in payments:
-        if payment.refund_of_id:
-            refunded[payment.refund_of_id] = (
-                refunded.get(payment.refund_of_id, ZERO) - payment.amount
-            )
-    for payment in payments:
-        payment.is_reversed = payment.pk in reversed_ids
-        payment.refundable = (
-            payment.amount - refunded.get(payment.pk, ZERO)
-            if payment.amount > 0 and not payment.is_reversed and not payment.reversal_of_id
-            else ZERO
-        )
-    events = list(order.events.select_related("actor").order_by("-created_at", "-id"))
-    path = []
-    for event in reversed(events):
-        if event.to_stage and event.to_stage not in path:
-            path.append(event.to_stage)
-    if order.stage not in path:
-        path.append(order.stage)
-    return OrderPage(
-        order=order,
-        lines=lines,
-        tasks=tasks,
-        invoices=invoices,
-        payments=payments,
-        events=events,
-        path=path,
-    )
 
 
 # ----------------------------------------------------------------------------- my tasks

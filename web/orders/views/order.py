@@ -31,6 +31,7 @@ from pipeline.orders import (
 )
 from pipeline.payments import payment_register
 from web.orders.forms import CommentForm, HandOverForm, PaymentForm, ReasonForm, RefundForm
+from web.orders.page import OrderPage, order_page_data
 from web.orders.views.common import (
     SAVED_NOT_QUALIFIED,
     add_errors,
@@ -45,7 +46,7 @@ SENDABLE_EVENTS = [EventKind.COMMENT, EventKind.PRODUCTION, EventKind.DELIVERY]
 
 def _order_page(request: HttpRequest, order: Order, *, status: int = 200, **forms) -> HttpResponse:
     user = request.user
-    page = selectors.order_page_data(order)
+    page = order_page_data(order)
     can_change = selectors.can_change_order(user, order)
     can_money = selectors.can_see_money(user)
     can_pay = can_money and user.has_perm("invoices.register_payment")
@@ -81,7 +82,7 @@ def _order_page(request: HttpRequest, order: Order, *, status: int = 200, **form
     return render(request, "orders/detail.html", context, status=status)
 
 
-def _task_candidates(user, page: selectors.OrderPage) -> dict[int, list]:
+def _task_candidates(user, page: OrderPage) -> dict[int, list]:
     headed = selectors.departments_headed(user)
     open_tasks = [t for t in page.tasks if t.is_open and t.department in headed]
     if not open_tasks:
@@ -90,7 +91,7 @@ def _task_candidates(user, page: selectors.OrderPage) -> dict[int, list]:
     return {task.pk: people.get(task.department, []) for task in open_tasks}
 
 
-def _payment_initial(page: selectors.OrderPage) -> dict:
+def _payment_initial(page: OrderPage) -> dict:
     open_invoices = [invoice for invoice in page.invoices if invoice.is_open]
     if not open_invoices:
         return {}

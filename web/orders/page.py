@@ -1,0 +1,71 @@
+"""What the order page shows, read across the departments (orders, invoices) in a fixed
+number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import F
+
+from invoices.models import Invoice, Payment
+from orders.models import ZERO, Order, OrderLine, Task, TimelineEvent
+
+
+@dataclass
+class OrderPage:
+    order: Order
+    lines: list[OrderLine]
+    tasks: list[Task]
+    invoices: list
+    payments: list
+    events: list[TimelineEvent]
+    path: list[str]
+
+
+def order_page_data(order: Order) -> OrderPage:
+    """Everything the single window shows: five queries (lines, tasks, invoices, payments,
+    timeline), whatever their number."""
+
+    lines = list(order.lines.all())
+    tasks = list(
+        order.tasks.select_related("assignee", "completed_by").order_by(
+            F("completed_at").desc(nulls_first=True), "due_at", "id"
+        )
+    )
+    invoices = list(Invoice.objects.filter(order=order).order_by("issued_at", "id"))
+    payments = list(
+        Payment.objects.filter(order=order)
+        .select_related("invoice", "recorded_by")
+        .order_by("created_at", "id")
+    )
+    reversed_ids = {p.reversal_of_id for p in payments if p.reversal_of_id}
+    refunded: dict[int, Decimal] = {}
+    for payment in payments:
+        if payment.refund_of_id:
+            refunded[payment.refund_of_id] = (
+                refunded.get(payment.refund_of_id, ZERO) - payment.amount
+            )
+    for payment in payments:
+        payment.is_reversed = payment.pk in reversed_ids
+        payment.refundable = (
+            payment.amount - refunded.get(payment.pk, ZERO)
+            if payment.amount > 0 and not payment.is_reversed and not payment.reversal_of_id
+            else ZERO
+        )
+    events = list(order.events.select_related("actor").order_by("-created_at", "-id"))
+    path = []
+    for event in reversed(events):
+        if event.to_stage and event.to_stage not in path:
+            path.append(event.to_stage)
+    if order.stage not in path:
+        path.append(order.stage)
+    return OrderPage(
+        order=order,
+        lines=lines,
+        tasks=tasks,
+        invoices=invoices,
+        payments=payments,
+        events=events,
+        path=path,
+    )
