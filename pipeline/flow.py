@@ -183,6 +183,16 @@ def void_invoices(ctx: Context) -> None:
     invoices_close_for_cancel(order=ctx.order, actor=ctx.actor)
 
 
+def always(order: Order) -> bool:
+    """always"""
+    return True
+
+
+def every_line_made(order: Order) -> bool:
+    """when every line is made"""
+    return order.lines_made == order.lines_count
+
+
 # ----------------------------------------------------------------------------- the tables
 
 
@@ -217,7 +227,7 @@ EVENTS: dict[Event, Rule] = {
             tell_client("payment_received", carrying=("payment_id",)),
             tell_manager(payment_note, unless_actor=True),
         ),
-        then=(Event.MONEY_COUNTED, lambda order: True),
+        then=(Event.MONEY_COUNTED, always),
     ),
     Event.MONEY_COUNTED: Rule(
         before=(recompute,),
@@ -228,7 +238,7 @@ EVENTS: dict[Event, Rule] = {
     ),
     Event.LINE_MADE: Rule(
         before=(tell_manager(line_made_note),),
-        then=(Event.ALL_LINES_MADE, lambda order: order.lines_made == order.lines_count),
+        then=(Event.ALL_LINES_MADE, every_line_made),
     ),
     Event.ALL_LINES_MADE: Rule(
         before=(tell_client("production_finished", by_system=True),),
@@ -311,18 +321,3 @@ def _move(ctx: Context, transition: str) -> str:
         to_stage=order.stage,
     )
     return order.stage
-
-
-def describe() -> list[tuple[str, str]]:
-    """The tables as text, for docs/architecture.md and `manage.py pipeline_graph`."""
-    rows = []
-    for event, rule in EVENTS.items():
-        parts = [s.__doc__ or s.__name__ for s in rule.before]
-        parts += [f"{m.stage} → {m.transition}" for m in rule.moves]
-        parts += [s.__doc__ or s.__name__ for s in rule.after]
-        if rule.then:
-            parts.append(f"then {rule.then[0]}")
-        rows.append((f"event {event}", "; ".join(parts)))
-    for stage, steps in ON_ENTER.items():
-        rows.append((f"enter {stage}", "; ".join(s.__doc__ or s.__name__ for s in steps)))
-    return rows
