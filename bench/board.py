@@ -428,7 +428,7 @@ def more_urls(depth: int) -> tuple[str, str]:
     from urllib.parse import quote
 
     from orders.models import Order
-    from orders.selectors import COLUMN_PAGE, Cursor
+    from orders.selectors.board import COLUMN_PAGE, Cursor
 
     use("large")
     column = "production"

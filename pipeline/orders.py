@@ -33,7 +33,7 @@ from orders.models import (
     TimelineEvent,
 )
 from orders.rules import OrderError
-from orders.selectors import manual_targets, transition_between
+from orders.selectors.order import manual_targets, transition_between
 from orders.services.common import event_record, lock_order, order_recalculate
 from orders.services.orders import LineInput, order_record, order_update
 from orders.services.tasks import task_close, task_create

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from orders import roles
-from orders.selectors import open_task_count
+from orders.selectors.tasks import open_task_count
 
 
 def workspace(request: HttpRequest) -> dict:

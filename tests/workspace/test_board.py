@@ -15,13 +15,8 @@ from django.utils import timezone
 from invoices.models import PaymentSource
 from orders import rules
 from orders.models import OPEN_STAGES, BoardCounter, Order, Stage
-from orders.selectors import (
-    COLUMN_PAGE,
-    BoardFilter,
-    Cursor,
-    customers_matching,
-    order_list_for_board,
-)
+from orders.selectors.board import COLUMN_PAGE, BoardFilter, Cursor, order_list_for_board
+from orders.selectors.customers import customers_matching
 from pipeline.orders import (
     MOVE_AUTOMATIC,
     MOVE_IMPOSSIBLE,
@@ -266,7 +261,7 @@ def test_more_pages_a_column_by_keyset_with_one_query(
 def test_more_breaks_ties_of_the_same_moment_by_id(staff):
     made = bulk_orders(count=5, manager=staff["manager"], stage=Stage.NEW)
     Order.objects.filter(pk__in=[o.pk for o in made]).update(created_at=timezone.now())
-    from orders.selectors import column_cards
+    from orders.selectors.board import column_cards
 
     filters = BoardFilter(manager_id=staff["manager"].pk)
     first, cursor = column_cards(stage=Stage.NEW, filters=filters, limit=2)

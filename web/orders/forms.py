@@ -14,7 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from core.phones import PhoneError, phone_normalize
 from invoices.models import Invoice
 from orders.models import Customer, DeliveryMethod, Order, PaymentScheme
-from orders.selectors import CLOSED_PERIOD_DAYS, BoardFilter, can_see_all_orders, managers_queryset
+from orders.selectors.access import can_see_all_orders
+from orders.selectors.board import CLOSED_PERIOD_DAYS, BoardFilter
+from orders.selectors.people import managers_queryset
 from orders.services.orders import LineInput
 from production.models import Product
 

@@ -14,8 +14,10 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from orders import rules, selectors
+from orders import rules
 from orders.models import Order, Stage
+from orders.selectors.board import Card
+from orders.selectors.order import manual_targets
 from web.orders.forms import new_form_key
 
 register = template.Library()
@@ -100,7 +102,7 @@ def due(moment: dt.datetime | None) -> str:
 
 @register.simple_tag
 def move_targets(order: Order) -> list[tuple[str, str]]:
-    return [(stage, str(Stage(stage).label)) for stage in selectors.manual_targets(order)]
+    return [(stage, str(Stage(stage).label)) for stage in manual_targets(order)]
 
 
 # ----------------------------------------------------------------------------- board cards
@@ -164,16 +166,16 @@ class CardRenderer:
             amount = self.words["d"] % {"n": seconds // 86400}
         return self.words["late" if late else "in"] % {"amount": amount}
 
-    def targets(self, order: selectors.Card) -> list[str]:
+    def targets(self, order: Card) -> list[str]:
         """The "Move to…" columns depend only on the stage and the scheme: worked out once."""
         if not self.can_move:
             return []
         key = (order.stage, order.needs_prepayment)
         if key not in self.targets_by_kind:
-            self.targets_by_kind[key] = selectors.manual_targets(order)
+            self.targets_by_kind[key] = manual_targets(order)
         return self.targets_by_kind[key]
 
-    def render(self, order: selectors.Card) -> str:
+    def render(self, order: Card) -> str:
         words = self.words
         number = escape(order.number)
         late = order.next_due_at is not None and order.next_due_at < self.now
@@ -223,7 +225,7 @@ class CardRenderer:
 
 
 @register.simple_tag(takes_context=True)
-def board_cards(context: template.Context, cards: list[selectors.Card]) -> str:
+def board_cards(context: template.Context, cards: list[Card]) -> str:
     from django.utils.safestring import mark_safe
 
     renderer = context.render_context.get("card_renderer")

@@ -11,9 +11,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from orders import selectors
 from orders.models import Order
 from orders.rules import OrderError
+from orders.selectors.access import can_change_order, can_see_all_orders, departments_headed
+from orders.selectors.order import order_for_page
 
 CHANGE_REFUSED = gettext_lazy("Only the order's manager or the head of sales can change it.")
 SAVED_NOT_QUALIFIED = gettext_lazy(
@@ -25,15 +26,15 @@ def order_for_user(request: HttpRequest, number: str) -> Order:
     """The order if this user may see it: their own, or every order with view_all_orders,
     or one their task links to, or one with a task of a department they head."""
     try:
-        order = selectors.order_for_page(number)
+        order = order_for_page(number)
     except Order.DoesNotExist:
         raise Http404(_("No order %(number)s.") % {"number": number}) from None
     user = request.user
     if (
-        selectors.can_see_all_orders(user)
+        can_see_all_orders(user)
         or order.manager_id == user.pk
         or order.tasks.filter(
-            Q(assignee=user) | Q(department__in=selectors.departments_headed(user))
+            Q(assignee=user) | Q(department__in=departments_headed(user))
         ).exists()
     ):
         return order
@@ -42,7 +43,7 @@ def order_for_user(request: HttpRequest, number: str) -> Order:
 
 def order_for_change(request: HttpRequest, number: str) -> Order:
     order = order_for_user(request, number)
-    if not selectors.can_change_order(request.user, order):
+    if not can_change_order(request.user, order):
         raise PermissionDenied(CHANGE_REFUSED)
     return order
 

@@ -19,9 +19,16 @@ from django.views.decorators.http import require_GET, require_POST
 from invoices.models import InvoiceStatus, Payment, PaymentSource
 from invoices.services import payment_give_back, payment_reverse
 from notifications.client import event_send_to_client
-from orders import selectors
 from orders.models import OPEN_STAGES, EventKind, NotificationStatus, Order, Stage, TimelineEvent
 from orders.rules import OrderError, person
+from orders.selectors.access import (
+    can_change_order,
+    can_hand_over,
+    can_see_money,
+    departments_headed,
+)
+from orders.selectors.order import manual_targets
+from orders.selectors.people import managers_for_filter, task_candidates
 from pipeline.orders import (
     order_cancel,
     order_comment,
@@ -47,8 +54,8 @@ SENDABLE_EVENTS = [EventKind.COMMENT, EventKind.PRODUCTION, EventKind.DELIVERY]
 def _order_page(request: HttpRequest, order: Order, *, status: int = 200, **forms) -> HttpResponse:
     user = request.user
     page = order_page_data(order)
-    can_change = selectors.can_change_order(user, order)
-    can_money = selectors.can_see_money(user)
+    can_change = can_change_order(user, order)
+    can_money = can_see_money(user)
     can_pay = can_money and user.has_perm("invoices.register_payment")
     context = {
         "order": order,
@@ -57,7 +64,7 @@ def _order_page(request: HttpRequest, order: Order, *, status: int = 200, **form
         "can_change": can_change,
         "can_money": can_money,
         "can_pay": can_pay and order.stage != Stage.NEW,
-        "targets": selectors.manual_targets(order) if can_change else [],
+        "targets": manual_targets(order) if can_change else [],
         # Rendered from the invoices already read, so the form adds no query.
         "sendable": SENDABLE_EVENTS,
         "payable_invoices": [i for i in page.invoices if i.status != InvoiceStatus.VOID],
@@ -73,21 +80,17 @@ def _order_page(request: HttpRequest, order: Order, *, status: int = 200, **form
         "hand_over_form": forms.get("hand_over_form"),
         # Open tasks of the departments this person heads: who could take each.
         "task_candidates": _task_candidates(user, page),
-        "hand_over_to": (
-            selectors.managers_for_filter()
-            if order.is_open and selectors.can_hand_over(user)
-            else []
-        ),
+        "hand_over_to": (managers_for_filter() if order.is_open and can_hand_over(user) else []),
     }
     return render(request, "orders/detail.html", context, status=status)
 
 
 def _task_candidates(user, page: OrderPage) -> dict[int, list]:
-    headed = selectors.departments_headed(user)
+    headed = departments_headed(user)
     open_tasks = [t for t in page.tasks if t.is_open and t.department in headed]
     if not open_tasks:
         return {}
-    people = selectors.task_candidates(sorted({t.department for t in open_tasks}))
+    people = task_candidates(sorted({t.department for t in open_tasks}))
     return {task.pk: people.get(task.department, []) for task in open_tasks}
 
 
@@ -151,7 +154,7 @@ def order_cancel_view(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def order_hand_over_view(request: HttpRequest, number: str) -> HttpResponse:
     """The head of sales gives the order to another manager."""
-    if not selectors.can_hand_over(request.user):
+    if not can_hand_over(request.user):
         raise PermissionDenied
     order = order_for_user(request, number)
     form = HandOverForm(request.POST)
@@ -176,9 +179,7 @@ def order_comment_view(request: HttpRequest, number: str) -> HttpResponse:
     order = order_for_user(request, number)
     form = CommentForm(request.POST)
     if form.is_valid():
-        send = form.cleaned_data["send_to_client"] and selectors.can_change_order(
-            request.user, order
-        )
+        send = form.cleaned_data["send_to_client"] and can_change_order(request.user, order)
         order_comment(
             order=order, actor=request.user, text=form.cleaned_data["text"], send_to_client=send
         )
@@ -207,7 +208,7 @@ def event_send(request: HttpRequest, number: str, event_id: int) -> HttpResponse
 
 def _require_payment_rights(request: HttpRequest, refusal: str) -> None:
     user = request.user
-    if not (selectors.can_see_money(user) and user.has_perm("invoices.register_payment")):
+    if not (can_see_money(user) and user.has_perm("invoices.register_payment")):
         raise PermissionDenied(refusal)
 
 

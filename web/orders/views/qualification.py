@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from orders import rules
 from orders.models import Customer, Order, Source, Stage
 from orders.rules import OrderError, person
-from orders.selectors import customers_matching
+from orders.selectors.customers import customers_matching
 from orders.services.orders import order_update
 from pipeline.orders import order_create_by_staff, order_qualify, order_take_into_work
 from production.models import Product

@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from orders import selectors
 from orders.models import Task, TaskKind
 from orders.rules import OrderError, person
+from orders.selectors.access import departments_headed
+from orders.selectors.tasks import task_list_for_user
 from pipeline.work import task_complete, task_reassign
 from web.orders.views.common import error_text, next_url
 
@@ -26,7 +27,7 @@ ONE_CLICK_TASKS = {TaskKind.TAKE_INTO_WORK, TaskKind.PRODUCE_LINE, TaskKind.CUST
 @login_required
 @require_GET
 def my_tasks(request: HttpRequest) -> HttpResponse:
-    tasks = selectors.task_list_for_user(request.user)
+    tasks = task_list_for_user(request.user)
     return render(
         request,
         "orders/tasks.html",
@@ -58,7 +59,7 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
 def task_reassign_view(request: HttpRequest, task_id: int) -> HttpResponse:
     """A department's head gives one of its tasks to someone else (from the order page)."""
     task = get_object_or_404(Task.objects.select_related("order"), pk=task_id)
-    if task.department not in selectors.departments_headed(request.user):
+    if task.department not in departments_headed(request.user):
         raise PermissionDenied(_("Only the department's head reassigns its tasks."))
     back = reverse("orders:detail", args=[task.order.number])
     assignee = get_user_model().objects.filter(pk=request.POST.get("assignee") or None).first()

@@ -1,7 +1,7 @@
-"""Reads of the sales workspace: the board, a column's next cards, the order page, my tasks.
+"""Reads of the board: its columns, their totals, and a column's next cards.
 
-Every function here runs a fixed number of queries, whatever the number of orders, lines,
-tasks or events (the tests pin them)."""
+Every function here runs a fixed number of queries, whatever the number of orders (the
+tests pin them)."""
 
 from __future__ import annotations
 
@@ -10,31 +10,13 @@ import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Replace
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django_fsm import Transition
 
-from core.phones import phone_for_search
-from orders import roles
-from orders.assignment import DEPARTMENT_GROUPS
-from orders.models import (
-    CLOSED_STAGES,
-    OPEN_STAGES,
-    ZERO,
-    BoardCounter,
-    Customer,
-    Order,
-    Stage,
-    Task,
-    TaskStatus,
-)
-
-User = get_user_model()
+from orders.models import CLOSED_STAGES, OPEN_STAGES, ZERO, BoardCounter, Order, Stage
+from orders.selectors.customers import search_condition
 
 # Cards per column on the board and per "more": enough to fill a laptop screen, while the
 # whole default board stays under 100 KB and 1,500 elements.
@@ -98,65 +80,6 @@ class Card:
         return self.total_amount - self.paid_amount
 
 
-# ----------------------------------------------------------------------------- access
-
-
-def can_see_all_orders(user: AbstractBaseUser) -> bool:
-    return user.has_perm("orders.view_all_orders")
-
-
-def can_see_money(user: AbstractBaseUser) -> bool:
-    return user.has_perm("orders.view_money")
-
-
-def can_change_order(user: AbstractBaseUser, order: Order) -> bool:
-    """Managers change their own orders; the head of sales everyone's."""
-    if not user.has_perm("orders.change_order"):
-        return False
-    return order.manager_id == user.pk or can_see_all_orders(user)
-
-
-def can_use_board(user: AbstractBaseUser) -> bool:
-    return user.has_perm("orders.view_order")
-
-
-# ----------------------------------------------------------------------------- the funnel
-
-
-@functools.cache
-def _transitions() -> tuple[Transition, ...]:
-    """The funnel as declared on the model; it never changes while the process runs."""
-    return tuple(Order._meta.get_field("stage").get_all_transitions(Order))
-
-
-def manual_targets(order: Order | Card) -> list[str]:
-    """Columns this order may be dragged to by hand (cancelling needs a reason, so it is
-    done on the order page). Qualification goes where the payment scheme sends it."""
-    targets = []
-    stage = order.stage
-    for transition in _transitions():
-        if transition.source != stage or not transition.custom.get("manual"):
-            continue
-        if transition.target == Stage.LOST:
-            continue
-        if transition.name == "qualify_for_prepayment" and not order.needs_prepayment:
-            continue
-        if transition.name == "qualify_for_production" and order.needs_prepayment:
-            continue
-        targets.append(transition.target)
-    return targets
-
-
-def transition_between(source: str, target: str) -> Transition | None:
-    for transition in _transitions():
-        if transition.source == source and transition.target == target:
-            return transition
-    return None
-
-
-# ----------------------------------------------------------------------------- board
-
-
 @dataclass(frozen=True)
 class BoardFilter:
     """What the board shows; it lives in the URL."""
@@ -191,48 +114,6 @@ class BoardFilter:
         if self.created_to:
             qs = qs.filter(created_at__date__lte=self.created_to)
         return qs
-
-
-# A search matching more clients than this is left to the database as a subquery.
-SEARCH_CLIENTS_LISTED = 500
-
-
-def search_condition(q: str) -> Q:
-    """Orders whose number starts with q, or whose client matches it. The clients are
-    looked up first, in one query that PostgreSQL answers from trigram indexes (migration
-    0005); the orders are then picked by their clients' ids from the order index, instead
-    of every order's client being tested row by row in every column."""
-    q = q.strip()
-    customers = customers_matching(q).order_by().values_list("pk", flat=True)
-    ids = list(customers[: SEARCH_CLIENTS_LISTED + 1])
-    if len(ids) > SEARCH_CLIENTS_LISTED:
-        return Q(number__istartswith=q) | Q(customer__in=customers)
-    return Q(number__istartswith=q) | Q(customer_id__in=ids)
-
-
-def customers_matching(q: str) -> QuerySet[Customer]:
-    """Clients whose name, company or e-mail contains q, or whose phone is q or holds its
-    digits. A whole phone, however typed ("8 900 …", "+7 900 …"), is compared with the
-    stored E.164 form; part of one is compared digit by digit (the last ten, so the +7 and
-    8 prefixes match alike), which also finds old phones kept as they were typed."""
-    q = q.strip()
-    condition = Q(name__icontains=q) | Q(company__icontains=q) | Q(email__icontains=q)
-    phone = phone_for_search(q)
-    if phone:
-        condition |= Q(phone=phone)
-    customers = Customer.objects.all()
-    digits = "".join(ch for ch in q if ch.isdigit())
-    if len(digits) >= 5:
-        customers = customers.annotate(phone_digits=phone_digits("phone"))
-        condition |= Q(phone_digits__contains=digits[-10:])
-    return customers.filter(condition)
-
-
-def phone_digits(field: str):
-    cleaned = F(field)
-    for mark in (" ", "-", "(", ")", "+", "."):
-        cleaned = Replace(cleaned, Value(mark), Value(""))
-    return cleaned
 
 
 @dataclass(frozen=True)
@@ -418,86 +299,3 @@ def order_list_for_board(*, filters: BoardFilter) -> Board:
             )
         )
     return Board(columns=columns, closed=closed, fingerprint=fingerprint)
-
-
-def managers_queryset() -> QuerySet:
-    """Everyone who can own orders: active sales managers and heads of sales."""
-    return (
-        User.objects.filter(
-            is_active=True, groups__name__in=[roles.SALES_MANAGERS, roles.HEAD_OF_SALES]
-        )
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
-
-
-def managers_for_filter() -> list[AbstractBaseUser]:
-    return list(managers_queryset())
-
-
-def departments_headed(user: AbstractBaseUser) -> list[str]:
-    """The departments whose tasks this person may reassign (kept on the user object for
-    the request, as Django keeps permissions)."""
-    cached = getattr(user, "_departments_headed", None)
-    if cached is not None:
-        return cached
-    headed: list[str] = []
-    if user.has_perm("orders.reassign_task"):
-        groups = {group.name for group in user.groups.all()}
-        headed = [
-            department
-            for department, head_group in roles.DEPARTMENT_HEADS.items()
-            if head_group in groups or user.is_superuser
-        ]
-    user._departments_headed = headed
-    return headed
-
-
-def task_candidates(departments: list[str]) -> dict[str, list[AbstractBaseUser]]:
-    """Active people of each department (and its heads), in one query."""
-
-    wanted = {}
-    for department in departments:
-        for group in (DEPARTMENT_GROUPS.get(department), roles.DEPARTMENT_HEADS[department]):
-            if group:
-                wanted.setdefault(group, set()).add(department)
-    if not wanted:
-        return {}
-    memberships = (
-        User.groups.through.objects.filter(group__name__in=wanted, user__is_active=True)
-        .select_related("user", "group")
-        .order_by("user__first_name", "user__username")
-    )
-    found: dict[str, list[AbstractBaseUser]] = {department: [] for department in departments}
-    for membership in memberships:
-        for department in wanted[membership.group.name]:
-            if membership.user not in found[department]:
-                found[department].append(membership.user)
-    return found
-
-
-def can_hand_over(user: AbstractBaseUser) -> bool:
-    return user.has_perm("orders.view_all_orders") and user.has_perm("orders.reassign_task")
-
-
-# ----------------------------------------------------------------------------- order page
-
-
-def order_for_page(number: str) -> Order:
-    return Order.objects.select_related("customer", "manager", "carrier").get(number=number)
-
-
-# ----------------------------------------------------------------------------- my tasks
-
-
-def task_list_for_user(user: AbstractBaseUser) -> list[Task]:
-    """Open tasks of this person, due soonest first: one query."""
-    return list(
-        Task.objects.filter(assignee=user, status__in=[TaskStatus.OPEN, TaskStatus.IN_PROGRESS])
-        .select_related("order", "order__customer", "line")
-        .order_by("due_at", "id")
-    )
-
-
-def open_task_count(user: AbstractBaseUser) -> int:
-    return Task.objects.open().filter(assignee=user).count()

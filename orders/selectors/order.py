@@ -1,0 +1,48 @@
+"""Reads of one order: its page, and the columns it may be moved to by hand."""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+from django_fsm import Transition
+
+from orders.models import Order, Stage
+
+if TYPE_CHECKING:
+    from orders.selectors.board import Card
+
+
+def order_for_page(number: str) -> Order:
+    return Order.objects.select_related("customer", "manager", "carrier").get(number=number)
+
+
+@functools.cache
+def _transitions() -> tuple[Transition, ...]:
+    """The funnel as declared on the model; it never changes while the process runs."""
+    return tuple(Order._meta.get_field("stage").get_all_transitions(Order))
+
+
+def manual_targets(order: Order | Card) -> list[str]:
+    """Columns this order may be dragged to by hand (cancelling needs a reason, so it is
+    done on the order page). Qualification goes where the payment scheme sends it."""
+    targets = []
+    stage = order.stage
+    for transition in _transitions():
+        if transition.source != stage or not transition.custom.get("manual"):
+            continue
+        if transition.target == Stage.LOST:
+            continue
+        if transition.name == "qualify_for_prepayment" and not order.needs_prepayment:
+            continue
+        if transition.name == "qualify_for_production" and order.needs_prepayment:
+            continue
+        targets.append(transition.target)
+    return targets
+
+
+def transition_between(source: str, target: str) -> Transition | None:
+    for transition in _transitions():
+        if transition.source == source and transition.target == target:
+            return transition
+    return None
