@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError, ValidationErrorContext
 from ninja.parser import Parser
+from pydantic_core import ErrorDetails
 
 from web.api.base import KEY_REFUSED, MUST_BE_TEXT, REQUIRED, SCOPE_MISSING, ScopeMissing
 from web.api.orders import router as orders_router
@@ -148,7 +149,7 @@ _BY_TYPE = {
 }
 
 
-def _message(field: str, error: dict[str, Any]) -> str:
+def _message(field: str, error: ErrorDetails) -> str:
     kind = error["type"]
     if kind == "refused":
         return error["msg"]

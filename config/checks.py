@@ -1,12 +1,12 @@
 """System checks for dangerous combinations of settings."""
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
 def check_production_services(app_configs, **kwargs):
-    problems = []
+    problems: list[CheckMessage] = []
     if settings.SECRET_KEY == settings.DEV_SECRET_KEY:
         problems.append(
             Error(

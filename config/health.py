@@ -77,7 +77,8 @@ def _answer(checks: dict[str, str]) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     # Each failed check was logged once with its cause; Django's own "Service Unavailable"
     # error line every few seconds of an outage would add nothing but noise (and alerts).
-    response._has_been_logged = True
+    # A Django-internal flag the stubs do not declare.
+    response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 
 

@@ -6,7 +6,7 @@ bounded by those views, which is why CSRF-exempt views' POST is left to them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 
@@ -14,6 +14,7 @@ NUL = "\x00"
 
 
 def _has_nul(values: QueryDict | dict[str, str]) -> bool:
+    pairs: Iterable[tuple[str, str]]
     if isinstance(values, QueryDict):
         pairs = ((key, value) for key, items in values.lists() for value in items)
     else:

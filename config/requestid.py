@@ -41,8 +41,8 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         rid = request_id_from(request.headers.get(HEADER))
         # Django logs a plain 4xx after the middleware has returned; the log filter finds
-        # the id on the request then.
-        request.request_id = rid
+        # the id on the request then (an attribute of our own, unknown to the stubs).
+        request.request_id = rid  # type: ignore[attr-defined]
         token = request_id.set(rid)
         sentry_sdk.set_tag("request_id", rid)
         try:
