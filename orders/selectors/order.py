@@ -25,20 +25,16 @@ def _transitions() -> tuple[Transition, ...]:
 
 def manual_targets(order: Order | Card) -> list[str]:
     """Columns this order may be dragged to by hand (cancelling needs a reason, so it is
-    done on the order page). Qualification goes where the payment scheme sends it."""
-    targets = []
-    stage = order.stage
-    for transition in _transitions():
-        if transition.source != stage or not transition.custom.get("manual"):
-            continue
-        if transition.target == Stage.LOST:
-            continue
-        if transition.name == "qualify_for_prepayment" and not order.needs_prepayment:
-            continue
-        if transition.name == "qualify_for_production" and order.needs_prepayment:
-            continue
-        targets.append(transition.target)
-    return targets
+    done on the order page). A transition whose conditions do not hold is no target: so
+    qualification goes where the payment scheme sends it (Order.qualify_for_*)."""
+    return [
+        transition.target
+        for transition in _transitions()
+        if transition.source == order.stage
+        and transition.custom.get("manual")
+        and transition.target != Stage.LOST
+        and all(condition(order) for condition in transition.conditions)
+    ]
 
 
 def transition_between(source: str, target: str) -> Transition | None:
