@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils.translation import gettext_noop
 from django_fsm import can_proceed
 
@@ -28,12 +28,18 @@ from logistics.services import delivery_client_message, delivery_task_open
 from notifications.client import client_notify
 from notifications.staff import notify_staff, task_announce
 from orders import rules
-from orders.models import OPEN_STAGES, OPEN_TASK_STATUSES, EventKind, Order, Stage, TaskStatus
+from orders.models import (
+    OPEN_STAGES,
+    OPEN_TASK_STATUSES,
+    EventKind,
+    Order,
+    Stage,
+    TaskKind,
+    TaskStatus,
+)
 from orders.services.common import event_record, order_recalculate
 from orders.services.tasks import task_close
 from production.services import production_start
-
-User = AbstractBaseUser
 
 
 class Event(enum.StrEnum):
@@ -156,6 +162,15 @@ def tell_client_delivered(ctx: Context) -> None:
     tell_client(delivery_client_message(ctx.order))(ctx)
 
 
+def close_take_into_work(ctx: Context) -> None:
+    """the "take into work" task done"""
+    tasks = ctx.data.get("tasks") or ctx.order.tasks.select_for_update().filter(
+        kind=TaskKind.TAKE_INTO_WORK, status__in=OPEN_TASK_STATUSES
+    )
+    for task in tasks:
+        task_close(task, actor=ctx.actor)
+
+
 def stop_open_tasks(ctx: Context) -> None:
     """every open task cancelled; whoever was on one is told to stop."""
     order, actor = ctx.order, ctx.actor
@@ -214,7 +229,11 @@ class Rule:
 
 
 EVENTS: dict[Event, Rule] = {
-    Event.TAKEN_INTO_WORK: Rule(moves=(Move(Stage.NEW, "take_into_work"),), must_move=True),
+    Event.TAKEN_INTO_WORK: Rule(
+        before=(close_take_into_work,),
+        moves=(Move(Stage.NEW, "take_into_work"),),
+        must_move=True,
+    ),
     Event.QUALIFIED: Rule(
         moves=(
             Move(Stage.QUALIFICATION, "qualify_for_prepayment"),  # when a prepayment is due

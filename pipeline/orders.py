@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -36,10 +37,8 @@ from orders.rules import OrderError
 from orders.selectors.order import manual_targets, transition_between
 from orders.services.common import event_record, lock_order, order_recalculate
 from orders.services.orders import LineInput, order_record, order_update
-from orders.services.tasks import task_close, task_create
+from orders.services.tasks import task_create
 from pipeline.flow import Context, Event, handle
-
-User = AbstractBaseUser
 
 MOVE_IMPOSSIBLE = gettext_lazy("An order cannot go from “%(source)s” to “%(target)s”.")
 MOVE_AUTOMATIC = gettext_lazy(
@@ -97,7 +96,7 @@ def order_create_by_staff(
     *,
     customer: Customer | Callable[[], Customer],
     lines: list[LineInput],
-    terms: dict[str, object],
+    terms: dict[str, Any],
     actor: User,
 ) -> Order:
     """An order typed in by staff, in one transaction with its customer (`customer` may
@@ -128,10 +127,6 @@ def order_take_into_work(*, order: Order, actor: User) -> Order:
         order = lock_order(order)
         if order.stage != Stage.NEW:
             raise rules.wrong_stage(order)
-        for task in order.tasks.select_for_update().filter(
-            kind=TaskKind.TAKE_INTO_WORK, status__in=OPEN_TASK_STATUSES
-        ):
-            task_close(task, actor=actor)
         handle(Event.TAKEN_INTO_WORK, Context(order, actor))
         order_recalculate(order)
     return order

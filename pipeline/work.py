@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext_noop
 
@@ -28,8 +28,6 @@ from production.services import (
     line_mark_made,
 )
 
-User = AbstractBaseUser
-
 
 def task_complete(
     *,
@@ -50,10 +48,8 @@ def task_complete(
             task.note = note
             task.save(update_fields=["note"])
         ctx = Context(order, actor)
-        if task.kind == TaskKind.TAKE_INTO_WORK:
-            tasks.task_close(task, actor=actor)
-            if order.stage == Stage.NEW:
-                handle(Event.TAKEN_INTO_WORK, ctx)
+        if task.kind == TaskKind.TAKE_INTO_WORK and order.stage == Stage.NEW:
+            handle(Event.TAKEN_INTO_WORK, Context(order, actor, {"tasks": [task]}))
         elif task.kind == TaskKind.PRODUCE_LINE:
             line = line_mark_made(order=order, task=task, actor=actor, actual_cost=actual_cost)
             handle(Event.LINE_MADE, Context(order, actor, {"line": line}))
@@ -66,6 +62,8 @@ def task_complete(
                 tracking_number=tracking_number,
             )
             handle(Event.DELIVERED, ctx)
+        elif task.kind == TaskKind.TAKE_INTO_WORK:
+            tasks.task_close(task, actor=actor)  # taken into work some other way already
         else:
             tasks.task_close(task, actor=actor)
             event_record(
