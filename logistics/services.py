@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -16,8 +16,6 @@ from orders.calendar import WorkingTime
 from orders.models import DeliveryMethod, Department, Order, Task, TaskKind
 from orders.rules import OrderError
 from orders.services.tasks import task_close, task_create
-
-User = AbstractBaseUser
 
 
 def delivery_details_apply(
@@ -49,6 +47,8 @@ def delivery_task_open(*, order: Order) -> Task:
         if order.delivery_method == DeliveryMethod.PICKUP
         else order.planned_ship_date
     )
+    assert day is not None  # orders.rules asks for the date before delivery
+    due_at: dt.datetime | None
     due_at = working_time.end_of_day(day)
     if due_at <= timezone.now():
         due_at = None  # a date in the past: the SLA gives a reachable deadline

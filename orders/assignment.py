@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -10,14 +10,14 @@ from django.utils import timezone
 from orders import roles
 from orders.models import OPEN_STAGES, Department, Order, StaffProfile, Task
 
-DEPARTMENT_GROUPS = {
+DEPARTMENT_GROUPS: dict[str, str] = {
     Department.SALES: roles.SALES_MANAGERS,
     Department.PRODUCTION: roles.PRODUCTION,
     Department.LOGISTICS: roles.LOGISTICS,
 }
 
 
-def _load(department: str) -> Subquery:
+def _load(department: str) -> Coalesce:
     if department == Department.SALES:
         work = Order.objects.filter(manager_id=OuterRef("user_id"), stage__in=OPEN_STAGES)
         key = "manager_id"
@@ -28,7 +28,7 @@ def _load(department: str) -> Subquery:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def pick_assignee(department: str, *, team_id: int | None = None) -> AbstractBaseUser | None:
+def pick_assignee(department: str, *, team_id: int | None = None) -> User | None:
     """Lock the department's profiles so concurrent assignments see each other's choice.
     With `team_id`, only members of that production team are candidates."""
     group = DEPARTMENT_GROUPS[department]

@@ -144,6 +144,7 @@ def work_failed(
                 give_up(exc)
             transaction.on_commit(work_report_dead)
         else:
+            assert row.next_attempt_at is not None  # set above when not dead
             logger.warning(
                 "%s%r failed (attempt %s), next at %s: %s",
                 task,

@@ -13,6 +13,7 @@ import logging
 
 from celery import shared_task
 from django.db.models import CharField, Exists, F, OuterRef
+from django.db.models.expressions import NegatedExpression
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -102,7 +103,7 @@ SWEEP_KINDS = {
 }
 
 
-def _unheld(task) -> Exists:
+def _unheld(task) -> NegatedExpression:
     """No Work row for this task and row: nobody retries, leases or gave up on it."""
     return ~Exists(
         Work.objects.filter(task=task.name, key=Cast(OuterRef("pk"), output_field=CharField()))
@@ -180,12 +181,13 @@ def sweep(
         )
         for pk in lost.values_list("pk", flat=True)[:200]:
             _queue(send_client_email, pk, counts, now)
-        waiting = emails.filter(
-            notification_status=NotificationStatus.QUEUED,
-            created_at__lt=before,
-            data__notification="invoice_issued",
-        ).values_list("pk", "data__invoice_id")[:200]
-        waiting = dict(waiting)
+        waiting = dict(
+            emails.filter(
+                notification_status=NotificationStatus.QUEUED,
+                created_at__lt=before,
+                data__notification="invoice_issued",
+            ).values_list("pk", "data__invoice_id")[:200]
+        )
         ready = {
             invoice.pk
             for invoice in Invoice.objects.filter(pk__in=set(waiting.values())).only(

@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce, Round
 from orders import roles
 from orders.models import CENT, ZERO, Department, LineStatus, OrderLine, Stage, Task
 
-MONEY = DecimalField(max_digits=20, decimal_places=2)
+MONEY: DecimalField = DecimalField(max_digits=20, decimal_places=2)
 
 
 def task_list_for_shop_floor(*, user) -> QuerySet[Task]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -17,8 +17,6 @@ from orders.rules import OrderError
 from orders.services.common import event_record, order_recalculate
 from orders.services.tasks import task_close, task_create
 from production.models import BillOfMaterialsItem, LineCost, Product
-
-User = AbstractBaseUser
 
 NOT_A_PRODUCTION_TASK = gettext_lazy("This is not a production task.")
 AMOUNT_NEGATIVE = gettext_lazy("The amount cannot be negative.")
@@ -97,6 +95,7 @@ def line_for_costing(task: Task) -> OrderLine:
     """The line a production task makes, with what its actual cost is computed from."""
     if task.kind != TaskKind.PRODUCE_LINE:
         raise OrderError(str(NOT_A_PRODUCTION_TASK))
+    assert task.line_id is not None  # a production task makes one line
     return (
         OrderLine.objects.select_related("product")
         .prefetch_related(
@@ -134,6 +133,7 @@ def line_mark_made(
     """A production task is done: its line is made. Caller holds the order's and the
     task's locks."""
     task_close(task, actor=actor)
+    assert task.line_id is not None  # a production task makes one line
     line = OrderLine.objects.select_for_update().get(pk=task.line_id)
     line.status = LineStatus.MADE
     line.made_at = timezone.now()

@@ -6,15 +6,12 @@ import secrets
 from collections.abc import Iterable
 from hashlib import sha256
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from orders.models import (
     ApiKey,
     ApiScope,
 )
-
-User = AbstractBaseUser
 
 
 def api_key_create(*, name: str, scopes: Iterable[str]) -> tuple[ApiKey, str]:

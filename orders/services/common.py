@@ -3,7 +3,7 @@ an order uses."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Min, Sum
 from django.utils import timezone
 
@@ -18,8 +18,6 @@ from orders.models import (
     TimelineEvent,
     YearCounter,
 )
-
-User = AbstractBaseUser
 
 
 def next_number(name: str, *, year: int | None = None) -> tuple[int, int]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from types import EllipsisType
 from typing import Protocol
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 
 from core.phones import phone_normalize
@@ -26,8 +27,6 @@ from orders.models import (
 )
 from orders.rules import OrderError
 from orders.services.common import event_record, lock_order, next_number, order_recalculate
-
-User = AbstractBaseUser
 
 
 class Sellable(Protocol):
@@ -64,7 +63,8 @@ def _write_lines(order: Order, lines: list[LineInput], *, replace: bool = True) 
         order.lines.all().delete()
     OrderLine.objects.bulk_create(
         [
-            OrderLine(
+            # The product is a Sellable: orders may not import production's Product (layers).
+            OrderLine(  # type: ignore[misc]
                 order=order,
                 position=position,
                 product=line.product,
@@ -173,7 +173,7 @@ def order_update(
     payment_scheme: str | None = None,
     prepayment_amount: Decimal | None = None,
     delivery_method: str | None = None,
-    delivery_cost: Decimal | object | None = ...,
+    delivery_cost: Decimal | EllipsisType | None = ...,
     delivery_address: str | None = None,
 ) -> Order:
     """Edit lines and terms while the order is new or in qualification."""

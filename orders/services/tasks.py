@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -28,10 +28,7 @@ from orders.models import (
 from orders.rules import OrderError
 from orders.services.common import event_record
 
-User = AbstractBaseUser
-
-
-DEFAULT_SLA_HOURS = {
+DEFAULT_SLA_HOURS: dict[str, Decimal] = {
     TaskKind.TAKE_INTO_WORK: Decimal(2),
     TaskKind.PRODUCE_LINE: Decimal(24),
     TaskKind.DELIVER: Decimal(8),
