@@ -26,7 +26,7 @@ from invoices.models import (
     PaymentSource,
     ReconciliationIssue,
 )
-from invoices.services import (
+from invoices.payments import (
     PaymentEffects,
     PaymentError,
     money_date_clean,

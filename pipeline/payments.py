@@ -13,8 +13,8 @@ from django.db import transaction
 
 from invoices.cloudpayments import CloudPaymentsAPI
 from invoices.models import Invoice, Payment, ProviderEvent
+from invoices.payments import payment_record
 from invoices.reconcile import payments_reconcile as reconcile
-from invoices.services import payment_record
 from invoices.webhooks import (
     BadNotification,
     Notification,

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from core.exports import FORMULA_TRIGGERS, csv_cell
 from invoices.models import PaymentSource
-from invoices.services import payment_refund
+from invoices.payments import payment_refund
 from pipeline.payments import payment_register
 from pipeline.work import production_task_done
 from tests.factories import order_in_production, production_tasks

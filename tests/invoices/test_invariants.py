@@ -14,10 +14,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from invoices import services
+from invoices import payments as services
 from invoices.models import InvoiceStatus, IssueKind, Payment, PaymentSource, ReconciliationIssue
+from invoices.payments import payment_refund
 from invoices.reconcile import transaction_apply
-from invoices.services import payment_refund
 from orders.rules import OrderError
 from orders.services.api_keys import api_key_create
 from pipeline.payments import payment_register

@@ -10,7 +10,7 @@ import time_machine
 from django.utils import timezone
 
 from invoices.models import PaymentSource
-from invoices.services import payment_refund
+from invoices.payments import payment_refund
 from pipeline.payments import payment_register
 from tests.invoices.conftest import make_order
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from invoices import services
+from invoices import payments as services
 from invoices.models import InvoiceStatus, Payment, PaymentSource
-from invoices.services import payment_refund, payment_reverse
+from invoices.payments import payment_refund, payment_reverse
 from orders.models import Stage
 from orders.rules import OrderError
 from pipeline.payments import payment_register

@@ -58,7 +58,7 @@ def test_a_lost_order_takes_no_more_money_and_what_it_got_is_owed_back(
     client, accountant, manager, production_worker, catalogue, seller, cloudpayments
 ):
     from invoices.models import InvoiceStatus, Payment
-    from invoices.services import PaymentError, payment_refund
+    from invoices.payments import PaymentError, payment_refund
     from pipeline.orders import order_cancel
     from tests.invoices.conftest import notify, pay_fields
 
@@ -111,7 +111,7 @@ def test_whoever_was_working_on_a_lost_order_is_told_to_stop(
 def test_the_manager_hears_of_money_in_and_of_money_taken_back(
     accountant, manager, production_worker, catalogue, seller
 ):
-    from invoices.services import payment_reverse
+    from invoices.payments import payment_reverse
     from orders.models import Stage
 
     order = make_order(catalogue=catalogue, manager=manager)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from invoices.models import InvoiceStatus, IssueKind, Payment, PaymentSource, ReconciliationIssue
-from invoices.services import payment_refund
+from invoices.payments import payment_refund
 from orders.models import EventKind
 from pipeline.orders import order_cancel
 from pipeline.payments import payment_register

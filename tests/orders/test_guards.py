@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from invoices import services as money
+from invoices import payments as money
 from invoices.models import InvoiceStatus, PaymentSource
 from orders import rules
 from orders.models import DeliveryMethod, PaymentScheme, Stage, TaskKind

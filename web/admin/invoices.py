@@ -23,12 +23,8 @@ from invoices.models import (
     ReconciliationIssue,
     SellerProfile,
 )
-from invoices.services import (
-    invoice_link_renew,
-    invoice_link_revoke,
-    payment_reverse,
-    seller_requisites_changed,
-)
+from invoices.payments import payment_reverse
+from invoices.services import invoice_link_renew, invoice_link_revoke, seller_requisites_changed
 from orders.rules import OrderError
 from pipeline.payments import payment_register
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from invoices.models import InvoiceStatus, Payment, PaymentSource
-from invoices.services import payment_give_back, payment_reverse
+from invoices.payments import payment_give_back, payment_reverse
 from notifications.client import event_send_to_client
 from orders.models import OPEN_STAGES, EventKind, NotificationStatus, Order, Stage, TimelineEvent
 from orders.rules import OrderError, person
