@@ -1,3 +1,11 @@
-"""Django admin for every department: one module each, registered when admin loads this."""
+"""Django admin, one module per subject, registered when admin loads this."""
 
-from web.admin import invoices, logistics, orders, production  # noqa: F401
+from web.admin import (  # noqa: F401
+    integration,
+    invoices,
+    logistics,
+    orders,
+    production,
+    tasks,
+    working_time,
+)

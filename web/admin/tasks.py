@@ -1,0 +1,57 @@
+"""Django admin for tasks, the orders' timeline and staff notifications."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Notification, Task, TimelineEvent
+from orders.rules import OrderError
+from pipeline.work import task_complete
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = ["title", "order", "kind", "department", "assignee", "status", "due_at"]
+    list_filter = ["status", "kind", "department", "assignee"]
+    search_fields = ["title", "order__number"]
+    list_select_related = ["order", "assignee"]
+    raw_id_fields = ["order", "line"]
+    readonly_fields = [
+        "status",
+        "completed_at",
+        "completed_by",
+        "reminded_at",
+        "overdue_notified_at",
+        "started_at",
+    ]
+    actions = ["complete_tasks"]
+
+    @admin.action(description=_("Complete the selected tasks"))
+    def complete_tasks(self, request: HttpRequest, queryset) -> None:
+        done = 0
+        for task in queryset:
+            try:
+                task_complete(task=task, actor=request.user)
+                done += 1
+            except OrderError as exc:
+                self.message_user(request, f"{task}: {exc.message}", messages.ERROR)
+        if done:
+            self.message_user(request, _("%(n)s tasks completed.") % {"n": done})
+
+
+@admin.register(TimelineEvent)
+class TimelineEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "order", "kind", "actor", "text", "notification_status"]
+    list_filter = ["kind", "notification_status"]
+    search_fields = ["order__number", "text"]
+    list_select_related = ["order", "actor"]
+    raw_id_fields = ["order"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "text", "read_at"]
+    list_filter = ["read_at"]
+    raw_id_fields = ["order", "user"]
