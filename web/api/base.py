@@ -110,7 +110,7 @@ def text(
     ]
 
 
-def column_limit(field: models.Field) -> Decimal:
+def column_limit(field: models.DecimalField) -> Decimal:
     """The first amount a DecimalField cannot hold."""
     return Decimal(10) ** (field.max_digits - field.decimal_places)
 
@@ -120,7 +120,9 @@ def grouped(number: Decimal) -> str:
     return f"{number:,}".replace(",", " ")
 
 
-def decimal_for(field: models.Field, *, message: str | Promise, positive: bool = False) -> Any:
+def decimal_for(
+    field: models.DecimalField, *, message: str | Promise, positive: bool = False
+) -> Any:
     """A number (or a numeric string) that fits `field`'s column: finite, at most its
     decimal places, below its limit, and ≥ 0 (> 0 when `positive`). Any refusal reads
     `message`, except a number too big for the column, which says the limit."""
@@ -137,7 +139,7 @@ def decimal_for(field: models.Field, *, message: str | Promise, positive: bool =
                 raise Refused(str(TOO_BIG) % {"limit": grouped(limit)}) from None
             raise Refused(message) from None
 
-    bound = {"gt": 0} if positive else {"ge": 0}
+    bound: dict[str, Any] = {"gt": 0} if positive else {"ge": 0}
     return Annotated[
         Decimal,
         Field(max_digits=field.max_digits, decimal_places=field.decimal_places, **bound),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -48,7 +48,7 @@ from web.api.base import (
 )
 
 MAX_LINES = 200
-SKU_MAX_LENGTH = Product._meta.get_field("sku").max_length
+SKU_MAX_LENGTH = cast(int, Product._meta.get_field("sku").max_length)  # a CharField's: set
 ORDER_NUMBER = re.compile(r"[0-9]{4}-[0-9]{5,15}")
 
 EMAIL_INVALID = _("Enter a valid e-mail address.")
@@ -68,11 +68,14 @@ NO_SUCH_ORDER = _("No order %(number)s.")
 
 router = Router(tags=["orders"])
 
+# The fields' types are pydantic Annotated types built at run time (text(), choice(),
+# decimal_for()): mypy cannot read a call as a type, hence the valid-type ignores below.
+
 _line_money = OrderLine._meta.get_field("price")
-LineMoney = Annotated[
+LineMoney = Annotated[  # type: ignore[valid-type]
     decimal_for(_line_money, message=AMOUNT_INVALID) | None, BeforeValidator(blank_is_none)
 ]
-DeliveryCost = Annotated[
+DeliveryCost = Annotated[  # type: ignore[valid-type]
     decimal_for(Order._meta.get_field("delivery_cost"), message=AMOUNT_INVALID) | None,
     BeforeValidator(blank_is_none),
 ]
@@ -93,16 +96,16 @@ def _catalogue(info: ValidationInfo, skus: set[str]) -> dict[str, Product]:
 
 
 class CustomerIn(Input):
-    name: text(Customer._meta.get_field("name").max_length, required=True) = Field(
+    name: text(Customer._meta.get_field("name").max_length, required=True) = Field(  # type: ignore[valid-type]
         description="The client's name as they gave it."
     )
-    email: text(Customer._meta.get_field("email").max_length, message=EMAIL_INVALID) = Field(
+    email: text(Customer._meta.get_field("email").max_length, message=EMAIL_INVALID) = Field(  # type: ignore[valid-type]
         "", description="A returning client is recognised by e-mail, then by phone."
     )
-    phone: text(PHONE_MAX_INPUT, message=PHONE_INVALID) = Field(
+    phone: text(PHONE_MAX_INPUT, message=PHONE_INVALID) = Field(  # type: ignore[valid-type]
         "", description="Any common form; a number without its country code is Russian."
     )
-    language: choice(
+    language: choice(  # type: ignore[valid-type]
         Customer.Language.values, message=LANGUAGE_INVALID, default=Customer.Language.RU
     ) = Field(Customer.Language.RU, description="The language of the client's e-mails.")
 
@@ -132,14 +135,14 @@ class CustomerIn(Input):
 
 
 class LineIn(Input):
-    sku: text(SKU_MAX_LENGTH, required=True) = Field(
+    sku: text(SKU_MAX_LENGTH, required=True) = Field(  # type: ignore[valid-type]
         description="A product of the catalogue that is in use."
     )
-    quantity: Quantity = Field(description="More than 0, at most 3 decimals.")
-    price: LineMoney = Field(
+    quantity: Quantity = Field(description="More than 0, at most 3 decimals.")  # type: ignore[valid-type]
+    price: LineMoney = Field(  # type: ignore[valid-type]
         None, description="The unit price the client saw; the catalogue's when absent."
     )
-    discount: LineMoney = Field(None, description="An amount off the line, not a percentage.")
+    discount: LineMoney = Field(None, description="An amount off the line, not a percentage.")  # type: ignore[valid-type]
     _product: Product = PrivateAttr()
 
     @field_validator("sku")
@@ -169,13 +172,13 @@ class LineIn(Input):
 
 
 class DeliveryIn(Input):
-    method: choice(
+    method: choice(  # type: ignore[valid-type]
         DeliveryMethod.values,
         message=lazy(lambda: METHOD_INVALID % {"choices": ", ".join(DeliveryMethod.values)}, str)(),
         default=DeliveryMethod.PICKUP,
     ) = DeliveryMethod.PICKUP
-    address: text(1000) = Field("", validate_default=True)
-    cost: DeliveryCost = Field(None, description="What the client pays for delivery.")
+    address: text(1000) = Field("", validate_default=True)  # type: ignore[valid-type]
+    cost: DeliveryCost = Field(None, description="What the client pays for delivery.")  # type: ignore[valid-type]
 
     @field_validator("address")
     @classmethod
@@ -240,7 +243,7 @@ class IntakeIn(Input):
         }
     )
 
-    external_id: text(
+    external_id: text(  # type: ignore[valid-type]
         Order._meta.get_field("external_id").max_length, required=True, numbers=True
     ) = Field(description="The shop's order id. The same id again answers with the same order.")
     customer: CustomerIn
@@ -248,7 +251,7 @@ class IntakeIn(Input):
         description=f"1 to {MAX_LINES} lines."
     )
     delivery: DeliveryIn | None = Field(None, description="Pickup when absent.")
-    comment: text(5000, message=COMMENT_INVALID) = Field("", description="The client's comment.")
+    comment: text(5000, message=COMMENT_INVALID) = Field("", description="The client's comment.")  # type: ignore[valid-type]
     currency: Annotated[str | None, BeforeValidator(_currency)] = Field(
         None, description="If sent, the company's currency (ORDER_CURRENCY, RUB by default)."
     )
@@ -320,7 +323,8 @@ def intake(request: HttpRequest, payload: IntakeIn) -> Status:
                 lines=[line.as_input() for line in payload.lines],
                 source=Source.WEB_SHOP,
                 external_id=payload.external_id,
-                api_key=request.auth,
+                # ninja's authentication puts the key on the request (unknown to the stubs).
+                api_key=request.auth,  # type: ignore[attr-defined]
                 delivery_method=delivery.method,
                 delivery_address=delivery.address,
                 delivery_cost=delivery.cost,

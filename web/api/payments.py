@@ -45,6 +45,9 @@ PAID_TOO_MUCH = _("With this payment the paid sum would not fit: it must stay be
 
 router = Router(tags=["payments"])
 
+# The fields' types are pydantic Annotated types built at run time (text(), decimal_for()):
+# mypy cannot read a call as a type, hence the valid-type ignores below.
+
 
 def paid_at_parse(value: Any) -> dt.datetime:
     """An ISO 8601 moment or day (a day is its midnight, a moment without an offset is in
@@ -94,17 +97,17 @@ class PaymentIn(Input):
         }
     )
 
-    invoice: text(Invoice._meta.get_field("number").max_length, required=True) = Field(
+    invoice: text(Invoice._meta.get_field("number").max_length, required=True) = Field(  # type: ignore[valid-type]
         description="The invoice's number as printed on it."
     )
-    amount: decimal_for(
+    amount: decimal_for(  # type: ignore[valid-type]
         Payment._meta.get_field("amount"), message=AMOUNT_INVALID, positive=True
     ) = Field(description="More than 0, at most 2 decimals; a string or a number.")
     paid_at: Annotated[dt.datetime, BeforeValidator(paid_at_parse)] = Field(
         description="When the money arrived: an ISO 8601 moment or day, from 2000-01-01 "
         "to tomorrow. Without an offset it is in the company's time zone."
     )
-    reference: text(
+    reference: text(  # type: ignore[valid-type]
         Payment._meta.get_field("external_id").max_length, required=True, numbers=True
     ) = Field(description="The payment order's reference: the same one again is one payment.")
     currency: Annotated[str | None, BeforeValidator(_currency)] = Field(
