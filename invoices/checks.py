@@ -5,12 +5,12 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 
 @register()
 def invoice_settings_check(app_configs, **kwargs) -> list:
-    problems = []
+    problems: list[CheckMessage] = []
     raw = (settings.INVOICE_VAT_RATE or "").strip()
     if raw.lower() not in ("", "none", "0"):
         try:

@@ -111,7 +111,7 @@ def work_failed(
     *,
     first: int = 15,
     cap: int = 3600,
-    give_up: Callable[[BaseException], None] | None = None,
+    give_up: Callable[[BaseException], object] | None = None,
     next_args: Sequence[object] | None = None,
 ) -> bool:
     """Count a failed attempt. Below WORK_MAX_ATTEMPTS the sweep queues it again after a

@@ -94,9 +94,10 @@ def lockout_response(
         form.errors[NON_FIELD_ERRORS] = form.error_class([message], error_class="nonfield")
         response: HttpResponse = original_response
         response.content = original_response.rendered_content
-        response.status_code = settings.AXES_HTTP_RESPONSE_CODE
+        # axes sets its defaults on the settings at run time; the stubs only see ours.
+        response.status_code = settings.AXES_HTTP_RESPONSE_CODE  # type: ignore[misc]
     else:
-        response = HttpResponse(message, status=settings.AXES_HTTP_RESPONSE_CODE)
+        response = HttpResponse(message, status=settings.AXES_HTTP_RESPONSE_CODE)  # type: ignore[misc]
     response["Retry-After"] = str(minutes * 60)
     return response
 

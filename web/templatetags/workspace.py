@@ -50,7 +50,9 @@ def quantity(value: Decimal | None) -> str:
     if value is None:
         return ""
     value = Decimal(value).normalize()
-    places = max(0, -value.as_tuple().exponent)
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # a finite number (not NaN or infinity)
+    places = max(0, -exponent)
     return number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
 
 
