@@ -44,7 +44,7 @@ def customers_matching(q: str) -> QuerySet[Customer]:
 
 
 def phone_digits(field: str):
-    cleaned = F(field)
+    cleaned: F | Replace = F(field)
     for mark in (" ", "-", "(", ")", "+", "."):
         cleaned = Replace(cleaned, Value(mark), Value(""))
     return cleaned

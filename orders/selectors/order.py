@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django_fsm import Transition
 
@@ -28,12 +28,13 @@ def manual_targets(order: Order | Card) -> list[str]:
     done on the order page). A transition whose conditions do not hold is no target: so
     qualification goes where the payment scheme sends it (Order.qualify_for_*)."""
     return [
-        transition.target
+        cast(str, transition.target)  # the funnel's targets are Stage values
         for transition in _transitions()
         if transition.source == order.stage
         and transition.custom.get("manual")
         and transition.target != Stage.LOST
-        and all(condition(order) for condition in transition.conditions)
+        # A Card carries the fields the conditions (Order's methods) read.
+        and all(condition(order) for condition in transition.conditions)  # type: ignore[arg-type]
     ]
 
 

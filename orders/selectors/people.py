@@ -30,7 +30,7 @@ def managers_for_filter() -> list[AbstractBaseUser]:
 def task_candidates(departments: list[str]) -> dict[str, list[AbstractBaseUser]]:
     """Active people of each department (and its heads), in one query."""
 
-    wanted = {}
+    wanted: dict[str, set[str]] = {}
     for department in departments:
         for group in (DEPARTMENT_GROUPS.get(department), roles.DEPARTMENT_HEADS[department]):
             if group:

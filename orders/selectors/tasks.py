@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from orders.models import Task, TaskStatus
 
 
-def task_list_for_user(user: AbstractBaseUser) -> list[Task]:
+def task_list_for_user(user: User) -> list[Task]:
     """Open tasks of this person, due soonest first: one query."""
     return list(
         Task.objects.filter(assignee=user, status__in=[TaskStatus.OPEN, TaskStatus.IN_PROGRESS])
@@ -16,5 +16,5 @@ def task_list_for_user(user: AbstractBaseUser) -> list[Task]:
     )
 
 
-def open_task_count(user: AbstractBaseUser) -> int:
+def open_task_count(user: User) -> int:
     return Task.objects.open().filter(assignee=user).count()
