@@ -31,6 +31,7 @@ class JournalFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         start, end = data.get("start"), data.get("end")
         for name, day in (("start", start), ("end", end)):
             # Money moved from 2000 on (Payment's paid_at bounds); 31 December 9999 would

@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from orders.models import Notification
+from web.requests import WorkspaceRequest
 
 LIST_SIZE = 50
 
@@ -31,7 +32,7 @@ def unread_for(user) -> QuerySet[Notification]:
 
 
 @login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: WorkspaceRequest) -> HttpResponse:
     # Queries: the session's user, the notifications.
     notifications = list(Notification.objects.filter(user=request.user)[:LIST_SIZE])
     unread = sum(1 for n in notifications if n.read_at is None)
@@ -47,7 +48,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_read(request: WorkspaceRequest, pk: int) -> HttpResponse:
     """Mark one read and open what it is about."""
     notification = get_object_or_404(Notification, pk=pk, user=request.user)
     if notification.read_at is None:
@@ -62,6 +63,6 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def notification_read_all(request: HttpRequest) -> HttpResponse:
+def notification_read_all(request: WorkspaceRequest) -> HttpResponse:
     unread_for(request.user).update(read_at=timezone.now())
     return redirect("notifications:list")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import TypedDict, cast
 
 from django import forms
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +21,13 @@ from orders.selectors.people import managers_queryset
 from orders.services.orders import LineInput
 from production.models import Product
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+
+class _Digits(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: _Digits = {"max_digits": 14, "decimal_places": 2}
 
 
 # ----------------------------------------------------------------------------- board
@@ -49,10 +56,10 @@ class BoardFilterForm(forms.Form):
         required=False,
         coerce=int,
         choices=[(days, days) for days in CLOSED_PERIOD_DAYS],
-        empty_value=30,
+        empty_value=30,  # type: ignore[arg-type]  # the stub allows only str; any value works
     )
 
-    def __init__(self, data, *, user: AbstractBaseUser):
+    def __init__(self, data, *, user: User):
         super().__init__(data)
         self.user = user
         self.is_valid()
@@ -134,7 +141,8 @@ class BaseLineFormSet(forms.BaseFormSet):
         return [
             form.line_input()
             for form in self.forms
-            if form.has_changed() and not self._should_delete_form(form)
+            # Django's own (private) test, which the stubs do not declare.
+            if form.has_changed() and not self._should_delete_form(form)  # type: ignore[attr-defined]
         ]
 
 
@@ -205,6 +213,7 @@ class CustomerForm(forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
+        assert data is not None  # ModelForm.clean returns cleaned_data
         # An invalid phone has its own message; this one is for a client given neither.
         if not data.get("phone") and not data.get("email") and "phone" not in self.errors:
             raise forms.ValidationError(_("Give a phone or an e-mail so we can reach the client."))
@@ -261,7 +270,8 @@ class PaymentForm(forms.Form):
 
     def __init__(self, *args, order: Order, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["invoice"].queryset = Invoice.objects.filter(order=order).exclude(status="void")
+        invoices = Invoice.objects.filter(order=order).exclude(status="void")
+        cast(forms.ModelChoiceField, self.fields["invoice"]).queryset = invoices
         self.fields["paid_on"].initial = timezone.localdate()
 
     def clean_paid_on(self):
@@ -272,12 +282,12 @@ class PaymentForm(forms.Form):
 
 
 class HandOverForm(forms.Form):
-    manager = forms.ModelChoiceField(label=_("Hand over to"), queryset=None)
+    manager: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Hand over to"), queryset=None)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
 
-        self.fields["manager"].queryset = managers_queryset()
+        cast(forms.ModelChoiceField, self.fields["manager"]).queryset = managers_queryset()
 
 
 class ReasonForm(forms.Form):

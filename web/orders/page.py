@@ -47,10 +47,12 @@ def order_page_data(order: Order) -> OrderPage:
                 refunded.get(payment.refund_of_id, ZERO) - payment.amount
             )
     for payment in payments:
-        payment.is_reversed = payment.pk in reversed_ids
-        payment.refundable = (
+        is_reversed = payment.pk in reversed_ids
+        # Marks for the template, not fields of Payment (hence the attr-defined ignores).
+        payment.is_reversed = is_reversed  # type: ignore[attr-defined]
+        payment.refundable = (  # type: ignore[attr-defined]
             payment.amount - refunded.get(payment.pk, ZERO)
-            if payment.amount > 0 and not payment.is_reversed and not payment.reversal_of_id
+            if payment.amount > 0 and not is_reversed and not payment.reversal_of_id
             else ZERO
         )
     events = list(order.events.select_related("actor").order_by("-created_at", "-id"))

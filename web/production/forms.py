@@ -57,6 +57,7 @@ class MarginReportForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end:
             if start > end:

@@ -340,6 +340,7 @@ class Command(BaseCommand):
         if arrived():
             return
         task = Task.objects.get(order=order, kind=TaskKind.DELIVER)
+        assert task.assignee is not None  # the demo always has a logistician present
         task_complete(
             task=task, actor=task.assignee, tracking_number=f"{rng.randint(10**9, 10**10 - 1)}"
         )
