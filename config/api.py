@@ -9,12 +9,8 @@ pydantic sees it; every refusal is `{"errors": {field: [messages]}}` (400), or
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable
-from decimal import Decimal
 from functools import wraps
-from itertools import accumulate
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +22,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError, Valida
 from ninja.parser import Parser
 from pydantic_core import ErrorDetails
 
+from core.jsonbody import NotJson, TooDeep, json_read
 from web.api.base import KEY_REFUSED, MUST_BE_TEXT, REQUIRED, SCOPE_MISSING, ScopeMissing
 from web.api.orders import router as orders_router
 from web.api.payments import router as payments_router
@@ -60,25 +57,11 @@ A bad key: 401 `{"error": "…"}`. A body over 1 MB: 413. Numbers may be sent as
 or as strings (`"13990.00"`); amounts have at most 2 decimals.
 """
 
-_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
-_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
-
 
 class BodyRefused(Exception):
     def __init__(self, message: str) -> None:
         self.message = message
         super().__init__(message)
-
-
-def _depth(text: str) -> int:
-    """How deep the JSON's arrays and objects nest, counted without parsing it."""
-    brackets = _NOT_BRACKETS.sub("", _STRINGS.sub("", text))
-    return max(accumulate(_STEP[c] for c in brackets), default=0)
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
 
 
 class JsonParser(Parser):
@@ -88,14 +71,10 @@ class JsonParser(Parser):
 
     def parse_body(self, request: HttpRequest) -> Any:
         try:
-            text = request.body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise BodyRefused(str(NOT_JSON)) from None
-        if _depth(text) > MAX_DEPTH:
-            raise BodyRefused(str(TOO_DEEP) % {"n": MAX_DEPTH})
-        try:
-            return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
-        except (ValueError, RecursionError):
+            return json_read(request.body, max_depth=MAX_DEPTH)
+        except TooDeep:
+            raise BodyRefused(str(TOO_DEEP) % {"n": MAX_DEPTH}) from None
+        except NotJson:
             raise BodyRefused(str(NOT_JSON)) from None
 
 

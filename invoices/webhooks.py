@@ -19,7 +19,6 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
-import json
 import logging
 import re
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_noop
 
+from core.jsonbody import NotJson, TooDeep, json_read
 from core.texts import Msg
 from invoices.issues import issue_record
 from invoices.models import (
@@ -121,10 +121,6 @@ def _nul_inside(value: object) -> bool:
     return any(isinstance(item, str) and "\x00" in item for item, _level in _walk(value))
 
 
-def _depth(value: object) -> int:
-    return max(level for _item, level in _walk(value))
-
-
 def _walk(value: object):
     """Every key and value with its nesting level, without recursion: a parsed body may
     be nested far deeper than Python's stack (its depth is refused afterwards)."""
@@ -207,13 +203,13 @@ def fields_decode(body: bytes, content_type: str) -> dict[str, Any]:
         raise BadNotification("the body is not UTF-8") from exc
     if "json" in content_type:
         try:
-            data = json.loads(text, parse_float=Decimal) if text else {}
-        except (ValueError, RecursionError) as exc:
+            data = json_read(text, max_depth=MAX_DEPTH, constants=True) if text else {}
+        except TooDeep as exc:
+            raise BadNotification("the body is nested too deeply") from exc
+        except NotJson as exc:
             raise BadNotification("the body is not valid JSON") from exc
         if not isinstance(data, dict):
             raise BadNotification("the body is not a JSON object")
-        if _depth(data) > MAX_DEPTH:
-            raise BadNotification("the body is nested too deeply")
         return data
     try:
         return dict(QueryDict(text, encoding="utf-8").items())
