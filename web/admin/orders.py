@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -26,6 +27,7 @@ from pipeline.orders import (
     order_start_production,
     order_take_into_work,
 )
+from web.requests import admin_user
 
 
 @admin.register(Customer)
@@ -69,8 +71,8 @@ class OrderLineInline(admin.TabularInline):
         editable = obj is None or obj.stage in (Stage.NEW, Stage.QUALIFICATION)
         return editable and super().has_change_permission(request, obj)
 
-    has_add_permission = has_change_permission  # type: ignore[assignment]
-    has_delete_permission = has_change_permission  # type: ignore[assignment]
+    has_add_permission = has_change_permission
+    has_delete_permission = has_change_permission
 
 
 class TaskInline(admin.TabularInline):
@@ -89,7 +91,8 @@ class InvoiceInline(admin.TabularInline):
     model = Invoice
     extra = 0
     fields = ["number", "kind", "amount", "paid_amount", "status", "issued_at"]
-    readonly_fields = fields
+    # The stubs type fields wider (groups of names); these are plain names.
+    readonly_fields = fields  # type: ignore[assignment]
     can_delete = False
     show_change_link = True
 
@@ -110,7 +113,8 @@ class PaymentInline(admin.TabularInline):
         "reversal_of",
         "reason",
     ]
-    readonly_fields = fields
+    # The stubs type fields wider (groups of names); these are plain names.
+    readonly_fields = fields  # type: ignore[assignment]
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
@@ -130,7 +134,8 @@ class TimelineInline(admin.TabularInline):
         "notification_status",
         "sent_to_client_at",
     ]
-    readonly_fields = fields
+    # The stubs type fields wider (groups of names); these are plain names.
+    readonly_fields = fields  # type: ignore[assignment]
     can_delete = False
     ordering = ["-created_at", "-id"]
 
@@ -169,7 +174,7 @@ STAGE_ACTIONS = {
 }
 
 
-def _save_delivery(order: Order, user: object) -> Order:
+def _save_delivery(order: Order, user: User) -> Order:
 
     return order_save_delivery_details(
         order=order,
@@ -297,7 +302,7 @@ class OrderAdmin(admin.ModelAdmin):
             obj.manager_id = form.initial.get("manager")
             super().save_model(request, obj, form, change)
             try:
-                order_hand_over(order=obj, manager=new_manager, actor=request.user)
+                order_hand_over(order=obj, manager=new_manager, actor=admin_user(request))
             except OrderError as error:
                 self.message_user(request, str(error), level=messages.ERROR)
             obj.refresh_from_db()
@@ -348,7 +353,7 @@ class OrderAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request, order):
             return HttpResponse(status=403)
         try:
-            ORDER_ACTIONS[action][1](order, request.user)
+            ORDER_ACTIONS[action][1](order, admin_user(request))
         except OrderError as exc:
             self.message_user(request, exc.message, messages.ERROR)
         else:
@@ -362,7 +367,9 @@ class OrderAdmin(admin.ModelAdmin):
         form = CancelForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                order_cancel(order=order, actor=request.user, reason=form.cleaned_data["reason"])
+                order_cancel(
+                    order=order, actor=admin_user(request), reason=form.cleaned_data["reason"]
+                )
             except OrderError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
             else:
