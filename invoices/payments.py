@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -35,8 +35,6 @@ from orders.rules import OrderError
 from orders.services.common import event_record, lock_order, order_recalculate
 
 logger = logging.getLogger(__name__)
-
-User = AbstractBaseUser
 
 AMOUNT_NOT_POSITIVE = gettext_lazy("The amount must be more than 0.")
 INVOICE_VOID = gettext_lazy("Invoice %(number)s is void; it cannot be paid.")

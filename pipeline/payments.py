@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from invoices.cloudpayments import CloudPaymentsAPI
@@ -27,8 +27,6 @@ from orders.queue import enqueue_after_commit, publish
 from orders.services.common import lock_order
 from pipeline import tasks
 from pipeline.flow import Context, Event, handle
-
-User = AbstractBaseUser
 
 
 def payment_received(*, order: Order, payment: Payment, actor: User | None) -> None:
@@ -79,8 +77,11 @@ def payment_followup(*, event_id: int) -> bool:
         )
         if event is None or event.payment_id is None:
             return False
+        assert event.order_id is not None  # a payment's notification names its order
         order = lock_order(event.order_id)
-        payment_received(order=order, payment=event.payment, actor=None)
+        payment = event.payment
+        assert payment is not None  # payment_id is set
+        payment_received(order=order, payment=payment, actor=None)
         event.followup_pending = False
         event.save(update_fields=["followup_pending"])
     return True
