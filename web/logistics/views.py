@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,13 +19,14 @@ from orders.rules import OrderError
 from pipeline.orders import order_save_delivery_details
 from pipeline.work import task_complete
 from web.logistics.forms import CarrierForm, DeliveryCompleteForm, DeliveryDetailsForm
+from web.requests import WorkspaceRequest
 
 
 def is_logistics(user) -> bool:
     return user.is_superuser or user.groups.filter(name=roles.LOGISTICS).exists()
 
 
-def order_for_manager(request: HttpRequest, number: str) -> Order:
+def order_for_manager(request: WorkspaceRequest, number: str) -> Order:
     """The order if this user manages it or may work on every order."""
     order = get_object_or_404(
         Order.objects.select_related("customer", "manager", "carrier"), number=number
@@ -38,7 +39,7 @@ def order_for_manager(request: HttpRequest, number: str) -> Order:
 
 
 @login_required
-def deliveries(request: HttpRequest) -> HttpResponse:
+def deliveries(request: WorkspaceRequest) -> HttpResponse:
     if not is_logistics(request.user):
         raise PermissionDenied
     # Queries: the session, the user, the logistics check, the open delivery tasks with
@@ -59,7 +60,7 @@ def deliveries(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def delivery_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
+def delivery_complete_view(request: WorkspaceRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(Task.objects.select_related("order"), pk=pk, kind=TaskKind.DELIVER)
     if not (is_logistics(request.user) or task.assignee_id == request.user.pk):
         raise PermissionDenied
@@ -81,8 +82,9 @@ def delivery_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def delivery_details(request: HttpRequest, number: str) -> HttpResponse:
+def delivery_details(request: WorkspaceRequest, number: str) -> HttpResponse:
     order = order_for_manager(request, number)
+    form: DeliveryDetailsForm | None
     form = DeliveryDetailsForm(request.POST or None, order=order)
     status = 200
     if order.stage != Stage.DELIVERY_DETAILS:
@@ -111,7 +113,7 @@ def delivery_details(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
-def carriers(request: HttpRequest) -> HttpResponse:
+def carriers(request: WorkspaceRequest) -> HttpResponse:
     """The carrier directory: who ships, and how a tracking number becomes a link."""
     if not request.user.has_perm("logistics.view_carrier"):
         raise PermissionDenied
@@ -127,20 +129,20 @@ def carriers(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def carrier_new(request: HttpRequest) -> HttpResponse:
+def carrier_new(request: WorkspaceRequest) -> HttpResponse:
     if not request.user.has_perm("logistics.add_carrier"):
         raise PermissionDenied
     return _carrier_form(request, Carrier())
 
 
 @login_required
-def carrier_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def carrier_edit(request: WorkspaceRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm("logistics.change_carrier"):
         raise PermissionDenied
     return _carrier_form(request, get_object_or_404(Carrier, pk=pk))
 
 
-def _carrier_form(request: HttpRequest, carrier: Carrier) -> HttpResponse:
+def _carrier_form(request: WorkspaceRequest, carrier: Carrier) -> HttpResponse:
     form = CarrierForm(request.POST if request.method == "POST" else None, instance=carrier)
     if request.method == "POST":
         if form.is_valid():

@@ -15,6 +15,7 @@ from orders.models import Order
 from orders.rules import OrderError
 from orders.selectors.access import can_change_order, can_see_all_orders, departments_headed
 from orders.selectors.order import order_for_page
+from web.requests import WorkspaceRequest
 
 CHANGE_REFUSED = gettext_lazy("Only the order's manager or the head of sales can change it.")
 SAVED_NOT_QUALIFIED = gettext_lazy(
@@ -22,7 +23,7 @@ SAVED_NOT_QUALIFIED = gettext_lazy(
 )
 
 
-def order_for_user(request: HttpRequest, number: str) -> Order:
+def order_for_user(request: WorkspaceRequest, number: str) -> Order:
     """The order if this user may see it: their own, or every order with view_all_orders,
     or one their task links to, or one with a task of a department they head."""
     try:
@@ -41,7 +42,7 @@ def order_for_user(request: HttpRequest, number: str) -> Order:
     raise PermissionDenied(_("This order is not yours and no task of yours links to it."))
 
 
-def order_for_change(request: HttpRequest, number: str) -> Order:
+def order_for_change(request: WorkspaceRequest, number: str) -> Order:
     order = order_for_user(request, number)
     if not can_change_order(request.user, order):
         raise PermissionDenied(CHANGE_REFUSED)
@@ -63,7 +64,9 @@ def next_url(request: HttpRequest, default: str) -> str:
     return default
 
 
-def refuse(request: HttpRequest, message: str, *, back: str, status: int = 409) -> HttpResponse:
+def refuse(
+    request: WorkspaceRequest, message: str, *, back: str, status: int = 409
+) -> HttpResponse:
     """A refused action: htmx and the board's script get the reason with 409 (shown as a
     notice); a plain form post gets it as a message on the page it came from."""
     if request.htmx:

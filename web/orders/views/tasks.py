@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from orders.selectors.access import departments_headed
 from orders.selectors.tasks import task_list_for_user
 from pipeline.work import task_complete, task_reassign
 from web.orders.views.common import error_text, next_url
+from web.requests import WorkspaceRequest
 
 # Tasks that are completed with one click; the others need data entered on their page.
 ONE_CLICK_TASKS = {TaskKind.TAKE_INTO_WORK, TaskKind.PRODUCE_LINE, TaskKind.CUSTOM}
@@ -26,7 +27,7 @@ ONE_CLICK_TASKS = {TaskKind.TAKE_INTO_WORK, TaskKind.PRODUCE_LINE, TaskKind.CUST
 
 @login_required
 @require_GET
-def my_tasks(request: HttpRequest) -> HttpResponse:
+def my_tasks(request: WorkspaceRequest) -> HttpResponse:
     tasks = task_list_for_user(request.user)
     return render(
         request,
@@ -37,7 +38,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
+def task_done(request: WorkspaceRequest, task_id: int) -> HttpResponse:
     task = get_object_or_404(Task.objects.select_related("order"), pk=task_id)
     back = next_url(request, reverse("orders:my_tasks"))
     if task.assignee_id != request.user.pk and not request.user.has_perm("orders.reassign_task"):
@@ -56,13 +57,14 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def task_reassign_view(request: HttpRequest, task_id: int) -> HttpResponse:
+def task_reassign_view(request: WorkspaceRequest, task_id: int) -> HttpResponse:
     """A department's head gives one of its tasks to someone else (from the order page)."""
     task = get_object_or_404(Task.objects.select_related("order"), pk=task_id)
     if task.department not in departments_headed(request.user):
         raise PermissionDenied(_("Only the department's head reassigns its tasks."))
     back = reverse("orders:detail", args=[task.order.number])
-    assignee = get_user_model().objects.filter(pk=request.POST.get("assignee") or None).first()
+    chosen = request.POST.get("assignee")
+    assignee = get_user_model().objects.filter(pk=chosen).first() if chosen else None
     if assignee is None:
         messages.error(request, _("Choose who takes the task."))
         return redirect(back)
