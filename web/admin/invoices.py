@@ -27,6 +27,7 @@ from invoices.payments import payment_reverse
 from invoices.services import invoice_link_renew, invoice_link_revoke, seller_requisites_changed
 from orders.rules import OrderError
 from pipeline.payments import payment_register
+from web.requests import admin_user
 
 
 class RegisterPaymentForm(forms.Form):
@@ -100,13 +101,13 @@ class InvoiceAdmin(admin.ModelAdmin):
     @admin.action(description=_("Revoke the client's link"))
     def revoke_links(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
         for invoice in queryset:
-            invoice_link_revoke(invoice=invoice, actor=request.user)
+            invoice_link_revoke(invoice=invoice, actor=admin_user(request))
         self.message_user(request, _("Links revoked."))
 
     @admin.action(description=_("Issue a new client's link"))
     def renew_links(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
         for invoice in queryset:
-            invoice_link_renew(invoice=invoice, actor=request.user)
+            invoice_link_renew(invoice=invoice, actor=admin_user(request))
         self.message_user(request, _("New links issued."))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -136,7 +137,7 @@ class InvoiceAdmin(admin.ModelAdmin):
                     invoice=invoice,
                     amount=form.cleaned_data["amount"],
                     source=PaymentSource.MANUAL,
-                    actor=request.user,
+                    actor=admin_user(request),
                     paid_at=form.cleaned_data["paid_at"],
                     reference=form.cleaned_data["reference"],
                 )
@@ -201,7 +202,7 @@ class PaymentAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 payment_reverse(
-                    payment=payment, actor=request.user, reason=form.cleaned_data["reason"]
+                    payment=payment, actor=admin_user(request), reason=form.cleaned_data["reason"]
                 )
             except OrderError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
