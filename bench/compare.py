@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """This tree against an earlier commit, side by side in one run: the board, the order page,
-a signed CloudPayments Pay notification and an invoice PDF.
+a signed CloudPayments Pay notification, an invoice PDF and the deadline job.
 
 Each side gets a checkout of its own (the earlier one in a temporary git worktree), a
 PostgreSQL database of its own (created, migrated and dropped here) and a gunicorn with
@@ -10,7 +10,8 @@ alike; the PDF renders alternate in batches, each side in its own warm process. 
 median and p95 per side and the ratio this tree / the earlier one (below 1 is faster).
 
     .venv/bin/python bench/compare.py [--base <commit>] [--rounds 300] [--invoices 300]
-        [--renders 60] [--broker] [--pg postgres://postgres@127.0.0.1:5432]
+        [--renders 60] [--deadline-tasks 20000] [--deadline-passes 10] [--broker]
+        [--pg postgres://postgres@127.0.0.1:5432]
 
 Without --broker tasks run in the request (the embedded default, and what a notification
 falls back to with the broker down); with it, both queue to a private redis-server.
@@ -19,6 +20,7 @@ falls back to with the broker down); with it, both queue to a private redis-serv
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import http.client
 import json
 import os
@@ -126,6 +128,31 @@ def render_batches(batch: int) -> None:
         print(json.dumps(samples), flush=True)
 
 
+def deadline_passes(size: int) -> None:
+    """`size` open tasks, then per "go" on stdin one busy pass of the deadline job (2 % of
+    the tasks to remind or escalate) and one idle pass a minute later, in milliseconds.
+    The job is the side's own; the data comes from this tree's bench/deadlines.py."""
+    import importlib.util
+
+    os.environ.update(REDIS_URL="", CELERY_TASK_ALWAYS_EAGER="0")
+    import django
+
+    django.setup()
+    spec = importlib.util.spec_from_file_location("head_deadlines", ROOT / "bench/deadlines.py")
+    assert spec is not None and spec.loader is not None
+    deadlines = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(deadlines)
+    workers, customer = deadlines.seed_people()
+    deadlines.add_tasks(0, size, workers=workers, customer=customer)
+    print("ready", flush=True)
+    minute = dt.timedelta(minutes=1)
+    for _line in sys.stdin:
+        deadlines.reset()
+        busy, _report = deadlines.timed(deadlines.NOW)
+        idle, _report = deadlines.timed(deadlines.NOW + minute)
+        print(json.dumps([busy * 1000, idle * 1000]), flush=True)
+
+
 # ----------------------------------------------------------------------------- parent
 
 
@@ -140,6 +167,7 @@ class Side:
         self.env = side_env(root, self.dbname, pg, static, self.port, redis)
         self.server: subprocess.Popen | None = None
         self.renderer: subprocess.Popen | None = None
+        self.deadliner: subprocess.Popen | None = None
         self.session = ""
         self.invoices: list[list[str]] = []
         self.samples: dict[str, list[float]] = {}
@@ -197,7 +225,7 @@ class Side:
         return elapsed
 
     def stop(self) -> None:
-        for proc in (self.server, self.renderer):
+        for proc in (self.server, self.renderer, self.deadliner):
             if proc is not None and proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
                 try:
@@ -253,6 +281,24 @@ def measure_pdf(sides: list[Side], renders: int, batch: int = 10) -> None:
             )
 
 
+def measure_deadlines(sides: list[Side], size: int, passes: int) -> None:
+    for side in sides:
+        side.deadliner = side.child(
+            "--child-deadlines", str(size), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert side.deadliner.stdout is not None
+        if side.deadliner.stdout.readline().strip() != "ready":
+            raise SystemExit(f"{side.name}: the deadline job did not start")
+    for i in range(passes):
+        for side in sides if i % 2 else reversed(sides):
+            assert side.deadliner is not None and side.deadliner.stdin and side.deadliner.stdout
+            side.deadliner.stdin.write("go\n")
+            side.deadliner.stdin.flush()
+            busy, idle = json.loads(side.deadliner.stdout.readline())
+            side.samples.setdefault(f"deadlines, busy {size // 1000}k", []).append(busy)
+            side.samples.setdefault(f"deadlines, idle {size // 1000}k", []).append(idle)
+
+
 def report(sides: list[Side], base_ref: str) -> None:
     base, head = sides
     print(f"\nThis tree against {base_ref}, side by side; ms (ratio = this tree / earlier)")
@@ -281,8 +327,16 @@ def main() -> None:
         help="queue to a private redis-server instead of running tasks in the request",
     )
     parser.add_argument("--child-prepare", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--deadline-tasks", type=int, default=20000, help="open tasks for the deadline job"
+    )
+    parser.add_argument("--deadline-passes", type=int, default=10)
     parser.add_argument("--child-render", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child-deadlines", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_deadlines is not None:
+        sys.path.insert(0, os.getcwd())
+        return deadline_passes(args.child_deadlines)
     if args.child_prepare is not None or args.child_render is not None:
         # A child runs its side's own code, this file's helpers included.
         sys.path.insert(0, os.getcwd())
@@ -329,6 +383,8 @@ def main() -> None:
         sides[0].invoices, sides[1].invoices = sides[0].invoices[3:], sides[1].invoices[3:]
         measure(sides, args.rounds)
         measure_pdf(sides, args.renders)
+        if args.deadline_passes:
+            measure_deadlines(sides, args.deadline_tasks, args.deadline_passes)
         report(sides, args.base)
     finally:
         for side in sides:
