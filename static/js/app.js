@@ -2,11 +2,6 @@
 (function () {
   "use strict";
 
-  function csrfToken() {
-    var headers = document.body.getAttribute("hx-headers");
-    try { return JSON.parse(headers)["X-CSRFToken"]; } catch (e) { return ""; }
-  }
-
   /* Notices: close on click; successes fade by themselves, errors stay a little longer. */
   function armNotice(el) {
     if (el.dataset.armed) return;
@@ -27,8 +22,9 @@
     armNotices(box);
   }
 
-  /* The board: SortableJS columns post the move; the server answers 409 with the reason
-     when it refuses, and the card goes back where it was. */
+  /* The board: SortableJS's "end" goes up to the columns' hx-post, and htmx sends the move
+     (to, from) to the card's own URL. The server answers with both columns re-rendered out
+     of band, or 409 and the reason when it refuses; then the card goes back where it was. */
   var dragging = false;
   var lastMoved = null;
   var scrollLeft = 0;
@@ -58,52 +54,59 @@
             if (list) list.classList.add("is-target");
           });
         },
-        onEnd: function (event) {
+        onEnd: function () {
           dragging = false;
           document.body.classList.remove("is-dragging");
           board.querySelectorAll("ol.is-target").forEach(function (list) { list.classList.remove("is-target"); });
-          if (event.from === event.to) return;
-          move(event);
         }
       });
     });
+    // A board swapped in whole keeps the sideways scroll of the one it replaced.
     var columns = board.querySelector(".columns");
-    if (columns) columns.scrollLeft = scrollLeft;
+    if (columns && !columns._scrolled) {
+      columns._scrolled = true;
+      columns.scrollLeft = scrollLeft;
+    }
   }
 
-  function snapBack(event) {
-    var item = event.item;
-    var reference = event.from.children[event.oldIndex] || null;
-    event.from.insertBefore(item, reference);
+  function snapBack(drop) {
+    var reference = drop.from.children[drop.oldIndex] || null;
+    drop.from.insertBefore(drop.item, reference);
   }
 
-  function move(event) {
-    var board = document.getElementById("board");
-    var number = event.item.dataset.number;
-    var url = board.dataset.moveUrl.replace("ORDER-NUMBER", encodeURIComponent(number));
-    var body = new FormData();
-    body.append("to", event.to.dataset.stage);
-    body.append("from", event.from.dataset.stage);
-    event.item.classList.add("is-saving");
-    fetch(url, {
-      method: "POST",
-      body: body,
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" }
-    }).then(function (response) {
-      return response.text().then(function (text) {
-        event.item.classList.remove("is-saving");
-        if (!response.ok) snapBack(event);
-        if (text) showNotice(text);
-        if (response.headers.get("HX-Trigger")) htmx.trigger(document.body, "board-refresh");
-      });
-    }).catch(function () {
-      event.item.classList.remove("is-saving");
-      snapBack(event);
+  /* The SortableJS event behind a request, if a dropped card made it. */
+  function dropOf(detail) {
+    var drop = detail.triggeringEvent || (detail.requestConfig && detail.requestConfig.triggeringEvent);
+    return drop && drop.type === "end" && drop.item && drop.from && drop.to ? drop : null;
+  }
+  document.addEventListener("htmx:configRequest", function (event) {
+    var drop = dropOf(event.detail);
+    if (!drop) return;
+    if (drop.from === drop.to) { event.preventDefault(); return; }  // put back where it was
+    event.detail.path = event.detail.path.replace("ORDER-NUMBER", encodeURIComponent(drop.item.dataset.number));
+    event.detail.parameters.to = drop.to.dataset.stage;
+    event.detail.parameters.from = drop.from.dataset.stage;
+    drop.item.classList.add("is-saving");
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var drop = dropOf(event.detail);
+    if (!drop) return;
+    var status = event.detail.xhr.status;
+    drop.item.classList.remove("is-saving");
+    if (status >= 200 && status < 300) return;  // 200: its columns came back re-rendered
+    snapBack(drop);
+    if (status === 0) {
       showNotice('<div class="notice notice-error" role="alert">' +
         (document.documentElement.lang === "ru" ? "Нет связи с сервером." : "No connection to the server.") + "</div>");
-    });
-  }
+    }
+  });
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    // Not under a card being dragged either: the next poll brings those columns.
+    if (dragging && event.detail.target.closest("#board")) event.preventDefault();
+  });
+  document.addEventListener("htmx:beforeCleanupElement", function (event) {
+    if (event.target._sortable) event.target._sortable.destroy();  // a column swapped out
+  });
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     // Never replace the board under a card being dragged; a hidden tab does not poll.

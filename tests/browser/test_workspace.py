@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import re
 from decimal import Decimal
+from urllib.parse import parse_qs
 
 import pytest
 from django.contrib.auth.models import Group
@@ -200,3 +201,86 @@ def test_changes_made_by_others_appear_without_a_reload(new_page, staff, catalog
 
     expect(page.locator(f".card[data-number='{order.number}']")).to_be_visible(timeout=15_000)
     expect(page.locator("[data-testid=count-new]")).to_have_text("1")
+
+
+# The board's own requests (its poll, a refresh) are held back and noted: whatever changes
+# on the page after that comes from the answer to the move itself.
+HOLD_BOARD_REQUESTS = """
+window.__boardRequests = [];
+document.addEventListener("htmx:beforeRequest", (event) => {
+  if (event.detail.elt.id !== "board") return;
+  const trigger = event.detail.requestConfig.triggeringEvent;
+  window.__boardRequests.push(trigger ? trigger.type : "poll");
+  event.preventDefault();
+});
+document.getElementById("board").dataset.shown = "first";
+"""
+
+
+def _move_of(order: Order):
+    return lambda response: response.url.endswith(f"/orders/{order.number}/move/")
+
+
+def test_a_dragged_card_updates_its_two_columns_without_refreshing_the_board(
+    new_page, staff, catalogue
+):
+    dragged = make_order(manager=staff["manager"], catalogue=catalogue, name="Anna Dragged")
+    by_menu = make_order(manager=staff["manager"], catalogue=catalogue, name="Boris Menu")
+    make_order(
+        manager=staff["manager"], catalogue=catalogue, stage=Stage.QUALIFICATION, name="Gleb"
+    )
+    page = new_page()
+    sign_in(page, "masha")
+    page.goto("/board/")
+    expect(page.locator("[data-testid=count-new]")).to_have_text("2")
+    expect(page.locator("[data-testid=count-qualification]")).to_have_text("1")
+    page.evaluate(HOLD_BOARD_REQUESTS)
+
+    # A mouse drag from "New" to "Qualification": htmx posts it, both columns come back.
+    card = page.locator(f".card[data-number='{dragged.number}']")
+    with page.expect_response(_move_of(dragged)) as answer:
+        _drag(page, card, page.locator("ol.cards[data-stage='qualification']"))
+    assert answer.value.status == 200
+    assert answer.value.request.headers["hx-request"] == "true"
+    assert parse_qs(answer.value.request.post_data) == {"to": ["qualification"], "from": ["new"]}
+    expect(page.locator("#notices .notice-success")).to_contain_text(
+        f"Order {dragged.number} moved to “Qualification”."
+    )
+    expect(page.locator("[data-testid=count-new]")).to_have_text("1")
+    expect(page.locator("[data-testid=count-qualification]")).to_have_text("2")
+    expect(page.locator("#jump-new b")).to_have_text("1")
+    expect(page.locator("#jump-qualification b")).to_have_text("2")
+    expect(page.locator("[data-testid=sum-qualification]")).to_have_text("30,000\xa0₽")
+    expect(
+        page.locator(f"ol.cards[data-stage='qualification'] .card[data-number='{dragged.number}']")
+    ).to_be_visible()
+    expect(page.locator(f".card[data-number='{dragged.number}']")).to_have_count(1)
+    dragged.refresh_from_db()
+    assert dragged.stage == Stage.QUALIFICATION
+
+    # "Move to…" from the keyboard still moves a card, and the focus follows it.
+    page.locator(f".card[data-number='{by_menu.number}'] summary").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    moved = page.locator(
+        f"ol.cards[data-stage='qualification'] .card[data-number='{by_menu.number}']"
+    )
+    expect(moved).to_be_visible()
+    expect(moved.locator("a").first).to_be_focused()
+    expect(page.locator("[data-testid=count-new]")).to_have_text("0")
+    expect(page.locator("[data-testid=count-qualification]")).to_have_text("3")
+
+    # A re-rendered column still drags; a refused drop goes back, the reason shown.
+    with page.expect_response(_move_of(by_menu)) as answer:
+        _drag(page, moved, page.locator("ol.cards[data-stage='new']"))
+    assert answer.value.status == 409
+    expect(page.locator("#notices .notice-error")).to_contain_text(
+        str(MOVE_IMPOSSIBLE) % {"source": "Qualification", "target": "New"}
+    )
+    expect(moved).to_be_visible()
+    expect(page.locator("ol.cards[data-stage='new'] .card")).to_have_count(0)
+
+    # All of it without the board refreshing: the same board, never asked to reload.
+    assert page.evaluate("document.getElementById('board').dataset.shown") == "first"
+    assert "board-refresh" not in page.evaluate("window.__boardRequests")
