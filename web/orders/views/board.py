@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -35,11 +35,12 @@ from orders.selectors.people import managers_for_filter
 from pipeline.orders import board_move
 from web.orders.forms import BoardFilterForm
 from web.orders.views.common import CHANGE_REFUSED, error_text, next_url, order_for_user, refuse
+from web.requests import WorkspaceRequest
 
 
 @login_required
 @require_GET
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: WorkspaceRequest) -> HttpResponse:
     if not can_use_board(request.user):
         return redirect("orders:my_tasks")
     form = BoardFilterForm(request.GET, user=request.user)
@@ -68,7 +69,7 @@ def board(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def board_column(request: HttpRequest, stage: str) -> HttpResponse:
+def board_column(request: WorkspaceRequest, stage: str) -> HttpResponse:
     """A column's next cards after a keyset cursor ("more" and endless scroll)."""
     if stage not in OPEN_STAGES:
         raise Http404(_("No such column."))
@@ -94,7 +95,7 @@ def board_column(request: HttpRequest, stage: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def order_move(request: HttpRequest, number: str) -> HttpResponse:
+def order_move(request: WorkspaceRequest, number: str) -> HttpResponse:
     """Drag and drop or "Move to…": the server decides, through the same services."""
     back = next_url(request, reverse("orders:board"))
     order = order_for_user(request, number)
@@ -122,7 +123,7 @@ def order_move(request: HttpRequest, number: str) -> HttpResponse:
     return HttpResponseRedirect(back)
 
 
-def _moved_meanwhile(request: HttpRequest, order: Order, *, back: str) -> HttpResponse:
+def _moved_meanwhile(request: WorkspaceRequest, order: Order, *, back: str) -> HttpResponse:
     """Someone moved it meanwhile: say so; the board refreshes (what the page shows is
     older than this order's move, so not only two columns may be stale)."""
     message = _("Order %(number)s is already in “%(stage)s”.") % {
@@ -135,14 +136,14 @@ def _moved_meanwhile(request: HttpRequest, order: Order, *, back: str) -> HttpRe
     return response
 
 
-def _board_query(request: HttpRequest) -> QueryDict:
+def _board_query(request: WorkspaceRequest) -> QueryDict:
     """The filters of the board the move was made on: its address, which htmx sends."""
     query = QueryDict(urlsplit(request.htmx.current_url or "").query, mutable=True)
     query.pop("v", None)
     return query
 
 
-def _moved(request: HttpRequest, message: str, *, stages: tuple[str, str]) -> HttpResponse:
+def _moved(request: WorkspaceRequest, message: str, *, stages: tuple[str, str]) -> HttpResponse:
     """The notice, and the columns the card left and joined (with their stage chips)
     re-rendered out of band under that board's filters. Read as the board reads itself
     (counters, every column's first cards, won/lost): three queries, whatever the board."""
