@@ -4,6 +4,7 @@ and CloudPayments' notification endpoints."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import partial
 
 from csp.decorators import csp_update
@@ -27,7 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.exports import csv_download
 from invoices import selectors
-from invoices.models import Invoice, ProviderEventKind, SellerProfile
+from invoices.models import Invoice, ProviderEvent, ProviderEventKind, SellerProfile
 from invoices.pdf import invoice_pdf_bytes
 from invoices.services import cloudpayments_configured, invoice_find_by_token
 from invoices.webhooks import (
@@ -35,6 +36,7 @@ from invoices.webhooks import (
     STORED_UNSIGNED,
     BadNotification,
     BodyTooLarge,
+    Notification,
     body_read,
     event_finish,
     event_store,
@@ -213,25 +215,36 @@ def payments_journal(request: HttpRequest) -> HttpResponse:
     if request.GET.get("export") == "csv":
         return _journal_csv(payments, form.cleaned_data)
     received, given_back = selectors.journal_totals(payments)
-    page = payments
-    if after := selectors.journal_cursor_read(request.GET.get("after", "")):
-        page = selectors.journal_after(payments, after)
-    rows = list(page[: selectors.JOURNAL_LIMIT + 1])
-    shown = rows[: selectors.JOURNAL_LIMIT]
-    filters_query = QueryDict(mutable=True)
-    filters_query.update({key: str(value) for key, value in form.cleaned_data.items()})
+    shown, next_cursor = _journal_page(payments, after=request.GET.get("after", ""))
     return render(
         request,
         "invoices/payments.html",
         {
             "form": form,
             "payments": shown,
-            "next_cursor": (selectors.journal_cursor(shown[-1]) if len(rows) > len(shown) else ""),
+            "next_cursor": next_cursor,
             "received": received,
             "given_back": given_back,
-            "query": filters_query.urlencode(),
+            "query": _journal_query(form.cleaned_data),
         },
     )
+
+
+def _journal_query(period: dict) -> str:
+    """The period and source shown, for the next page's and the export's links."""
+    query = QueryDict(mutable=True)
+    query.update({key: str(value) for key, value in period.items()})
+    return query.urlencode()
+
+
+def _journal_page(payments, *, after: str) -> tuple[list, str]:
+    """The payments after the `after` cursor (keyset), and the next page's cursor."""
+    page = payments
+    if cursor := selectors.journal_cursor_read(after):
+        page = selectors.journal_after(payments, cursor)
+    rows = list(page[: selectors.JOURNAL_LIMIT + 1])
+    shown = rows[: selectors.JOURNAL_LIMIT]
+    return shown, (selectors.journal_cursor(shown[-1]) if len(rows) > len(shown) else "")
 
 
 def _receivables_csv(invoices) -> StreamingHttpResponse:
@@ -321,7 +334,6 @@ def cloudpayments_notification(request: HttpRequest, kind: str) -> JsonResponse:
     if has_nul(body, content_type, headers):
         return JsonResponse({"error": NUL_REFUSED}, status=400)
     address = _client_ip(request)
-    valid = signature_valid(body, headers)
     store = partial(
         event_store,
         kind=kind,
@@ -330,28 +342,16 @@ def cloudpayments_notification(request: HttpRequest, kind: str) -> JsonResponse:
         headers=headers,
         remote_addr=address,
     )
-    if not valid:
-        if not unsigned_allowed(address):
-            response = JsonResponse({"error": "too many requests"}, status=429)
-            response["Retry-After"] = "60"
-            return response
-        event = store(signature_ok=False, limit=STORED_UNSIGNED)
-        logger.warning(
-            "CloudPayments %s from %s refused: missing or wrong signature (event %s)",
-            kind,
-            address,
-            event.pk,
-        )
-        event_finish(event, code=-1, outcome="signature missing or wrong")
-        return JsonResponse({"error": "invalid signature"}, status=401)
+    if not signature_valid(body, headers):
+        return _unsigned_refuse(kind, address, store)
     try:
         note = parse(body, content_type)
     except BadNotification as exc:
-        event = store(signature_ok=True, limit=STORED_UNSIGNED)
-        logger.warning("CloudPayments %s (event %s) unreadable: %s", kind, event.pk, exc)
-        code = notification_refuse(event, exc, body)
-        return JsonResponse({"code": code, "error": str(exc)}, status=400)
-    event = store(signature_ok=True)
+        return _unreadable_refuse(kind, store, exc, body)
+    return _notification_answer(kind, store(signature_ok=True), note)
+
+
+def _notification_answer(kind: str, event: ProviderEvent, note: Notification) -> JsonResponse:
     if kind != ProviderEventKind.CHECK and notification_queue(event):
         # Pay, Confirm, Refund, Fail and Cancel are answered 0 whatever they bring; once
         # the verified request is stored and queued it is applied by a worker (once per
@@ -361,3 +361,30 @@ def cloudpayments_notification(request: HttpRequest, kind: str) -> JsonResponse:
     # applied here, so no payment waits for the broker.
     code = notification_handle(event, note)
     return JsonResponse({"code": code})
+
+
+def _unsigned_refuse(kind: str, address: str, store: Callable[..., ProviderEvent]) -> JsonResponse:
+    """A request without a valid signature: kept (truncated, and only so many a minute
+    from one address) for the record, and refused."""
+    if not unsigned_allowed(address):
+        response = JsonResponse({"error": "too many requests"}, status=429)
+        response["Retry-After"] = "60"
+        return response
+    event = store(signature_ok=False, limit=STORED_UNSIGNED)
+    logger.warning(
+        "CloudPayments %s from %s refused: missing or wrong signature (event %s)",
+        kind,
+        address,
+        event.pk,
+    )
+    event_finish(event, code=-1, outcome="signature missing or wrong")
+    return JsonResponse({"error": "invalid signature"}, status=401)
+
+
+def _unreadable_refuse(
+    kind: str, store: Callable[..., ProviderEvent], exc: BadNotification, body: bytes
+) -> JsonResponse:
+    event = store(signature_ok=True, limit=STORED_UNSIGNED)
+    logger.warning("CloudPayments %s (event %s) unreadable: %s", kind, event.pk, exc)
+    code = notification_refuse(event, exc, body)
+    return JsonResponse({"code": code, "error": str(exc)}, status=400)

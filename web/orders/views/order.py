@@ -69,20 +69,27 @@ def _order_page(request: HttpRequest, order: Order, *, status: int = 200, **form
         "sendable": SENDABLE_EVENTS,
         "payable_invoices": [i for i in page.invoices if i.status != InvoiceStatus.VOID],
         "now": timezone.now(),
-        "payment_form": forms.get("payment_form")
-        or (PaymentForm(order=order, initial=_payment_initial(page)) if can_pay else None),
-        "cancel_form": forms.get("cancel_form") or ReasonForm(),
-        "comment_form": forms.get("comment_form") or CommentForm(),
-        "reverse_form": forms.get("reverse_form"),
-        "reverse_payment": forms.get("reverse_payment"),
-        "refund_form": forms.get("refund_form"),
-        "refund_payment": forms.get("refund_payment"),
-        "hand_over_form": forms.get("hand_over_form"),
+        **_page_forms(order, page, can_pay=can_pay, sent=forms),
         # Open tasks of the departments this person heads: who could take each.
         "task_candidates": _task_candidates(user, page),
         "hand_over_to": (managers_for_filter() if order.is_open and can_hand_over(user) else []),
     }
     return render(request, "orders/detail.html", context, status=status)
+
+
+def _page_forms(order: Order, page: OrderPage, *, can_pay: bool, sent: dict) -> dict:
+    """The page's forms: those sent back with their errors, blank ones for the rest."""
+    return {
+        "payment_form": sent.get("payment_form")
+        or (PaymentForm(order=order, initial=_payment_initial(page)) if can_pay else None),
+        "cancel_form": sent.get("cancel_form") or ReasonForm(),
+        "comment_form": sent.get("comment_form") or CommentForm(),
+        "reverse_form": sent.get("reverse_form"),
+        "reverse_payment": sent.get("reverse_payment"),
+        "refund_form": sent.get("refund_form"),
+        "refund_payment": sent.get("refund_payment"),
+        "hand_over_form": sent.get("hand_over_form"),
+    }
 
 
 def _task_candidates(user, page: OrderPage) -> dict[int, list]:

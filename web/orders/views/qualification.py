@@ -104,42 +104,55 @@ def order_new(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("You cannot create orders."))
     duplicates: list[Customer] = []
     chosen = None
+    status = 200
+    forms = _new_order_forms(request)
+    customer_form, lines, terms = forms["customer_form"], forms["lines"], forms["terms"]
     if request.method == "POST":
-        customer_form = CustomerForm(request.POST, prefix="customer")
-        existing = ExistingCustomerForm(request.POST)
-        lines = LineFormSet(request.POST, prefix="lines")
-        terms = TermsForm(request.POST)
-        existing.is_valid()
-        chosen = existing.cleaned_data.get("customer")
-        customer_ok = chosen is not None or customer_form.is_valid()
-        if customer_ok and chosen is None and not existing.cleaned_data.get("confirm_new"):
-            duplicates = customer_form.duplicates()
+        chosen, customer_ok, duplicates = _customer_choice(customer_form, forms["existing"])
         if customer_ok and not duplicates and lines.is_valid() and terms.is_valid():
             if not lines.line_inputs():
                 lines.non_form_errors().append(str(rules.NO_LINES))
             else:
                 return _create_order(request, chosen or customer_form, lines, terms)
         status = 422
-    else:
-        customer_form = CustomerForm(prefix="customer")
-        existing = ExistingCustomerForm()
-        lines = LineFormSet(prefix="lines")
-        terms = TermsForm(initial={"delivery_method": "pickup"})
-        status = 200
-    return _order_form_page(
-        request,
-        "orders/new.html",
-        {
-            "customer_form": customer_form,
-            "existing": existing,
-            "duplicates": duplicates,
-            "chosen": chosen,
-            "chosen_list": [chosen] if chosen else [],
-            "lines": lines,
-            "terms": terms,
-        },
-        status=status,
-    )
+    context = {
+        **forms,
+        "duplicates": duplicates,
+        "chosen": chosen,
+        "chosen_list": [chosen] if chosen else [],
+    }
+    return _order_form_page(request, "orders/new.html", context, status=status)
+
+
+def _new_order_forms(request: HttpRequest) -> dict:
+    """The new order form's parts: bound to what was sent, or blank."""
+    if request.method == "POST":
+        return {
+            "customer_form": CustomerForm(request.POST, prefix="customer"),
+            "existing": ExistingCustomerForm(request.POST),
+            "lines": LineFormSet(request.POST, prefix="lines"),
+            "terms": TermsForm(request.POST),
+        }
+    return {
+        "customer_form": CustomerForm(prefix="customer"),
+        "existing": ExistingCustomerForm(),
+        "lines": LineFormSet(prefix="lines"),
+        "terms": TermsForm(initial={"delivery_method": "pickup"}),
+    }
+
+
+def _customer_choice(
+    customer_form: CustomerForm, existing: ExistingCustomerForm
+) -> tuple[Customer | None, bool, list[Customer]]:
+    """The client picked from the search, whether the one typed in is valid otherwise, and
+    the clients it may duplicate (until the manager confirms it is a new one)."""
+    existing.is_valid()
+    chosen = existing.cleaned_data.get("customer")
+    customer_ok = chosen is not None or customer_form.is_valid()
+    duplicates: list[Customer] = []
+    if customer_ok and chosen is None and not existing.cleaned_data.get("confirm_new"):
+        duplicates = customer_form.duplicates()
+    return chosen, customer_ok, duplicates
 
 
 def _create_order(request: HttpRequest, customer_source, lines, terms) -> HttpResponse:
