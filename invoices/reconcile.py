@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +31,7 @@ from invoices.payments import (
     paid_sum_fits,
     payment_record_locked,
 )
+from notifications.staff import tell_staff
 from orders import roles
 from orders.services.common import lock_order
 
@@ -208,24 +207,17 @@ def issues_notify() -> int:
     ]
     if not claimed:
         return 0
-    recipients = list(
-        get_user_model()
-        .objects.filter(groups__name=roles.ACCOUNTANTS, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-        .distinct()
-    )
-    if not recipients:
-        logger.warning("%s payment discrepancies and no accountant to tell", len(claimed))
-        return len(claimed)
     lines = [
         f"- {issue.get_kind_display()}: {issue.transaction_id} "
         f"{issue.amount} {issue.currency} ({issue.invoice_number or '—'}) {issue.details}"
         for issue in claimed
     ]
-    send_mail(
-        subject=_("Payments to check: %(count)s") % {"count": len(claimed)},
-        message="\n".join(
+    told = tell_staff(
+        role=roles.ACCOUNTANTS,
+        bell=False,
+        email=True,
+        text=_("Payments to check: %(count)s") % {"count": len(claimed)},
+        details="\n".join(
             [
                 _("CloudPayments reported payments that could not be applied by themselves:"),
                 *lines,
@@ -233,7 +225,7 @@ def issues_notify() -> int:
                 settings.SITE_URL + "/admin/invoices/reconciliationissue/",
             ]
         ),
-        from_email=None,
-        recipient_list=recipients,
     )
+    if not told:
+        logger.warning("%s payment discrepancies and no accountant to tell", len(claimed))
     return len(claimed)

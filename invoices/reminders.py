@@ -14,8 +14,8 @@ from django.utils.translation import gettext_noop
 
 from core.texts import Msg
 from invoices.models import UNPAID_STATUSES, Invoice
-from notifications.client import client_notify
-from notifications.staff import notify_staff
+from notifications.client import tell_client
+from notifications.staff import tell_staff
 from orders.models import OPEN_STAGES
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def invoice_reminders_send(*, now: dt.datetime | None = None) -> int:
             ).update(reminders_sent=passed, reminded_at=now)
             if not claimed:
                 continue
-            client_notify(
+            tell_client(
                 order=invoice.order,
                 kind="invoice_reminder",
                 invoice_id=invoice.pk,
@@ -66,9 +66,8 @@ def invoice_reminders_send(*, now: dt.datetime | None = None) -> int:
             )
             if invoice.due_date and invoice.due_date < timezone.localdate(now):
                 # The promise was broken: the manager hears it before the client calls.
-
-                notify_staff(
-                    user=invoice.order.manager,
+                tell_staff(
+                    to=invoice.order.manager,
                     order=invoice.order,
                     text=Msg(
                         gettext_noop(

@@ -29,8 +29,9 @@ from invoices.tasks import (
     invoice_cancel_payment_link,
     invoice_create_payment_link,
     invoice_render_pdf,
+    pdf_awaiting,
 )
-from notifications.client import client_notify
+from notifications.client import tell_client
 from orders.models import DeliveryMethod, EventKind, Order
 from orders.queue import enqueue_after_commit
 from orders.services.common import event_record, lock_order, next_number
@@ -103,8 +104,14 @@ def invoice_issue(
         ),
         invoice_id=invoice.pk,
     )
-    # The e-mail waits for its PDF: invoices.tasks.invoice_render_pdf sends it.
-    client_notify(order=order, kind="invoice_issued", actor=actor, invoice_id=invoice.pk)
+    # The e-mail waits for its PDF: invoices.tasks.invoice_render_pdf releases it.
+    tell_client(
+        order=order,
+        kind="invoice_issued",
+        actor=actor,
+        invoice_id=invoice.pk,
+        awaiting=pdf_awaiting(invoice.pk),
+    )
     invoice_queue_render(invoice)
     if cloudpayments_configured():
         enqueue_after_commit(invoice_create_payment_link, invoice.pk)

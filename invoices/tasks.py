@@ -13,9 +13,7 @@ from invoices.models import Invoice
 from invoices.payment_links import payment_link_create
 from invoices.pdf import invoice_pdf_store
 from invoices.reminders import invoice_reminders_send as send
-from notifications.tasks import send_client_email
-from orders.models import NotificationStatus, TimelineEvent
-from orders.queue import enqueue_after_commit
+from notifications.client import release
 from orders.work import (
     work_done,
     work_failed,
@@ -24,20 +22,14 @@ from orders.work import (
 logger = logging.getLogger(__name__)
 
 
-def _send_invoice_emails(invoice: Invoice) -> int:
-    """The "invoice issued" e-mails wait for the PDF; they go out from here (and from the
-    sweep, should this publish fail)."""
-    events = TimelineEvent.objects.filter(
-        order_id=invoice.order_id,
-        notification_status=NotificationStatus.QUEUED,
-        data__notification="invoice_issued",
-        data__invoice_id=invoice.pk,
-    ).values_list("pk", flat=True)
-    count = 0
-    for event_id in events:
-        enqueue_after_commit(send_client_email, event_id)
-        count += 1
-    return count
+PDF_AWAITED = "invoice-pdf:"
+
+
+def pdf_awaiting(invoice_id: int) -> str:
+    """What the "invoice issued" e-mail waits for (TimelineEvent.awaiting): the PDF it
+    carries. It goes out from here, once the PDF exists or will not (and from the sweep,
+    should this publish fail)."""
+    return f"{PDF_AWAITED}{invoice_id}"
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
@@ -56,12 +48,12 @@ def invoice_render_pdf(self, invoice_id: int) -> None:
         def give_up(exc: BaseException) -> None:
             Invoice.objects.filter(pk=invoice_id).update(pdf_error=repr(exc)[:1000])
             # The client still gets the e-mail with the link, without the attachment.
-            _send_invoice_emails(Invoice.objects.get(pk=invoice_id))
+            release(awaiting=pdf_awaiting(invoice_id))
 
         work_failed(self.name, [invoice_id], exc, give_up=give_up)
         return
     if invoice.pdf_is_current:
-        _send_invoice_emails(invoice)
+        release(awaiting=pdf_awaiting(invoice.pk))
     work_done(self.name, [invoice_id])
 
 

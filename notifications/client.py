@@ -1,22 +1,24 @@
-"""Messages to the client: recorded in the timeline first, e-mailed after commit."""
+"""Messages to the client: recorded in the timeline first, sent after commit through the
+channels that reach the client. A message that waits for something (an invoice's PDF)
+names it in `awaiting` and is held until `release(awaiting=...)`."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Collection
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from core.texts import Msg
-from notifications import tasks
-from notifications.staff import notify_staff
+from notifications import staff, tasks
+from notifications.channels import Letter, reaching
 from orders.models import EventKind, NotificationStatus, Order, TimelineEvent
 from orders.queue import enqueue_after_commit
 from orders.services.common import event_record
@@ -35,10 +37,17 @@ CLIENT_MESSAGES = {
 }
 
 
-def client_notify(
-    *, order: Order, kind: str, actor: AbstractBaseUser | None = None, **data: object
+def tell_client(
+    *,
+    order: Order,
+    kind: str,
+    actor: AbstractBaseUser | None = None,
+    awaiting: str = "",
+    **data: object,
 ) -> TimelineEvent:
-    """Record a client notification and queue its e-mail once the transaction commits."""
+    """Record a client message of `kind` (templates/emails/<kind>.*) in the timeline and
+    send it once the transaction commits; `data` is what it shows (an invoice_id, a
+    payment_id). `awaiting` ("invoice-pdf:42"): hold it until release(awaiting=...)."""
 
     event = event_record(
         order=order,
@@ -48,8 +57,13 @@ def client_notify(
         notification=kind,
         **data,
     )
+    event.awaiting = awaiting
     _queue(event, order)
     return event
+
+
+# The earlier name, kept for the callers in other apps until they move to tell_client.
+client_notify = tell_client
 
 
 def event_send_to_client(*, event: TimelineEvent, actor: AbstractBaseUser) -> TimelineEvent:
@@ -61,21 +75,50 @@ def event_send_to_client(*, event: TimelineEvent, actor: AbstractBaseUser) -> Ti
 
 
 def _queue(event: TimelineEvent, order: Order) -> None:
-    customer = order.customer
-    if customer.do_not_notify or not customer.email:
+    # One UPDATE, with `awaiting` written beside the status (no query of its own).
+    if order.customer.do_not_notify or not reaching(order.customer):
         event.notification_status = NotificationStatus.SKIPPED
-        event.save(update_fields=["notification_status"])
+        event.save(update_fields=["notification_status", "awaiting"])
         return
     event.notification_status = NotificationStatus.QUEUED
-    event.save(update_fields=["notification_status"])
-    if event.data.get("notification") == "invoice_issued":
-        # It carries the PDF: invoices.tasks.invoice_render_pdf sends it once the file exists.
-        return
-
+    event.save(update_fields=["notification_status", "awaiting"])
+    if event.awaiting:
+        return  # held: release(awaiting=...) sends it
     enqueue_after_commit(tasks.send_client_email, event.pk)
 
 
-def build_client_email(event: TimelineEvent) -> EmailMultiAlternatives:
+def held(awaiting: str | Collection[str]) -> QuerySet[TimelineEvent]:
+    """Client messages queued and still held for `awaiting` (the partial index on it)."""
+    keys = [awaiting] if isinstance(awaiting, str) else list(awaiting)
+    return TimelineEvent.objects.filter(
+        notification_status=NotificationStatus.QUEUED, awaiting__in=keys
+    ).exclude(awaiting="")
+
+
+def release(
+    *,
+    awaiting: str | Collection[str],
+    among: QuerySet[TimelineEvent] | None = None,
+    queue: Callable[..., object] = enqueue_after_commit,
+) -> int:
+    """What they waited for is there (or will never be): send the messages held for
+    `awaiting`, each through `queue(task, event_id)` (after commit; the sweep passes its
+    own claim, and `among` to keep to the rows it may take). How many were queued. The
+    send task claims each message, so a second release sends nothing twice."""
+    if not awaiting:
+        return 0
+    events = held(awaiting)
+    if among is not None:
+        events = events & among
+    count = 0
+    for event_id in events.values_list("pk", flat=True):
+        queue(tasks.send_client_email, event_id)
+        count += 1
+    return count
+
+
+def client_letter(event: TimelineEvent) -> Letter:
+    """The message, written in the client's language."""
     order = event.order
     customer = order.customer
     kind = event.data.get("notification", "message")
@@ -90,19 +133,19 @@ def build_client_email(event: TimelineEvent) -> EmailMultiAlternatives:
         subject = render_to_string(f"emails/{kind}_subject.txt", context).strip()
         text = render_to_string(f"emails/{kind}.txt", context)
         html = render_to_string(f"emails/{kind}.html", context)
-    message = EmailMultiAlternatives(
+    letter = Letter(
+        to=[customer],
         subject=" ".join(subject.split()),
-        body=text,
-        to=[customer.email],
+        text=text,
+        html=html,
         # Which timeline entry it carries: support (and the soak) tell a repeat from a new one.
         headers={"X-Conveyor-Event": str(event.pk)},
     )
-    message.attach_alternative(html, "text/html")
     invoice = context.get("invoice")
     if kind == "invoice_issued" and invoice is not None and invoice.pdf:
         with invoice.pdf.open("rb") as pdf:
-            message.attach(f"{invoice.number}.pdf", pdf.read(), "application/pdf")
-    return message
+            letter.attachments.append((f"{invoice.number}.pdf", pdf.read(), "application/pdf"))
+    return letter
 
 
 def _extra_context(event: TimelineEvent) -> dict[str, object]:
@@ -165,8 +208,8 @@ def mark_failed(event_id: int, error: str) -> None:
         event.notification_status = NotificationStatus.FAILED
         event.data = {**event.data, "error": error[:500]}
         event.save(update_fields=["notification_status", "data"])
-        notify_staff(
-            user=event.order.manager,
+        staff.tell_staff(
+            to=event.order.manager,
             order=event.order,
             text=Msg(
                 gettext_noop("Could not e-mail the client about order %(number)s"),

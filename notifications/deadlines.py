@@ -19,25 +19,23 @@ from django.contrib.auth import get_user_model
 from django.db import connections, transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.sql import UpdateQuery
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from core.texts import Msg, moment
-from notifications import tasks
+from core.texts import Msg
+from notifications import staff
 from orders import roles, rules
 from orders.calendar import WorkingTime
 from orders.models import (
     OPEN_STAGES,
     OPEN_TASK_STATUSES,
     EventKind,
-    Notification,
     Order,
     StageLimit,
     Task,
     TimelineEvent,
 )
-from orders.queue import enqueue_after_commit
 
 # The messages, translated into each recipient's language when written.
 REMINDER = gettext_lazy("Deadline soon: “%(title)s” (order %(number)s) is due %(due)s")
@@ -83,11 +81,6 @@ def claim(queryset: QuerySet, mark: str, now: dt.datetime) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _language(user) -> str:
-    profile = getattr(user, "profile", None)
-    return (profile.language if profile else "") or settings.LANGUAGE_CODE
-
-
 def deadlines_run(*, now: dt.datetime | None = None) -> DeadlineReport:
     """One pass of deadline control; see the module's docstring. Queries: the calendar
     (2–3), the stage limits, three claims, the claimed tasks, the claimed orders, the
@@ -125,15 +118,12 @@ def deadlines_run(*, now: dt.datetime | None = None) -> DeadlineReport:
             )
         if report.reminded or report.overdue or report.escalated_orders:
             report.notifications = _tell(report, limits)
-        if report.notifications:
-            # Recorded with the bells: their e-mail copies are not lost with the broker.
-            enqueue_after_commit(tasks.send_staff_notifications, report.notifications, record=True)
     return report
 
 
 def _tell(report: DeadlineReport, limits: dict[str, Decimal]) -> list[int]:
-    """Write the bell notifications (one per recipient, in their language) and the
-    timeline rows for what this pass claimed."""
+    """Tell everyone concerned by what this pass claimed (a bell each, in their language,
+    and its e-mail copy; one INSERT for all) and write the timeline rows."""
     User = get_user_model()
     heads_by_group: dict[str, list] = {}
     heads = (
@@ -146,20 +136,12 @@ def _tell(report: DeadlineReport, limits: dict[str, Decimal]) -> list[int]:
     for head in heads:
         heads_by_group.setdefault(head.group_name, []).append(head)
 
-    notifications: list[Notification] = []
+    notes: list[staff.Note] = []
     events: list[TimelineEvent] = []
 
     def tell(user, order: Order, message, **params) -> None:
-        if user is None or not user.is_active:
-            return
-        with translation.override(_language(user)):
-            text = str(message) % {
-                key: (moment(value) if isinstance(value, dt.datetime) else value)
-                for key, value in params.items()
-            }
-        notifications.append(
-            Notification(user=user, order=order, text=text[:500], url=order.get_absolute_url())
-        )
+        if user is not None and user.is_active:
+            notes.append(staff.Note(to=user, text=Msg(message, **params), order=order))
 
     claimed = report.reminded + report.overdue
     tasks = (
@@ -233,9 +215,9 @@ def _tell(report: DeadlineReport, limits: dict[str, Decimal]) -> list[int]:
                     data={"stage_limit": True},
                 )
             )
-    created = Notification.objects.bulk_create(notifications)
+    told = staff.tell_staff_each(notes, email=True)
     TimelineEvent.objects.bulk_create(events)
-    return [notification.pk for notification in created]
+    return told
 
 
 def _hours(hours: Decimal) -> str:

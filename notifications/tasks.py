@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from notifications import client, deadlines, staff
+from notifications import channels, client, deadlines, staff
 from orders.models import Notification, TimelineEvent
 from orders.work import work_done, work_failed
 
@@ -22,7 +22,9 @@ def send_client_email(self, event_id: int) -> None:
         pk=event_id
     )
     try:
-        client.build_client_email(event).send()
+        letter = client.client_letter(event)
+        for channel in channels.reaching(event.order.customer):
+            channel.send(letter)
     except Exception as exc:
         # Counted before the claim is given back, so the sweep never sees it queued
         # without its next attempt written down.
@@ -47,17 +49,20 @@ def deadlines_check() -> dict[str, int]:
 
 @shared_task(bind=True, acks_late=True, name="orders.tasks.send_staff_notifications")
 def send_staff_notifications(self, notification_ids: list[int]) -> None:
-    """E-mail copies of bell notifications. A retry carries only the ids not sent yet,
-    so nobody gets the same message twice."""
-    notifications = list(
-        Notification.objects.filter(pk__in=notification_ids)
-        .exclude(user__email="")
+    """Copies of bell notifications through the channels that reach each person. A retry
+    carries only the ids not sent yet, so nobody gets the same message twice."""
+    notifications = [
+        notification
+        for notification in Notification.objects.filter(pk__in=notification_ids)
         .select_related("user__profile")
         .order_by("id")
-    )
+        if channels.reaching(notification.user)
+    ]
     for position, notification in enumerate(notifications):
         try:
-            staff.build_staff_email(notification).send()
+            letter = staff.staff_letter(notification)
+            for channel in channels.reaching(notification.user):
+                channel.send(letter)
         except Exception as exc:
             remaining = [n.pk for n in notifications[position:]]
             work_failed(self.name, [notification_ids], exc, first=60, next_args=[remaining])

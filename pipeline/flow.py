@@ -25,8 +25,7 @@ from core.texts import Msg
 from invoices.models import InvoiceKind
 from invoices.services import invoice_issue, invoices_close_for_cancel
 from logistics.services import delivery_client_message, delivery_task_open
-from notifications.client import client_notify
-from notifications.staff import notify_staff, task_announce
+from notifications import client, staff
 from orders import rules
 from orders.models import (
     OPEN_STAGES,
@@ -75,7 +74,7 @@ def tell_client(kind: str, *, carrying: tuple[str, ...] = (), by_system: bool = 
     `carrying`: what of the event it shows (a payment); `by_system`: no one's doing."""
 
     def step(ctx: Context) -> None:
-        client_notify(
+        client.tell_client(
             order=ctx.order,
             kind=kind,
             actor=None if by_system else ctx.actor,
@@ -93,7 +92,7 @@ def tell_manager(note: Callable[[Context], Msg], *, unless_actor: bool = False) 
         manager_id = ctx.order.manager_id
         if manager_id is None or (unless_actor and manager_id == getattr(ctx.actor, "pk", None)):
             return
-        notify_staff(user_id=manager_id, order=ctx.order, text=note(ctx))
+        staff.tell_staff(user_id=manager_id, order=ctx.order, text=note(ctx))
 
     step.__doc__ = f"tell the manager: {note.__doc__}"
     return step
@@ -142,7 +141,7 @@ def issue_invoice(kind: str) -> Step:
 def start_production(ctx: Context) -> None:
     """production: snapshot costs, one task per line, each worker told."""
     for task in production_start(order=ctx.order, actor=ctx.actor):
-        task_announce(task, order=ctx.order)
+        staff.task_announce(task, order=ctx.order)
 
 
 def record_delivery_comment(ctx: Context) -> None:
@@ -154,7 +153,7 @@ def record_delivery_comment(ctx: Context) -> None:
 
 def open_delivery_task(ctx: Context) -> None:
     """logistics: the task to ship or hand over, its assignee told."""
-    task_announce(delivery_task_open(order=ctx.order), order=ctx.order)
+    staff.task_announce(delivery_task_open(order=ctx.order), order=ctx.order)
 
 
 def tell_client_delivered(ctx: Context) -> None:
@@ -182,8 +181,8 @@ def stop_open_tasks(ctx: Context) -> None:
     for task in open_tasks:
         task_close(task, actor=actor, status=TaskStatus.CANCELLED)
         if task.assignee_id and task.assignee_id != getattr(actor, "pk", None):
-            notify_staff(
-                user=task.assignee,
+            staff.tell_staff(
+                to=task.assignee,
                 order=order,
                 text=Msg(
                     gettext_noop("Order %(number)s was cancelled: stop work on “%(title)s”"),

@@ -20,8 +20,13 @@ from django.utils import timezone
 from invoices.cloudpayments import CloudPaymentsUnavailable
 from invoices.models import UNPAID_STATUSES, Invoice, InvoiceStatus, ProviderEvent
 from invoices.services import cloudpayments_configured
-from invoices.tasks import invoice_create_payment_link, invoice_render_pdf
-from notifications.client import CLAIM_LOST_AFTER
+from invoices.tasks import (
+    PDF_AWAITED,
+    invoice_create_payment_link,
+    invoice_render_pdf,
+    pdf_awaiting,
+)
+from notifications.client import CLAIM_LOST_AFTER, release
 from notifications.tasks import send_client_email
 from orders.models import NotificationStatus, TimelineEvent, Work
 from orders.queue import publish, publish_by_name
@@ -168,11 +173,11 @@ def sweep(
         for pk in unapplied.values_list("pk", flat=True)[:200]:
             _queue(notification_apply, pk, counts, now)
         # Queued e-mails the broker never got, and sends whose worker died holding the
-        # claim. The "invoice issued" ones wait for their PDF (or its giving up).
+        # claim. Those held for something (an invoice's PDF) wait for it, or its giving up.
         emails = TimelineEvent.objects.filter(_unheld(send_client_email))
         queued = emails.filter(
-            notification_status=NotificationStatus.QUEUED, created_at__lt=before
-        ).exclude(data__notification="invoice_issued")
+            notification_status=NotificationStatus.QUEUED, created_at__lt=before, awaiting=""
+        )
         for pk in queued.values_list("pk", flat=True)[:200]:
             _queue(send_client_email, pk, counts, now)
         lost = emails.filter(
@@ -181,24 +186,28 @@ def sweep(
         )
         for pk in lost.values_list("pk", flat=True)[:200]:
             _queue(send_client_email, pk, counts, now)
-        waiting = dict(
-            emails.filter(
-                notification_status=NotificationStatus.QUEUED,
-                created_at__lt=before,
-                data__notification="invoice_issued",
-            ).values_list("pk", "data__invoice_id")[:200]
-        )
-        ready = {
+        # (Not awaiting="": the partial index on awaiting answers this.)
+        held = emails.filter(
+            notification_status=NotificationStatus.QUEUED, created_at__lt=before
+        ).exclude(awaiting="")
+        awaited = {
+            int(key.removeprefix(PDF_AWAITED))
+            for key in held.values_list("awaiting", flat=True)[:200]
+            if key.startswith(PDF_AWAITED) and key.removeprefix(PDF_AWAITED).isdigit()
+        }
+        ready = [
             invoice.pk
-            for invoice in Invoice.objects.filter(pk__in=set(waiting.values())).only(
+            for invoice in Invoice.objects.filter(pk__in=awaited).only(
                 "pk", "pdf", "pdf_version", "content_version", "pdf_error", "status"
             )
             if invoice.status != InvoiceStatus.VOID
             and (invoice.pdf_is_current or invoice.pdf_error)
-        }
-        for pk, invoice_id in waiting.items():
-            if invoice_id in ready:
-                _queue(send_client_email, pk, counts, now)
+        ]
+        release(
+            awaiting=[pdf_awaiting(pk) for pk in ready],
+            among=held,
+            queue=lambda task, pk: _queue(task, pk, counts, now),
+        )
         if cloudpayments_configured():
             linkless = Invoice.objects.filter(
                 _unheld(invoice_create_payment_link),
