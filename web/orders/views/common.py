@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_htmx.http import reswap, retarget
 
 from orders.models import Order
 from orders.rules import OrderError
@@ -73,9 +74,7 @@ def refuse(
         response = render(
             request, "orders/partials/notice.html", {"message": message}, status=status
         )
-        response["HX-Retarget"] = "#notices"
-        response["HX-Reswap"] = "beforeend"
-        return response
+        return reswap(retarget(response, "#notices"), "beforeend")
     messages.error(request, message)
     return HttpResponseRedirect(back)
 
