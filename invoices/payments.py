@@ -28,8 +28,8 @@ from invoices.models import (
     Payment,
     PaymentSource,
 )
-from notifications.client import client_notify
-from notifications.staff import notify_staff
+from notifications.client import tell_client
+from notifications.staff import tell_staff
 from orders.models import ZERO, EventKind, Order, Stage
 from orders.rules import OrderError
 from orders.services.common import event_record, lock_order, order_recalculate
@@ -375,7 +375,7 @@ def payment_refund(
             ),
             payment_id=refund.pk,
         )
-        client_notify(order=order, kind="refund_made", actor=actor, payment_id=refund.pk)
+        tell_client(order=order, kind="refund_made", actor=actor, payment_id=refund.pk)
         order_recalculate(order)
         _tell_balance_reopened(order, actor)
     return refund, True
@@ -432,7 +432,7 @@ def _tell_balance_reopened(order: Order, actor: User | None) -> None:
         and order.manager_id is not None
         and order.manager_id != getattr(actor, "pk", None)
     ):
-        notify_staff(
+        tell_staff(
             user_id=order.manager_id,
             order=order,
             text=Msg(

@@ -63,9 +63,6 @@ def tell_client(
 
 
 # The earlier name, kept for the callers in other apps until they move to tell_client.
-client_notify = tell_client
-
-
 def event_send_to_client(*, event: TimelineEvent, actor: AbstractBaseUser) -> TimelineEvent:
     """Send an existing timeline entry (a comment, "line made") to the client."""
     event.data = {**event.data, "notification": event.data.get("notification", "message")}

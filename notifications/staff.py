@@ -112,18 +112,6 @@ def tell_staff_each(notes: Iterable[Note], *, email: bool = False) -> list[int]:
     return ids
 
 
-def notify_staff(
-    *,
-    user: User | None = None,
-    text: str | Msg,
-    order: Order | None = None,
-    user_id: int | None = None,
-) -> None:
-    """The earlier name of tell_staff(to=user) / tell_staff(user_id=...), kept for the
-    callers in other apps until they move."""
-    tell_staff(to=user, user_id=user_id, text=text, order=order)
-
-
 def task_announce(task: Task, *, order: Order) -> None:
     """A task was opened: its assignee hears of it; with nobody of the department present,
     the department's heads hear it now, not at the deadline."""

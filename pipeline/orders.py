@@ -18,7 +18,7 @@ from core.texts import Msg
 from logistics.models import Carrier
 from logistics.services import delivery_details_apply
 from notifications.client import event_send_to_client
-from notifications.staff import notify_staff, task_announce
+from notifications.staff import task_announce, tell_staff
 from orders import roles, rules
 from orders.models import (
     OPEN_TASK_STATUSES,
@@ -262,14 +262,14 @@ def order_hand_over(*, order: Order, manager: User, actor: User) -> Order:
                 new=rules.person(manager),
             ),
         )
-        notify_staff(
-            user=manager,
+        tell_staff(
+            to=manager,
             order=order,
             text=Msg(gettext_noop("Order %(number)s was handed over to you"), number=order.number),
         )
         if previous is not None and previous.pk != actor.pk:
-            notify_staff(
-                user=previous,
+            tell_staff(
+                to=previous,
                 order=order,
                 text=Msg(
                     gettext_noop("Order %(number)s was handed over to %(user)s"),

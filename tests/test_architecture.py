@@ -90,9 +90,9 @@ def test_no_import_inside_a_function_reaches_another_package():
                 for inner in ast.walk(node):
                     if isinstance(inner, ast.ImportFrom) and inner.module and inner.level == 0:
                         top = inner.module.split(".")[0]
-                        if top in PACKAGES and top != package:
-                            if (rel, inner.module) not in FUNCTION_IMPORTS_ALLOWED:
-                                found.append(f"{rel}:{inner.lineno} imports {inner.module}")
+                        allowed = (rel, inner.module) in FUNCTION_IMPORTS_ALLOWED
+                        if top in PACKAGES and top != package and not allowed:
+                            found.append(f"{rel}:{inner.lineno} imports {inner.module}")
     assert found == []
 
 

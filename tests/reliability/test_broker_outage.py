@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from invoices.models import Invoice
 from invoices.tasks import invoice_render_pdf
-from notifications.client import client_notify
+from notifications.client import tell_client
 from orders.models import NotificationStatus, PaymentScheme, TimelineEvent, Work
 from pipeline.tasks import sweep
 from tests.factories import order_in_production
@@ -41,7 +41,7 @@ def test_a_client_email_queued_while_the_broker_is_down_leaves_the_change_and_la
     redis_server.stop()
     later_hooks = []
     with transaction.atomic():
-        event = client_notify(order=order, kind="production_finished")
+        event = tell_client(order=order, kind="production_finished")
         transaction.on_commit(lambda: later_hooks.append("ran"))
     # No error reached the caller, and the hook queued after the e-mail's still ran.
     assert later_hooks == ["ran"]
@@ -97,7 +97,7 @@ def test_queued_emails_the_broker_lost_are_sent_by_the_sweep(redis_server, staff
     order = order_in_production(
         manager=staff["manager"], catalogue=catalogue, scheme=PaymentScheme.POSTPAYMENT
     )
-    event = client_notify(order=order, kind="production_finished")  # published: Redis has it
+    event = tell_client(order=order, kind="production_finished")  # published: Redis has it
     # Redis restarts with nothing of it (a crash between writes to its append-only file).
     redis_server.stop()
     redis_server.start()
@@ -122,7 +122,7 @@ def test_a_failed_send_waits_in_the_database_not_in_the_broker(
     broker = redis.Redis.from_url(redis_server.url)
     broker.flushdb()
     settings.EMAIL_BACKEND = "tests.notifications.failing_mail.EmailBackend"
-    event = client_notify(order=order, kind="production_finished")
+    event = tell_client(order=order, kind="production_finished")
     assert broker.llen("default") == 1
     # A worker takes it and the send fails.
     from notifications.tasks import send_client_email
