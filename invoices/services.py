@@ -8,7 +8,7 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -35,8 +35,6 @@ from notifications.client import tell_client
 from orders.models import DeliveryMethod, EventKind, Order
 from orders.queue import enqueue_after_commit
 from orders.services.common import event_record, lock_order, next_number
-
-User = AbstractBaseUser
 
 
 def invoice_lines_snapshot(order: Order) -> list[dict[str, str]]:

@@ -8,7 +8,8 @@ from itertools import groupby
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -21,19 +22,21 @@ from orders.rules import OrderError
 from orders.services.tasks import task_start
 from pipeline.work import production_task_done, task_reassign
 from production.selectors import (
+    MarginRow,
     margin_by_product,
     production_workers,
     task_list_for_board,
     task_list_for_shop_floor,
 )
 from web.production.forms import MarginReportForm, ReassignForm, TaskDoneForm
+from web.requests import WorkspaceRequest
 
 
 def is_head_of_production(user) -> bool:
     return user.is_superuser or user.groups.filter(name=roles.HEAD_OF_PRODUCTION).exists()
 
 
-def production_task_for_user(request: HttpRequest, pk: int) -> Task:
+def production_task_for_user(request: WorkspaceRequest, pk: int) -> Task:
     """A production task the user may work on: their own, or any for the head."""
     task = get_object_or_404(
         Task.objects.select_related("order__customer", "order__carrier", "line", "assignee"),
@@ -45,7 +48,7 @@ def production_task_for_user(request: HttpRequest, pk: int) -> Task:
     raise PermissionDenied
 
 
-def _back(request: HttpRequest, default: str = "production:shop_floor") -> HttpResponse:
+def _back(request: WorkspaceRequest, default: str = "production:shop_floor") -> HttpResponse:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
@@ -53,14 +56,14 @@ def _back(request: HttpRequest, default: str = "production:shop_floor") -> HttpR
 
 
 @login_required
-def shop_floor(request: HttpRequest) -> HttpResponse:
+def shop_floor(request: WorkspaceRequest) -> HttpResponse:
     # Queries: the session, the user, the open tasks with their orders and lines.
     tasks = list(task_list_for_shop_floor(user=request.user))
     return render(request, "production/shop_floor.html", {"tasks": tasks, "form": TaskDoneForm()})
 
 
 @login_required
-def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def task_detail(request: WorkspaceRequest, pk: int) -> HttpResponse:
     task = production_task_for_user(request, pk)
     order = task.order
     return render(
@@ -78,7 +81,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def task_start_view(request: HttpRequest, pk: int) -> HttpResponse:
+def task_start_view(request: WorkspaceRequest, pk: int) -> HttpResponse:
     task = production_task_for_user(request, pk)
     try:
         task_start(task=task, actor=request.user)
@@ -89,7 +92,7 @@ def task_start_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def task_done(request: HttpRequest, pk: int) -> HttpResponse:
+def task_done(request: WorkspaceRequest, pk: int) -> HttpResponse:
     task = production_task_for_user(request, pk)
     form = TaskDoneForm(request.POST)
     if not form.is_valid():
@@ -106,7 +109,7 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: WorkspaceRequest) -> HttpResponse:
     if not is_head_of_production(request.user):
         raise PermissionDenied
     # Queries: the session, the user, the head check, the tasks with orders, lines and
@@ -125,7 +128,7 @@ def board(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def task_reassign_view(request: HttpRequest, pk: int) -> HttpResponse:
+def task_reassign_view(request: WorkspaceRequest, pk: int) -> HttpResponse:
     if not is_head_of_production(request.user):
         raise PermissionDenied
     task = production_task_for_user(request, pk)
@@ -142,9 +145,10 @@ def task_reassign_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @permission_required("orders.view_money", raise_exception=True)
-def margin_report(request: HttpRequest) -> HttpResponse:
+def margin_report(request: WorkspaceRequest) -> HttpResponse:
     form = MarginReportForm.for_request(request.GET)
-    rows, total = [], None
+    rows: list[MarginRow] = []
+    total: MarginRow | None = None
     if form.is_valid():
         rows, total = margin_by_product(**form.cleaned_data)
     return render(
@@ -157,11 +161,11 @@ def margin_report(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("orders.view_money", raise_exception=True)
-def margin_report_csv(request: HttpRequest) -> HttpResponse:
+def margin_report_csv(request: WorkspaceRequest) -> HttpResponseBase:
     form = MarginReportForm.for_request(request.GET)
     if not form.is_valid():
         return HttpResponse(
-            "; ".join(m for errors in form.errors.values() for m in errors),
+            "; ".join(str(m) for errors in form.errors.values() for m in errors),
             status=400,
             content_type="text/plain; charset=utf-8",
         )
@@ -169,7 +173,7 @@ def margin_report_csv(request: HttpRequest) -> HttpResponse:
     return _margin_csv([*rows, total], form.cleaned_data["start"], form.cleaned_data["end"])
 
 
-def _margin_csv(rows: list, start, end) -> HttpResponse:
+def _margin_csv(rows: list, start, end) -> StreamingHttpResponse:
     """The report's rows and its total, as on the page."""
     header = [
         _("SKU"),

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -46,12 +46,15 @@ from web.orders.views.common import (
     order_for_change,
     order_for_user,
 )
+from web.requests import WorkspaceRequest
 
 # Timeline entries a manager may pass on to the client as they are.
 SENDABLE_EVENTS = [EventKind.COMMENT, EventKind.PRODUCTION, EventKind.DELIVERY]
 
 
-def _order_page(request: HttpRequest, order: Order, *, status: int = 200, **forms) -> HttpResponse:
+def _order_page(
+    request: WorkspaceRequest, order: Order, *, status: int = 200, **forms
+) -> HttpResponse:
     user = request.user
     page = order_page_data(order)
     can_change = can_change_order(user, order)
@@ -111,13 +114,13 @@ def _payment_initial(page: OrderPage) -> dict:
 
 @login_required
 @require_GET
-def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+def order_detail(request: WorkspaceRequest, number: str) -> HttpResponse:
     return _order_page(request, order_for_user(request, number))
 
 
 @login_required
 @require_POST
-def order_take(request: HttpRequest, number: str) -> HttpResponse:
+def order_take(request: WorkspaceRequest, number: str) -> HttpResponse:
     order = order_for_change(request, number)
     try:
         order_take_into_work(order=order, actor=request.user)
@@ -128,7 +131,7 @@ def order_take(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def order_qualify_now(request: HttpRequest, number: str) -> HttpResponse:
+def order_qualify_now(request: WorkspaceRequest, number: str) -> HttpResponse:
     order = order_for_change(request, number)
     try:
         order_qualify(order=order, actor=request.user)
@@ -141,7 +144,7 @@ def order_qualify_now(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def order_cancel_view(request: HttpRequest, number: str) -> HttpResponse:
+def order_cancel_view(request: WorkspaceRequest, number: str) -> HttpResponse:
     order = order_for_change(request, number)
     form = ReasonForm(request.POST)
     if form.is_valid():
@@ -159,7 +162,7 @@ def order_cancel_view(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def order_hand_over_view(request: HttpRequest, number: str) -> HttpResponse:
+def order_hand_over_view(request: WorkspaceRequest, number: str) -> HttpResponse:
     """The head of sales gives the order to another manager."""
     if not can_hand_over(request.user):
         raise PermissionDenied
@@ -182,7 +185,7 @@ def order_hand_over_view(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def order_comment_view(request: HttpRequest, number: str) -> HttpResponse:
+def order_comment_view(request: WorkspaceRequest, number: str) -> HttpResponse:
     order = order_for_user(request, number)
     form = CommentForm(request.POST)
     if form.is_valid():
@@ -196,7 +199,7 @@ def order_comment_view(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def event_send(request: HttpRequest, number: str, event_id: int) -> HttpResponse:
+def event_send(request: WorkspaceRequest, number: str, event_id: int) -> HttpResponse:
     """Send a timeline entry (a comment, "line made") to the client by e-mail."""
     order = order_for_change(request, number)
     event = get_object_or_404(TimelineEvent, pk=event_id, order=order, kind__in=SENDABLE_EVENTS)
@@ -213,7 +216,7 @@ def event_send(request: HttpRequest, number: str, event_id: int) -> HttpResponse
     return redirect(reverse("orders:detail", args=[order.number]) + "#timeline")
 
 
-def _require_payment_rights(request: HttpRequest, refusal: str) -> None:
+def _require_payment_rights(request: WorkspaceRequest, refusal: str) -> None:
     user = request.user
     if not (can_see_money(user) and user.has_perm("invoices.register_payment")):
         raise PermissionDenied(refusal)
@@ -226,7 +229,7 @@ FORM_ALREADY_SENT = gettext_lazy(
 )
 
 
-def _tell_recorded(request: HttpRequest, created: bool, done: str) -> None:
+def _tell_recorded(request: WorkspaceRequest, created: bool, done: str) -> None:
     if created:
         messages.success(request, done)
     else:
@@ -234,7 +237,7 @@ def _tell_recorded(request: HttpRequest, created: bool, done: str) -> None:
 
 
 def _payment_of(
-    request: HttpRequest, number: str, payment_id: int, refusal: str
+    request: WorkspaceRequest, number: str, payment_id: int, refusal: str
 ) -> tuple[Order, Payment]:
     """The order and one of its payments, for someone who may act on its money."""
     order = order_for_user(request, number)
@@ -244,7 +247,7 @@ def _payment_of(
 
 @login_required
 @require_POST
-def payment_add(request: HttpRequest, number: str) -> HttpResponse:
+def payment_add(request: WorkspaceRequest, number: str) -> HttpResponse:
     """Manual payment registration by a manager or an accountant."""
     order = order_for_user(request, number)
     _require_payment_rights(request, _("You cannot register payments."))
@@ -277,7 +280,7 @@ def payment_add(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def payment_reverse_view(request: HttpRequest, number: str, payment_id: int) -> HttpResponse:
+def payment_reverse_view(request: WorkspaceRequest, number: str, payment_id: int) -> HttpResponse:
     order, payment = _payment_of(request, number, payment_id, _("You cannot reverse payments."))
     form = ReasonForm(request.POST)
     if form.is_valid():
@@ -293,7 +296,7 @@ def payment_reverse_view(request: HttpRequest, number: str, payment_id: int) -> 
 
 @login_required
 @require_POST
-def payment_refund_view(request: HttpRequest, number: str, payment_id: int) -> HttpResponse:
+def payment_refund_view(request: WorkspaceRequest, number: str, payment_id: int) -> HttpResponse:
     """Money given back: to the card through CloudPayments, or recorded as a bank refund."""
     order, payment = _payment_of(request, number, payment_id, _("You cannot refund payments."))
     form = RefundForm(request.POST)

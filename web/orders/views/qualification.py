@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from web.orders.forms import (
     line_formset_initial,
 )
 from web.orders.views.common import SAVED_NOT_QUALIFIED, order_for_change
+from web.requests import WorkspaceRequest
 
 
 def _catalogue() -> tuple[list[Product], dict]:
@@ -49,7 +50,7 @@ def _order_form_page(request, template: str, context: dict, status: int = 200) -
     return render(request, template, context, status=status)
 
 
-def _save_terms(request: HttpRequest, order: Order, lines, terms: TermsForm) -> bool:
+def _save_terms(request: WorkspaceRequest, order: Order, lines, terms: TermsForm) -> bool:
     """Save lines and terms, then qualify when asked. The save stays even if qualifying is
     refused; every refusal is put next to its field."""
     try:
@@ -67,7 +68,7 @@ def _save_terms(request: HttpRequest, order: Order, lines, terms: TermsForm) -> 
 
 
 @login_required
-def order_edit(request: HttpRequest, number: str) -> HttpResponse:
+def order_edit(request: WorkspaceRequest, number: str) -> HttpResponse:
     """The qualification form: lines, payment scheme, delivery; save or save and qualify."""
     order = order_for_change(request, number)
     if order.stage not in (Stage.NEW, Stage.QUALIFICATION):
@@ -98,7 +99,7 @@ def order_edit(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
-def order_new(request: HttpRequest) -> HttpResponse:
+def order_new(request: WorkspaceRequest) -> HttpResponse:
     """A manager types an order in: find or create the client, then lines and terms."""
     if not request.user.has_perm("orders.add_order"):
         raise PermissionDenied(_("You cannot create orders."))
@@ -124,7 +125,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
     return _order_form_page(request, "orders/new.html", context, status=status)
 
 
-def _new_order_forms(request: HttpRequest) -> dict:
+def _new_order_forms(request: WorkspaceRequest) -> dict:
     """The new order form's parts: bound to what was sent, or blank."""
     if request.method == "POST":
         return {
@@ -155,7 +156,7 @@ def _customer_choice(
     return chosen, customer_ok, duplicates
 
 
-def _create_order(request: HttpRequest, customer_source, lines, terms) -> HttpResponse:
+def _create_order(request: WorkspaceRequest, customer_source, lines, terms) -> HttpResponse:
     """Create the order with its customer and terms; then try to qualify if asked,
     keeping the order whatever the outcome."""
     order = order_create_by_staff(
@@ -187,7 +188,7 @@ def _create_order(request: HttpRequest, customer_source, lines, terms) -> HttpRe
 
 @login_required
 @require_GET
-def customer_search(request: HttpRequest) -> HttpResponse:
+def customer_search(request: WorkspaceRequest) -> HttpResponse:
     """Clients matching a name, phone or e-mail, for the new-order form (htmx)."""
     if not request.user.has_perm("orders.view_customer"):
         raise PermissionDenied
