@@ -15,13 +15,8 @@ from invoices.cloudpayments import CloudPaymentsAPI
 from invoices.models import Invoice, Payment, ProviderEvent
 from invoices.payments import payment_record
 from invoices.reconcile import payments_reconcile as reconcile
-from invoices.webhooks import (
-    BadNotification,
-    Notification,
-    event_finish,
-    notification_process,
-    parse,
-)
+from invoices.webhook_input import BadNotification, Notification, parse
+from invoices.webhooks import event_finish, notification_process
 from orders.models import Order
 from orders.queue import enqueue_after_commit, publish
 from orders.services.common import lock_order

@@ -10,7 +10,7 @@ import pytest
 from django.test import TestCase
 
 from invoices.models import InvoiceStatus, IssueKind, Payment, ProviderEvent, ReconciliationIssue
-from invoices.webhooks import STORED_UNSIGNED, UNSIGNED_PER_MINUTE
+from invoices.webhook_input import STORED_UNSIGNED, UNSIGNED_PER_MINUTE
 from tests.invoices.conftest import encode, notify, pay_fields, sign
 
 KINDS = ["check", "pay", "fail", "confirm", "refund", "cancel"]

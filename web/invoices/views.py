@@ -31,21 +31,19 @@ from invoices import selectors
 from invoices.models import Invoice, ProviderEvent, ProviderEventKind, SellerProfile
 from invoices.pdf import invoice_pdf_bytes
 from invoices.services import cloudpayments_configured, invoice_find_by_token
-from invoices.webhooks import (
+from invoices.webhook_input import (
     NUL_REFUSED,
     STORED_UNSIGNED,
     BadNotification,
     BodyTooLarge,
     Notification,
     body_read,
-    event_finish,
-    event_store,
     has_nul,
-    notification_refuse,
     parse,
     signature_valid,
     unsigned_allowed,
 )
+from invoices.webhooks import event_finish, event_store, notification_refuse
 from orders.rules import person
 from pipeline.payments import notification_handle, notification_queue
 from web.accounts import client_ip as _client_ip
