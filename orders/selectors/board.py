@@ -274,21 +274,7 @@ def _closed_totals(filters: BoardFilter) -> dict[str, BoardCounter]:
 def order_list_for_board(*, filters: BoardFilter) -> Board:
     """The board: counters (1 query, plus 1 aggregate when narrowed), every open column's
     first cards (1), won/lost of the period (1)."""
-    counters, fingerprint = board_counters(filters)
-    totals = counters if filters.uses_counters else _filtered_totals(filters)
-    cards = board_cards(stages=list(OPEN_STAGES), filters=filters)
-    columns = []
-    for stage in OPEN_STAGES:
-        column = Column(stage=stage, label=Stage(stage).label)
-        counted = totals.get(stage)
-        if counted is not None:
-            column.count, column.total, column.balance = (
-                counted.orders,
-                counted.total,
-                counted.balance,
-            )
-        column.cards, column.next_cursor = cards[stage]
-        columns.append(column)
+    columns, fingerprint = board_columns(filters=filters, stages=list(OPEN_STAGES))
     closed_totals = _closed_totals(filters)
     closed = []
     for stage in CLOSED_STAGES:
@@ -302,3 +288,25 @@ def order_list_for_board(*, filters: BoardFilter) -> Board:
             )
         )
     return Board(columns=columns, closed=closed, fingerprint=fingerprint)
+
+
+def board_columns(*, filters: BoardFilter, stages: list[str]) -> tuple[list[Column], str]:
+    """Open columns with their counts and first cards, only those of `stages` read (a move
+    re-renders the two it touched): counters (1, plus 1 aggregate when narrowed) and the
+    cards (1). Returns them with the board's fingerprint."""
+    counters, fingerprint = board_counters(filters)
+    totals = counters if filters.uses_counters else _filtered_totals(filters)
+    cards = board_cards(stages=stages, filters=filters)
+    columns = []
+    for stage in stages:
+        column = Column(stage=stage, label=Stage(stage).label)
+        counted = totals.get(stage)
+        if counted is not None:
+            column.count, column.total, column.balance = (
+                counted.orders,
+                counted.total,
+                counted.balance,
+            )
+        column.cards, column.next_cursor = cards[stage]
+        columns.append(column)
+    return columns, fingerprint

@@ -27,6 +27,7 @@ from orders.selectors.board import (
     CLOSED_PERIOD_DAYS,
     Column,
     Cursor,
+    board_columns,
     board_fingerprint,
     column_cards,
     order_list_for_board,
@@ -146,14 +147,16 @@ def _board_query(request: WorkspaceRequest) -> QueryDict:
 def _moved(request: WorkspaceRequest, message: str, *, stages: tuple[str, str]) -> HttpResponse:
     """The notice, and the columns the card left and joined (with their stage chips)
     re-rendered out of band under that board's filters. Read as the board reads itself
-    (counters, every column's first cards, won/lost): three queries, whatever the board."""
+    (counters, the two columns' first cards): two queries, whatever the board."""
     query = _board_query(request)
     form = BoardFilterForm(query, user=request.user)
-    board = order_list_for_board(filters=form.filters())
+    columns, _fingerprint = board_columns(
+        filters=form.filters(), stages=[stage for stage in OPEN_STAGES if stage in stages]
+    )
     context = {
         "message": message,
         "ok": True,
-        "columns": [column for column in board.columns if column.stage in stages],
+        "columns": columns,
         "oob": True,
         "who": form.chosen(),
         "query": query.urlencode(),
