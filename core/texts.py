@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import formats, timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 
 from core.money import money
@@ -32,7 +33,7 @@ _OUR_APPS = {"orders", "invoices", "production", "logistics"}
 class Msg:
     """`Msg(gettext_noop("Task done: %(title)s"), title=task.title)`."""
 
-    def __init__(self, msgid: str, /, **args: Any) -> None:
+    def __init__(self, msgid: str | Promise, /, **args: Any) -> None:
         with translation.override(None):  # a lazy constant gives its msgid, untranslated
             self.msgid = str(msgid)
         self.args = args

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Collection
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
@@ -41,9 +42,9 @@ def tell_client(
     *,
     order: Order,
     kind: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     awaiting: str = "",
-    **data: object,
+    **data: Any,
 ) -> TimelineEvent:
     """Record a client message of `kind` (templates/emails/<kind>.*) in the timeline and
     send it once the transaction commits; `data` is what it shows (an invoice_id, a
@@ -63,7 +64,7 @@ def tell_client(
 
 
 # The earlier name, kept for the callers in other apps until they move to tell_client.
-def event_send_to_client(*, event: TimelineEvent, actor: AbstractBaseUser) -> TimelineEvent:
+def event_send_to_client(*, event: TimelineEvent, actor: User) -> TimelineEvent:
     """Send an existing timeline entry (a comment, "line made") to the client."""
     event.data = {**event.data, "notification": event.data.get("notification", "message")}
     event.save(update_fields=["data"])
@@ -145,9 +146,9 @@ def client_letter(event: TimelineEvent) -> Letter:
     return letter
 
 
-def _extra_context(event: TimelineEvent) -> dict[str, object]:
+def _extra_context(event: TimelineEvent) -> dict[str, Any]:
 
-    extra: dict[str, object] = {}
+    extra: dict[str, Any] = {}
     if "invoice_id" in event.data:
         extra["invoice"] = event.order.invoices.filter(pk=event.data["invoice_id"]).first()
         extra["public_url"] = extra["invoice"].public_url if extra["invoice"] else None
@@ -158,7 +159,7 @@ def _extra_context(event: TimelineEvent) -> dict[str, object]:
         if extra["payment"] is not None and extra["payment"].amount < 0:
             extra["given_back"] = -extra["payment"].amount  # a refund is a negative entry
     order = event.order
-    if order.carrier_id and order.tracking_number:
+    if order.tracking_number and order.carrier is not None:
         extra["tracking_url"] = order.carrier.tracking_link(order.tracking_number)
     return extra
 

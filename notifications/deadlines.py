@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -66,7 +67,7 @@ def claim(queryset: QuerySet, mark: str, now: dt.datetime) -> list[int]:
     """UPDATE the rows of `queryset` setting `mark` = now, returning the ids this call
     changed. The queryset must filter on its own table only (so the UPDATE keeps its WHERE
     and the database re-checks it on rows a concurrent claim got first)."""
-    query = queryset.query.chain(UpdateQuery)
+    query = cast(UpdateQuery, queryset.query.chain(UpdateQuery))  # chain() gives a klass
     query.add_update_values({mark: now})
     query.annotations = {}
     compiler = query.get_compiler(queryset.db)

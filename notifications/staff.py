@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_noop
@@ -18,8 +18,6 @@ from notifications import channels, tasks
 from orders import roles, rules
 from orders.models import Department, Notification, Order, StaffProfile, Task
 from orders.queue import enqueue_after_commit
-
-User = AbstractBaseUser
 
 
 def _language_of(user: User | None, user_id: int) -> str:
@@ -72,7 +70,9 @@ def tell_staff(
     if not bell:
         if not email:
             raise ValueError("neither a bell nor an e-mail: nobody would hear it")
-        reached = [user for user in people.values() if user is not None and channels.reaching(user)]
+        reached: list[channels.Person] = [
+            user for user in people.values() if user is not None and channels.reaching(user)
+        ]
         if reached:
             subject = text.render() if isinstance(text, Msg) else text
             for channel in channels.CHANNELS:
