@@ -98,11 +98,15 @@ def order_create_by_staff(
     lines: list[LineInput],
     terms: dict[str, Any],
     actor: User,
-) -> Order:
+    qualify: bool = False,
+) -> tuple[Order, OrderError | None]:
     """An order typed in by staff, in one transaction with its customer (`customer` may
     be a callable saving a new one). A sales manager keeps it and is on it already (taken
     into work); anyone else (an admin typing in an order taken by phone) creates it with
-    the source "admin", and the robot gives it to the least loaded manager."""
+    the source "admin", and the robot gives it to the least loaded manager.
+
+    With `qualify` a sales manager's order is qualified too; a refusal leaves the order
+    created and comes back beside it."""
     in_sales = actor.groups.filter(name__in=[roles.SALES_MANAGERS, roles.HEAD_OF_SALES]).exists()
     with transaction.atomic():
         order = order_create(
@@ -118,6 +122,25 @@ def order_create_by_staff(
         if in_sales:
             order_take_into_work(order=order, actor=actor)
         order_update(order=order, actor=actor, **terms)
+    if not (qualify and in_sales):
+        return order, None
+    try:
+        return order_qualify(order=order, actor=actor), None
+    except OrderError as refused:
+        return order, refused
+
+
+def order_save_terms(
+    *, order: Order, actor: User, lines: list[LineInput], terms: dict[str, Any], qualify: bool
+) -> Order:
+    """The qualification form saved: lines and terms stay even when qualifying is then
+    refused (the OrderError says why, field by field). Qualifying a new order takes it
+    into work first."""
+    order = order_update(order=order, actor=actor, lines=lines, **terms)
+    if qualify:
+        if order.stage == Stage.NEW:
+            order_take_into_work(order=order, actor=actor)
+        order = order_qualify(order=order, actor=actor)
     return order
 
 

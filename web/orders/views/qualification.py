@@ -15,8 +15,10 @@ from orders import rules
 from orders.models import Customer, Order, Source, Stage
 from orders.rules import OrderError, person
 from orders.selectors.customers import customers_matching
-from orders.services.orders import order_update
-from pipeline.orders import order_create_by_staff, order_qualify, order_take_into_work
+from pipeline.orders import (
+    order_create_by_staff,
+    order_save_terms,
+)
 from production.models import Product
 from web.orders.forms import (
     CustomerForm,
@@ -54,13 +56,13 @@ def _save_terms(request: WorkspaceRequest, order: Order, lines, terms: TermsForm
     """Save lines and terms, then qualify when asked. The save stays even if qualifying is
     refused; every refusal is put next to its field."""
     try:
-        order_update(
-            order=order, actor=request.user, lines=lines.line_inputs(), **terms.update_kwargs()
+        order_save_terms(
+            order=order,
+            actor=request.user,
+            lines=lines.line_inputs(),
+            terms=terms.update_kwargs(),
+            qualify="qualify" in request.POST,
         )
-        if "qualify" in request.POST:
-            if order.stage == Stage.NEW:
-                order_take_into_work(order=order, actor=request.user)
-            order_qualify(order=order, actor=request.user)
     except OrderError as error:
         _apply_problems(terms, lines, error.errors)
         return False
@@ -159,13 +161,14 @@ def _customer_choice(
 def _create_order(request: WorkspaceRequest, customer_source, lines, terms) -> HttpResponse:
     """Create the order with its customer and terms; then try to qualify if asked,
     keeping the order whatever the outcome."""
-    order = order_create_by_staff(
+    order, refused = order_create_by_staff(
         customer=customer_source.save
         if isinstance(customer_source, CustomerForm)
         else customer_source,
         lines=lines.line_inputs(),
         terms=terms.update_kwargs(),
         actor=request.user,
+        qualify="qualify" in request.POST,
     )
     if order.source == Source.ADMIN:
         messages.success(
@@ -177,9 +180,7 @@ def _create_order(request: WorkspaceRequest, customer_source, lines, terms) -> H
     if "qualify" not in request.POST:
         messages.success(request, _("Order %(number)s created.") % {"number": order.number})
         return redirect(order)
-    try:
-        order_qualify(order=order, actor=request.user)
-    except OrderError:
+    if refused is not None:
         messages.warning(request, str(SAVED_NOT_QUALIFIED))
         return redirect(reverse("orders:edit", args=[order.number]) + "?check=1")
     messages.success(request, _("Order %(number)s is qualified.") % {"number": order.number})
