@@ -1,0 +1,326 @@
+"""The order, its stages and the state machine that moves it between them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from orders.models.common import ZERO, money_field
+from orders.models.customers import Customer
+
+
+class Stage(models.TextChoices):
+    NEW = "new", _("New")
+    QUALIFICATION = "qualification", _("Qualification")
+    PREPAYMENT = "prepayment", _("Prepayment")
+    PRODUCTION = "production", _("Production")
+    POSTPAYMENT = "postpayment", _("Postpayment")
+    DELIVERY_DETAILS = "delivery_details", _("Delivery details")
+    DELIVERY = "delivery", _("Delivery")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
+OPEN_STAGES = [
+    Stage.NEW,
+    Stage.QUALIFICATION,
+    Stage.PREPAYMENT,
+    Stage.PRODUCTION,
+    Stage.POSTPAYMENT,
+    Stage.DELIVERY_DETAILS,
+    Stage.DELIVERY,
+]
+CLOSED_STAGES = [Stage.WON, Stage.LOST]
+
+
+class PaymentScheme(models.TextChoices):
+    FULL_PREPAYMENT = "full_prepayment", _("Full prepayment")
+    PARTIAL_PREPAYMENT = "partial_prepayment", _("Partial prepayment")
+    POSTPAYMENT = "postpayment", _("Postpayment")
+
+
+class DeliveryMethod(models.TextChoices):
+    PICKUP = "pickup", _("Pickup")
+    COURIER = "courier", _("Own courier")
+    CARRIER = "carrier", _("Carrier company")
+
+
+class Source(models.TextChoices):
+    WEB_SHOP = "web_shop", _("Web shop")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", _("Admin")
+
+
+class YearCounter(models.Model):
+    """Gapless sequences per year: the row is locked and bumped in the caller's transaction."""
+
+    name = models.CharField(max_length=32)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "year"], name="year_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.year}: {self.last}"
+
+
+class OrderQuerySet(models.QuerySet):
+    def open(self) -> OrderQuerySet:
+        return self.filter(stage__in=OPEN_STAGES)
+
+    def with_money(self) -> OrderQuerySet:
+        """Balance and margin for lists, from the amounts every service keeps current."""
+        return self.annotate(
+            balance=F("total_amount") - F("paid_amount"),
+            margin=F("lines_total") - F("cost_amount"),
+        )
+
+
+class Order(ConcurrentTransitionMixin, models.Model):
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="orders", verbose_name=_("customer")
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_orders",
+        verbose_name=_("manager"),
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    # The key of the outside system that sent the order in (the intake API); what that key
+    # may read back.
+    api_key = models.ForeignKey(
+        "ApiKey",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("API key"),
+    )
+    stage = FSMField(
+        _("stage"), default=Stage.NEW, choices=Stage.choices, protected=True, db_index=True
+    )
+    stage_changed_at = models.DateTimeField(_("in stage since"), default=timezone.now)
+    # Set once the stage-limit escalation went out; cleared on every stage change.
+    stage_escalated_at = models.DateTimeField(null=True, blank=True)
+
+    payment_scheme = models.CharField(
+        _("payment scheme"), max_length=24, choices=PaymentScheme.choices, blank=True
+    )
+    prepayment_amount = money_field(verbose_name=_("prepayment"))
+    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+
+    delivery_method = models.CharField(
+        _("delivery method"),
+        max_length=16,
+        choices=DeliveryMethod.choices,
+        default=DeliveryMethod.PICKUP,
+    )
+    delivery_cost = models.DecimalField(
+        _("delivery cost"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    delivery_address = models.TextField(_("delivery address"), blank=True)
+    carrier = models.ForeignKey(
+        "logistics.Carrier",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("carrier"),
+    )
+    planned_ship_date = models.DateField(_("planned shipping date"), null=True, blank=True)
+    pickup_date = models.DateField(_("pickup date"), null=True, blank=True)
+    shipped_on = models.DateField(_("shipped on"), null=True, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
+
+    comment = models.TextField(_("client's comment"), blank=True)
+    lost_reason = models.TextField(_("reason lost"), blank=True)
+
+    # Money and progress, recomputed by orders.services.order_recalculate on every change
+    # so lists and the board read them without aggregating lines and payments.
+    lines_total = money_field(verbose_name=_("lines total"))
+    total_amount = money_field(verbose_name=_("total"))
+    paid_amount = money_field(verbose_name=_("paid"))
+    cost_amount = money_field(verbose_name=_("production cost"))
+    lines_count = models.PositiveIntegerField(default=0)
+    lines_made = models.PositiveIntegerField(default=0)
+    next_due_at = models.DateTimeField(_("nearest deadline"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("view_all_orders", _("Can see and work on every manager's orders")),
+            ("view_money", _("Can see prices, totals and payments")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="order_external_id_unique_per_source",
+            ),
+            models.CheckConstraint(
+                condition=Q(prepayment_amount__gte=0), name="order_prepayment_not_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["stage", "-created_at", "-id"], name="order_board_idx"),
+            models.Index(
+                fields=["manager", "stage", "-created_at", "-id"], name="order_board_manager_idx"
+            ),
+            # The board's won/lost counters for a period (migration 0003_workspace_*).
+            # Covering, so the count and sum of a period are read from the index alone. Not
+            # partial: PostgreSQL cannot match `stage IN (...)` to a partial predicate on it.
+            models.Index(
+                fields=["stage", "stage_changed_at"],
+                name="order_closed_idx",
+                include=["manager", "total_amount"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:detail", args=[self.number])
+
+    # Money of one order; lists use OrderQuerySet.with_money().
+    @property
+    def balance(self) -> Decimal:
+        """What the client still owes; nothing on a lost order (what it paid is owed back)."""
+        if self.stage == Stage.LOST:
+            return ZERO
+        return self.total_amount - self.paid_amount
+
+    @property
+    def margin(self) -> Decimal:
+        return self.lines_total - self.cost_amount
+
+    @property
+    def owed_back(self) -> Decimal:
+        """Money received on a cancelled order is owed back to the client."""
+        if self.stage == Stage.LOST and self.paid_amount > 0:
+            return self.paid_amount
+        return ZERO
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in OPEN_STAGES
+
+    @property
+    def needs_prepayment(self) -> bool:
+        return self.prepayment_amount > 0
+
+    @property
+    def prepayment_paid(self) -> bool:
+        return self.paid_amount >= self.prepayment_amount
+
+    # The funnel. Transitions change only the order's own fields; services check the
+    # guards (with messages), lock the row, and do everything else.
+    def _entered(self) -> None:
+        self.stage_changed_at = timezone.now()
+        self.stage_escalated_at = None
+
+    @transition(
+        field=stage,
+        source=Stage.NEW,
+        target=Stage.QUALIFICATION,
+        custom={"manual": True, "label": _("Take into work")},
+    )
+    def take_into_work(self) -> None:
+        self._entered()
+
+    @transition(
+        field=stage,
+        source=Stage.QUALIFICATION,
+        target=Stage.PREPAYMENT,
+        conditions=[lambda o: o.needs_prepayment],
+        custom={"manual": True, "label": _("Qualify")},
+    )
+    def qualify_for_prepayment(self) -> None:
+        self._entered()
+
+    @transition(
+        field=stage,
+        source=Stage.QUALIFICATION,
+        target=Stage.PRODUCTION,
+        conditions=[lambda o: not o.needs_prepayment],
+        custom={"manual": True, "label": _("Qualify")},
+    )
+    def qualify_for_production(self) -> None:
+        self._entered()
+
+    @transition(
+        field=stage,
+        source=Stage.PREPAYMENT,
+        target=Stage.PRODUCTION,
+        conditions=[lambda o: o.prepayment_paid],
+        custom={"manual": False, "label": _("Prepayment received")},
+    )
+    def start_production(self) -> None:
+        self._entered()
+
+    @transition(
+        field=stage,
+        source=Stage.PRODUCTION,
+        target=Stage.POSTPAYMENT,
+        conditions=[lambda o: o.lines_made == o.lines_count, lambda o: o.balance > 0],
+        custom={"manual": False, "label": _("Production finished")},
+    )
+    def request_postpayment(self) -> None:
+        self._entered()
+
+    @transition(
+        field=stage,
+        source=[Stage.PRODUCTION, Stage.POSTPAYMENT],
+        target=Stage.DELIVERY_DETAILS,
+        conditions=[lambda o: o.lines_made == o.lines_count, lambda o: o.balance <= 0],
+        custom={"manual": False, "label": _("Paid and made")},
+    )
+    def request_delivery_details(self) -> None:
+        self._entered()
+
+    @transition(
+        field=stage,
+        source=Stage.DELIVERY_DETAILS,
+        target=Stage.DELIVERY,
+        custom={"manual": True, "label": _("Save delivery details")},
+    )
+    def start_delivery(self) -> None:
+        self._entered()
+
+    @transition(
+        field=stage,
+        source=Stage.DELIVERY,
+        target=Stage.WON,
+        custom={"manual": False, "label": _("Delivered")},
+    )
+    def win(self) -> None:
+        self._entered()
+
+    @transition(
+        field=stage,
+        source=OPEN_STAGES,
+        target=Stage.LOST,
+        custom={"manual": True, "label": _("Cancel")},
+    )
+    def cancel(self, reason: str) -> None:
+        self.lost_reason = reason
+        self._entered()

@@ -1,0 +1,95 @@
+"""The order's timeline: what happened to it, and whether the client was told."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.texts import msg_text
+from orders.models.order import Order, Stage
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Order created")
+    STAGE = "stage", _("Stage changed")
+    COMMENT = "comment", _("Comment")
+    NOTIFICATION = "notification", _("Notification")
+    PAYMENT = "payment", _("Payment")
+    INVOICE = "invoice", _("Invoice")
+    TASK = "task", _("Task")
+    PRODUCTION = "production", _("Production")
+    DELIVERY = "delivery", _("Delivery")
+
+
+class NotificationStatus(models.TextChoices):
+    NONE = "", "—"
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Not sent: client asked not to be notified")
+
+
+class TimelineEvent(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    text = models.TextField(blank=True)
+    from_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Whether (and how) this event reached the client.
+    sent_to_client_at = models.DateTimeField(null=True, blank=True)
+    notification_status = models.CharField(
+        max_length=16, choices=NotificationStatus.choices, blank=True
+    )
+    # When a worker took the e-mail to send; a claim older than the send's time limit is
+    # taken as lost with its worker and may be claimed again.
+    notification_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # What the client's e-mail waits for before it may go, e.g. "invoice-pdf:42" (the PDF it
+    # carries); empty when nothing. The task that makes it (or the sweep) releases it.
+    awaiting = models.CharField(max_length=40, blank=True, default="", editable=False)
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["order", "created_at"], name="event_order_idx"),
+            models.Index(
+                fields=["notification_claimed_at"],
+                name="event_email_sending_idx",
+                condition=Q(notification_status="sending"),
+            ),
+            # The sweep's look for queued e-mails the broker lost.
+            models.Index(
+                fields=["created_at"],
+                name="event_email_queued_idx",
+                condition=Q(notification_status="queued"),
+            ),
+            # E-mails held for their attachment, found by what they wait for.
+            models.Index(
+                fields=["awaiting"],
+                name="event_email_awaiting_idx",
+                condition=Q(notification_status="queued") & ~Q(awaiting=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.get_kind_display()}"
+
+    @property
+    def display_text(self) -> str:
+        """The text in the reader's language (what the system wrote is kept as a message);
+        people's own words as they wrote them."""
+        return msg_text(self.text, self.data)
