@@ -247,11 +247,13 @@ class Order(ConcurrentTransitionMixin, models.Model):
     def take_into_work(self) -> None:
         self._entered()
 
+    # django-fsm types a condition's argument as any Model; it is the Order (or a board
+    # Card carrying the same fields), hence the attr-defined ignores on the conditions.
     @transition(
         field=stage,
         source=Stage.QUALIFICATION,
         target=Stage.PREPAYMENT,
-        conditions=[lambda o: o.needs_prepayment],
+        conditions=[lambda o: o.needs_prepayment],  # type: ignore[attr-defined]
         custom={"manual": True, "label": _("Qualify")},
     )
     def qualify_for_prepayment(self) -> None:
@@ -261,7 +263,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=stage,
         source=Stage.QUALIFICATION,
         target=Stage.PRODUCTION,
-        conditions=[lambda o: not o.needs_prepayment],
+        conditions=[lambda o: not o.needs_prepayment],  # type: ignore[attr-defined]
         custom={"manual": True, "label": _("Qualify")},
     )
     def qualify_for_production(self) -> None:
@@ -271,7 +273,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=stage,
         source=Stage.PREPAYMENT,
         target=Stage.PRODUCTION,
-        conditions=[lambda o: o.prepayment_paid],
+        conditions=[lambda o: o.prepayment_paid],  # type: ignore[attr-defined]
         custom={"manual": False, "label": _("Prepayment received")},
     )
     def start_production(self) -> None:
@@ -281,7 +283,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=stage,
         source=Stage.PRODUCTION,
         target=Stage.POSTPAYMENT,
-        conditions=[lambda o: o.lines_made == o.lines_count, lambda o: o.balance > 0],
+        conditions=[lambda o: o.lines_made == o.lines_count, lambda o: o.balance > 0],  # type: ignore[attr-defined]
         custom={"manual": False, "label": _("Production finished")},
     )
     def request_postpayment(self) -> None:
@@ -291,7 +293,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=stage,
         source=[Stage.PRODUCTION, Stage.POSTPAYMENT],
         target=Stage.DELIVERY_DETAILS,
-        conditions=[lambda o: o.lines_made == o.lines_count, lambda o: o.balance <= 0],
+        conditions=[lambda o: o.lines_made == o.lines_count, lambda o: o.balance <= 0],  # type: ignore[attr-defined]
         custom={"manual": False, "label": _("Paid and made")},
     )
     def request_delivery_details(self) -> None:
