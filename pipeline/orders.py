@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal
-from typing import Any
+from functools import wraps
+from typing import Any, ParamSpec
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -22,9 +22,7 @@ from notifications.staff import task_announce, tell_staff
 from orders import roles, rules
 from orders.models import (
     OPEN_TASK_STATUSES,
-    ApiKey,
     Customer,
-    DeliveryMethod,
     Department,
     EventKind,
     Order,
@@ -40,6 +38,8 @@ from orders.services.orders import LineInput, order_record, order_update
 from orders.services.tasks import task_create
 from pipeline.flow import Context, Event, handle
 
+P = ParamSpec("P")
+
 MOVE_IMPOSSIBLE = gettext_lazy("An order cannot go from “%(source)s” to “%(target)s”.")
 MOVE_AUTOMATIC = gettext_lazy(
     "Orders go from “%(source)s” to “%(target)s” by themselves (%(event)s); "
@@ -51,45 +51,31 @@ QUALIFY_ELSEWHERE = gettext_lazy(
 )
 
 
-def order_create(
-    *,
-    customer: Customer,
-    lines: list[LineInput],
-    source: str,
-    actor: User | None = None,
-    manager: User | None = None,
-    external_id: str = "",
-    api_key: ApiKey | None = None,
-    delivery_method: str = DeliveryMethod.PICKUP,
-    delivery_address: str = "",
-    delivery_cost: Decimal | None = None,
-    comment: str = "",
-) -> Order:
-    """A new order, given to a manager with a "take into work" task they are told of."""
-    with transaction.atomic():
-        order = order_record(
-            customer=customer,
-            lines=lines,
-            source=source,
-            actor=actor,
-            manager=manager,
-            external_id=external_id,
-            api_key=api_key,
-            delivery_method=delivery_method,
-            delivery_address=delivery_address,
-            delivery_cost=delivery_cost,
-            comment=comment,
-        )
-        task = task_create(
-            order=order,
-            kind=TaskKind.TAKE_INTO_WORK,
-            department=Department.SALES,
-            title=Msg(gettext_noop("Take order %(number)s into work"), number=order.number),
-            assignee=order.manager,
-        )
-        task_announce(task, order=order)
-        order_recalculate(order)
-    return order
+def _with_first_task(record: Callable[P, Order]) -> Callable[P, Order]:
+    """`record` (orders' order_record) and, in the same transaction, the order's "take
+    into work" task, its assignee told."""
+
+    @wraps(record)
+    def create(*args: P.args, **kwargs: P.kwargs) -> Order:
+        with transaction.atomic():
+            order = record(*args, **kwargs)
+            task = task_create(
+                order=order,
+                kind=TaskKind.TAKE_INTO_WORK,
+                department=Department.SALES,
+                title=Msg(gettext_noop("Take order %(number)s into work"), number=order.number),
+                assignee=order.manager,
+            )
+            task_announce(task, order=order)
+            order_recalculate(order)
+        return order
+
+    return create
+
+
+# A new order (order_record's fields), given to a manager with a "take into work" task
+# they are told of.
+order_create = _with_first_task(order_record)
 
 
 def order_create_by_staff(

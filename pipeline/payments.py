@@ -5,14 +5,13 @@ from an outbox row."""
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
+from functools import partial
 
 from django.contrib.auth.models import User
 from django.db import transaction
 
 from invoices.cloudpayments import CloudPaymentsAPI
-from invoices.models import Invoice, Payment, ProviderEvent
+from invoices.models import Payment, ProviderEvent
 from invoices.payments import payment_record
 from invoices.reconcile import payments_reconcile as reconcile
 from invoices.webhook_input import BadNotification, Notification, parse
@@ -32,32 +31,10 @@ def payment_received(*, order: Order, payment: Payment, actor: User | None) -> N
     )
 
 
-def payment_register(
-    *,
-    invoice: Invoice,
-    amount: Decimal,
-    source: str,
-    actor: User | None = None,
-    external_id: str = "",
-    paid_at: dt.datetime | None = None,
-    reference: str = "",
-    currency: str | None = None,
-    test_mode: bool = False,
-) -> tuple[Payment, bool]:
-    """Money received against an invoice, and what it sets off; returns (payment,
-    created). The same (source, external_id) again changes nothing."""
-    return payment_record(
-        invoice=invoice,
-        amount=amount,
-        source=source,
-        actor=actor,
-        external_id=external_id,
-        paid_at=paid_at,
-        reference=reference,
-        currency=currency,
-        test_mode=test_mode,
-        effects=payment_received,
-    )
+# Money received against an invoice, and what it sets off (payment_received, run under the
+# same lock); returns (payment, created), and the same (source, external_id) again changes
+# nothing. It takes invoices.payments.payment_record's fields.
+payment_register = partial(payment_record, effects=payment_received)
 
 
 def payment_followup(*, event_id: int) -> bool:
