@@ -5,7 +5,8 @@ pipeline/flow.py, which knows what follows."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any, ParamSpec
 
@@ -21,6 +22,7 @@ from notifications.client import event_send_to_client
 from notifications.staff import task_announce, tell_staff
 from orders import roles, rules
 from orders.models import (
+    OPEN_STAGES,
     OPEN_TASK_STATUSES,
     Customer,
     Department,
@@ -130,12 +132,20 @@ def order_save_terms(
     return order
 
 
+@contextmanager
+def _locked(order: Order, *stages: str) -> Iterator[Order]:
+    """The order locked, in one transaction, for an action allowed in `stages`; in any
+    other stage the action is refused (the "wrong stage" message)."""
+    with transaction.atomic():
+        locked = lock_order(order)
+        if locked.stage not in stages:
+            raise rules.wrong_stage(locked)
+        yield locked
+
+
 def order_take_into_work(*, order: Order, actor: User) -> Order:
     """The manager starts on a new order: its "take into work" task is done."""
-    with transaction.atomic():
-        order = lock_order(order)
-        if order.stage != Stage.NEW:
-            raise rules.wrong_stage(order)
+    with _locked(order, Stage.NEW) as order:
         handle(Event.TAKEN_INTO_WORK, Context(order, actor))
         order_recalculate(order)
     return order
@@ -143,10 +153,7 @@ def order_take_into_work(*, order: Order, actor: User) -> Order:
 
 def order_qualify(*, order: Order, actor: User) -> Order:
     """Leave qualification: to prepayment (with its invoice) or straight to production."""
-    with transaction.atomic():
-        order = lock_order(order)
-        if order.stage != Stage.QUALIFICATION:
-            raise rules.wrong_stage(order)
+    with _locked(order, Stage.QUALIFICATION) as order:
         order_recalculate(order)
         problems = rules.qualification_problems(order)
         if problems:
@@ -158,10 +165,7 @@ def order_qualify(*, order: Order, actor: User) -> Order:
 
 def order_start_production(*, order: Order, actor: User) -> Order:
     """Manual push out of prepayment (admin): refused while the prepayment is unpaid."""
-    with transaction.atomic():
-        order = lock_order(order)
-        if order.stage != Stage.PREPAYMENT:
-            raise rules.wrong_stage(order)
+    with _locked(order, Stage.PREPAYMENT) as order:
         order_recalculate(order)
         if not order.prepayment_paid:
             raise OrderError(
@@ -177,10 +181,7 @@ def order_start_production(*, order: Order, actor: User) -> Order:
 
 def order_request_delivery_details(*, order: Order, actor: User) -> Order:
     """Manual push out of postpayment (admin): refused while a balance is due."""
-    with transaction.atomic():
-        order = lock_order(order)
-        if order.stage != Stage.POSTPAYMENT:
-            raise rules.wrong_stage(order)
+    with _locked(order, Stage.POSTPAYMENT) as order:
         order_recalculate(order)
         if order.balance > 0:
             raise OrderError(str(rules.BALANCE_NOT_PAID) % {"balance": rules.money(order.balance)})
@@ -204,10 +205,7 @@ def order_save_delivery_details(
     comment: str = "",
 ) -> Order:
     """Delivery details saved: the order goes to delivery and logistics gets its task."""
-    with transaction.atomic():
-        order = lock_order(order)
-        if order.stage != Stage.DELIVERY_DETAILS:
-            raise rules.wrong_stage(order)
+    with _locked(order, Stage.DELIVERY_DETAILS) as order:
         delivery_details_apply(
             order=order,
             carrier=carrier,
@@ -226,10 +224,7 @@ def order_cancel(*, order: Order, actor: User | None, reason: str) -> Order:
     reason = (reason or "").strip()
     if not reason:
         raise OrderError(errors={"reason": [str(rules.REASON_MISSING)]})
-    with transaction.atomic():
-        order = lock_order(order)
-        if not order.is_open:
-            raise rules.wrong_stage(order)
+    with _locked(order, *OPEN_STAGES) as order:
         handle(Event.CANCELLED, Context(order, actor, {"reason": reason}))
         order_recalculate(order)
     return order
@@ -246,10 +241,7 @@ def order_hand_over(*, order: Order, manager: User, actor: User) -> Order:
         raise OrderError(
             errors={"manager": [str(rules.NOT_A_MANAGER) % {"user": rules.person(manager)}]}
         )
-    with transaction.atomic():
-        order = lock_order(order)
-        if not order.is_open:
-            raise rules.wrong_stage(order)
+    with _locked(order, *OPEN_STAGES) as order:
         previous = order.manager
         if previous is not None and previous.pk == manager.pk:
             return order
