@@ -1,6 +1,6 @@
 """The funnel in one place: per event and per stage entered, what happens.
 
-Read the three tables below top to bottom. An event (a payment arrived, a line was made…)
+Read the two tables at the end (EVENTS, ON_ENTER; docs/pipeline.md prints them). An event (a payment arrived, a line was made…)
 runs its `before` steps, then the first of its moves whose stage matches and whose
 transition's conditions hold (Order's @transition methods), then the consequences of the
 stage entered (ON_ENTER), then its `after` steps, then the event it leads to, if any.
