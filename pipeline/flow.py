@@ -1,9 +1,10 @@
 """The funnel in one place: per event and per stage entered, what happens.
 
-Read the two tables at the end (EVENTS, ON_ENTER; docs/pipeline.md prints them). An event (a payment arrived, a line was made…)
-runs its `before` steps, then the first of its moves whose stage matches and whose
-transition's conditions hold (Order's @transition methods), then the consequences of the
-stage entered (ON_ENTER), then its `after` steps, then the event it leads to, if any.
+Read the two tables at the end, EVENTS and ON_ENTER (docs/pipeline.md prints them). An
+event (a payment arrived, a line was made…) runs its `before` steps, then the first of its
+moves whose stage matches and whose transition's conditions hold (Order's @transition
+methods), then the consequences of the stage entered (ON_ENTER), then its `after` steps,
+then the event it leads to, if any.
 
 This module is the only caller of Order's transitions. The services in pipeline/ check an
 action's guards, lock the order and call `handle`; departments (invoices, production,
