@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from invoices import payments as services
+from invoices import payments
 from invoices.models import InvoiceStatus, IssueKind, Payment, PaymentSource, ReconciliationIssue
 from invoices.payments import payment_refund
 from invoices.reconcile import transaction_apply
@@ -138,9 +138,9 @@ def test_reconciliation_never_books_a_transaction_of_zero_or_less_or_out_of_time
 @pytest.mark.parametrize(
     ("paid_at", "message"),
     [
-        ("0001-01-01T00:00:00+05:00", services.PAID_AT_TOO_EARLY),
-        ("1999-12-31T23:59:59+00:00", services.PAID_AT_TOO_EARLY),
-        ("9999-12-31T23:59:59+00:00", services.PAID_AT_IN_FUTURE),
+        ("0001-01-01T00:00:00+05:00", payments.PAID_AT_TOO_EARLY),
+        ("1999-12-31T23:59:59+00:00", payments.PAID_AT_TOO_EARLY),
+        ("9999-12-31T23:59:59+00:00", payments.PAID_AT_IN_FUTURE),
     ],
 )
 def test_a_payment_dated_when_no_money_moved_is_refused(invoice, paid_at, message):
@@ -169,7 +169,7 @@ def test_a_payment_may_be_dated_up_to_a_day_ahead(invoice):
 def test_an_amount_beyond_the_column_is_refused_with_its_reason(invoice):
     with pytest.raises(OrderError) as exc:
         payment_register(invoice=invoice, amount=Decimal("1e12"), source="manual")
-    assert exc.value.errors == {"amount": [str(services.AMOUNT_TOO_LARGE)]}
+    assert exc.value.errors == {"amount": [str(payments.AMOUNT_TOO_LARGE)]}
 
 
 def test_a_refund_dated_before_2000_is_refused(invoice):
@@ -181,7 +181,7 @@ def test_a_refund_dated_before_2000_is_refused(invoice):
             source=PaymentSource.MANUAL,
             refunded_at=dt.datetime(1970, 1, 1, tzinfo=dt.UTC),
         )
-    assert exc.value.errors == {"paid_at": [str(services.PAID_AT_TOO_EARLY)]}
+    assert exc.value.errors == {"paid_at": [str(payments.PAID_AT_TOO_EARLY)]}
 
 
 def test_the_accounting_api_refuses_year_one_and_the_order_page_keeps_working(

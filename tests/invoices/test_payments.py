@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from invoices import payments as services
+from invoices import payments
 from invoices.models import InvoiceStatus, Payment, PaymentSource
 from invoices.payments import payment_refund, payment_reverse
 from orders.models import Stage
@@ -42,22 +42,22 @@ def test_a_reversal_is_a_new_negative_entry_and_never_a_deletion(invoice, accoun
     invoice.refresh_from_db()
     assert invoice.paid_amount == Decimal("0.00")
     assert invoice.status == InvoiceStatus.ISSUED
-    with pytest.raises(OrderError, match=str(services.ALREADY_REVERSED)):
+    with pytest.raises(OrderError, match=str(payments.ALREADY_REVERSED)):
         payment_reverse(payment=payment, actor=accountant, reason="ещё раз")
-    with pytest.raises(OrderError, match=str(services.NOT_REVERSIBLE)):
+    with pytest.raises(OrderError, match=str(payments.NOT_REVERSIBLE)):
         payment_reverse(payment=reversal, actor=accountant, reason="сторно сторно")
     with pytest.raises(OrderError) as exc:
         payment_reverse(payment=payment, actor=accountant, reason="  ")
-    assert exc.value.errors == {"reason": [str(services.REASON_MISSING)]}
+    assert exc.value.errors == {"reason": [str(payments.REASON_MISSING)]}
 
 
 @pytest.mark.parametrize(
     ("amount", "message"),
     [
-        (Decimal("0"), services.AMOUNT_NOT_POSITIVE),
-        (Decimal("-1"), services.AMOUNT_NOT_POSITIVE),
-        (Decimal("10.005"), services.AMOUNT_TOO_PRECISE),
-        (None, services.AMOUNT_NOT_POSITIVE),
+        (Decimal("0"), payments.AMOUNT_NOT_POSITIVE),
+        (Decimal("-1"), payments.AMOUNT_NOT_POSITIVE),
+        (Decimal("10.005"), payments.AMOUNT_TOO_PRECISE),
+        (None, payments.AMOUNT_NOT_POSITIVE),
     ],
 )
 def test_it_refuses_bad_amounts(invoice, amount, message):
@@ -74,12 +74,12 @@ def test_it_refuses_a_payment_dated_in_the_future(invoice):
             source="manual",
             paid_at=timezone.now() + dt.timedelta(days=2),
         )
-    assert exc.value.errors == {"paid_at": [str(services.PAID_AT_IN_FUTURE)]}
+    assert exc.value.errors == {"paid_at": [str(payments.PAID_AT_IN_FUTURE)]}
 
 
 def test_test_mode_payments_need_test_mode(invoice, settings):
     settings.CLOUDPAYMENTS_TEST_MODE = False
-    with pytest.raises(OrderError, match=str(services.TEST_MODE_REFUSED)):
+    with pytest.raises(OrderError, match=str(payments.TEST_MODE_REFUSED)):
         payment_register(
             invoice=invoice, amount=invoice.amount, source="cloudpayments", test_mode=True
         )
@@ -105,7 +105,7 @@ def test_partial_refunds_up_to_the_payment(invoice, accountant):
     assert invoice.paid_amount == Decimal("29000.00")
     assert invoice.order.balance == Decimal("3000.00")
     # Refunded in part: a full reversal would count money twice.
-    with pytest.raises(OrderError, match=str(services.ALREADY_REVERSED)):
+    with pytest.raises(OrderError, match=str(payments.ALREADY_REVERSED)):
         payment_reverse(payment=payment, actor=accountant, reason="всё вернуть")
 
 
