@@ -1,7 +1,8 @@
 """Background work the database keeps track of (orders.models.Work): retries scheduled from
 the database instead of countdowns riding on the broker's visibility timeout, leases on
 work the sweep re-queued, and dead letters after WORK_MAX_ATTEMPTS failures, which the
-accountants hear about once and an admin can retry."""
+accountants hear about once (notifications/dead_letters.py, from the sweep) and an admin
+can retry."""
 
 from __future__ import annotations
 
@@ -12,13 +13,9 @@ import logging
 from collections.abc import Callable, Sequence
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from orders import roles
 from orders.models import Work
 
 logger = logging.getLogger(__name__)
@@ -117,8 +114,8 @@ def work_failed(
     """Count a failed attempt. Below WORK_MAX_ATTEMPTS the sweep queues it again after a
     backoff (`first` seconds, doubling, at most `cap`), read from next_attempt_at; at it the
     row becomes a dead letter: logged at ERROR, `give_up(exc)` records the failure where
-    people see it, and the accountants are e-mailed. `next_args`: what is left to do, when a
-    retry should carry less than this run did. True when it gave up."""
+    people see it, and the next sweep e-mails the accountants. `next_args`: what is left to
+    do, when a retry should carry less than this run did. True when it gave up."""
     now = timezone.now()
     error = repr(exc)[:2000]
     with transaction.atomic():
@@ -142,7 +139,6 @@ def work_failed(
             )
             if give_up is not None:
                 give_up(exc)
-            transaction.on_commit(work_report_dead)
         else:
             assert row.next_attempt_at is not None  # set above when not dead
             logger.warning(
@@ -154,45 +150,3 @@ def work_failed(
                 error,
             )
     return dead
-
-
-def work_report_dead() -> int:
-    """E-mail the accountants about each dead letter not reported yet. Each is claimed with
-    a conditional UPDATE first, so two sweeps (or a sweep and the failing task) tell them
-    once; a send that fails gives the claim back for the next sweep."""
-    reported = 0
-    for row in Work.objects.filter(failed_at__isnull=False, reported_at__isnull=True)[:50]:
-        if not Work.objects.filter(pk=row.pk, reported_at__isnull=True).update(
-            reported_at=timezone.now()
-        ):
-            continue
-        recipients = list(
-            get_user_model()
-            .objects.filter(is_active=True, groups__name=roles.ACCOUNTANTS)
-            .exclude(email="")
-            .values_list("email", flat=True)
-            .distinct()
-        )
-        if not recipients:
-            logger.error("dead letter %s: no accountant with an e-mail address to tell", row)
-            continue
-        url = settings.SITE_URL.rstrip("/") + reverse("admin:orders_work_change", args=[row.pk])
-        body = (
-            f"Background work failed {row.attempts} times and is no longer retried.\n\n"
-            f"Task: {row.task}\nArguments: {json.dumps(row.args, default=str)}\n"
-            f"Failed at: {row.failed_at:%Y-%m-%d %H:%M:%S %Z}\nLast error: {row.last_error}\n\n"
-            f"Once the cause is fixed, retry it from the admin: {url}\n"
-        )
-        try:
-            send_mail(
-                f"Conveyor: background work failed for good: {row}",
-                body,
-                settings.DEFAULT_FROM_EMAIL,
-                recipients,
-            )
-        except Exception as exc:
-            Work.objects.filter(pk=row.pk).update(reported_at=None)
-            logger.warning("could not tell the accountants about %s: %r", row, exc)
-            continue
-        reported += 1
-    return reported

@@ -27,6 +27,7 @@ from invoices.tasks import (
     pdf_awaiting,
 )
 from notifications.client import CLAIM_LOST_AFTER, release
+from notifications.dead_letters import dead_letters_report
 from notifications.tasks import send_client_email
 from orders.models import NotificationStatus, TimelineEvent, Work
 from orders.queue import publish, publish_by_name
@@ -37,7 +38,6 @@ from orders.work import (
     work_failed,
     work_hold,
     work_release,
-    work_report_dead,
 )
 from pipeline import payments
 
@@ -221,5 +221,5 @@ def sweep(
                 _queue(invoice_create_payment_link, pk, counts, now)
     except _BrokerDown:
         logger.warning("sweep stopped: the broker cannot take work; the next sweep goes on")
-    counts["reported"] = work_report_dead()
+    counts["reported"] = dead_letters_report()
     return counts
