@@ -38,6 +38,16 @@ def manual_targets(order: Order | Card) -> list[str]:
     ]
 
 
+def automatic_moves(stage: str) -> list[str]:
+    """What moves an order on from this stage by itself (the transitions' labels: a
+    payment received, production finished…), for a card with nothing to choose by hand."""
+    return [
+        str(transition.custom["label"])
+        for transition in _transitions()
+        if transition.source == stage and not transition.custom.get("manual")
+    ]
+
+
 def transition_between(source: str, target: str) -> Transition | None:
     for transition in _transitions():
         if transition.source == source and transition.target == target:

@@ -108,10 +108,47 @@
     if (event.target._sortable) event.target._sortable.destroy();  // a column swapped out
   });
 
+  /* A "Move to…" menu left open: the board is not replaced under it (the next poll after
+     it closes brings what changed). */
+  function menuOpen() {
+    return !!document.querySelector("#board .card details.move[open]");
+  }
+  /* What has the focus on the board, as it can be found again in a re-rendered board: the
+     card's number and the element's place in it. */
+  function focusOnBoard() {
+    var el = document.activeElement;
+    var card = el && el.closest && el.closest("#board .card");
+    if (!card) return null;
+    var where = "a";
+    if (el.matches("summary")) where = "summary";
+    else if (el.matches("button[value]")) where = 'button[value="' + el.value + '"]';
+    return { number: card.dataset.number, where: where };
+  }
+  function refocus(spot) {
+    var card = document.querySelector('#board .card[data-number="' + spot.number + '"]');
+    if (!card) return false;
+    var el = card.querySelector(spot.where) || card.querySelector("a");
+    if (el && el.matches("button")) el.closest("details").open = true;
+    if (el) el.focus();
+    return !!el;
+  }
+  var boardFocus = null;
+
+  document.addEventListener("keydown", function (event) {
+    // Escape closes a card's "Move to…" menu and gives the focus back to its button.
+    if (event.key !== "Escape") return;
+    var menu = event.target.closest && event.target.closest(".card details.move[open]");
+    if (!menu) return;
+    menu.open = false;
+    menu.querySelector("summary").focus();
+    event.preventDefault();
+  });
+
   document.addEventListener("htmx:beforeRequest", function (event) {
-    // Never replace the board under a card being dragged; a hidden tab does not poll.
+    // Never replace the board under a card being dragged or an open menu; a hidden tab
+    // does not poll.
     var board = event.detail.elt.id === "board";
-    if (board && (dragging || document.visibilityState !== "visible")) event.preventDefault();
+    if (board && (dragging || menuOpen() || document.visibilityState !== "visible")) event.preventDefault();
     var form = event.detail.elt.closest && event.detail.elt.closest(".card form");
     if (form) lastMoved = form.closest(".card").dataset.number;
   });
@@ -119,6 +156,7 @@
     if (event.detail.target && event.detail.target.id === "board") {
       var columns = event.detail.target.querySelector(".columns");
       if (columns) scrollLeft = columns.scrollLeft;
+      boardFocus = focusOnBoard();
     }
   });
   document.addEventListener("htmx:afterSettle", function (event) {
@@ -128,6 +166,12 @@
     if (lastMoved) {
       var card = document.querySelector('#board .card[data-number="' + lastMoved + '"] a');
       if (card) { card.focus(); lastMoved = null; }
+    }
+    // A board swapped in whole (its poll): the focus stays where it was.
+    if (boardFocus && event.detail.target && event.detail.target.id === "board") {
+      var spot = boardFocus;
+      boardFocus = null;
+      if (document.activeElement === document.body || !document.activeElement) refocus(spot);
     }
   });
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from orders import rules
 from orders.models import Order, Stage
 from orders.selectors.board import Card
-from orders.selectors.order import manual_targets
+from orders.selectors.order import automatic_moves, manual_targets
 from web.orders.forms import new_form_key
 
 register = template.Library()
@@ -146,10 +146,12 @@ class CardRenderer:
                 "min": _("%(n)d min"),
                 "h": _("%(n)d h"),
                 "d": _("%(n)d d"),
+                "itself": _("Moves on by itself when: %(when)s"),
             }.items()
         }
         self.stage_labels = {stage: escape(str(label)) for stage, label in Stage.choices}
         self.targets_by_kind: dict[tuple[str, bool], list[str]] = {}
+        self.by_itself: dict[str, str] = {}
 
     def money(self, value: Decimal, currency: str) -> str:
         """money_short, with the separators looked up once (the same output)."""
@@ -177,14 +179,23 @@ class CardRenderer:
             self.targets_by_kind[key] = manual_targets(order)
         return self.targets_by_kind[key]
 
+    def moves_by_itself(self, stage: str) -> str:
+        """Why a card has no "Move to…": what moves it on (empty for one that nothing does)."""
+        if stage not in self.by_itself:
+            when = " / ".join(escape(label) for label in automatic_moves(stage))
+            self.by_itself[stage] = self.words["itself"] % {"when": when} if when else ""
+        return self.by_itself[stage]
+
     def render(self, order: Card) -> str:
         words = self.words
         number = escape(order.number)
         late = order.next_due_at is not None and order.next_due_at < self.now
         targets = self.targets(order)
+        itself = self.moves_by_itself(order.stage) if self.can_move and not targets else ""
+        title = f' title="{itself}"' if itself else ""
         parts = [
             f'<li class="card{" is-overdue" if late else ""}" data-number="{number}" '
-            f'data-stage="{order.stage}" data-targets="{" ".join(targets)}">'
+            f'data-stage="{order.stage}" data-targets="{" ".join(targets)}"{title}>'
             f'<a href="{self.detail_url.replace("NUMBER", number)}">'
             f"<b>{number}</b> {escape(order.customer_name)}</a>"
         ]
@@ -211,6 +222,8 @@ class CardRenderer:
                 f"{order.lines_made}/{order.lines_count}</span>"
             )
         parts.append(f'<p class="card-meta">{"".join(meta)}</p>')
+        if itself:
+            parts.append(f'<p class="card-auto sr">{itself}</p>')
         if targets:
             url = self.move_url.replace("NUMBER", number)
             buttons = "".join(
