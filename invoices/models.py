@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 ZERO = Decimal("0.00")
 
@@ -25,9 +26,9 @@ class InvoiceKind(models.TextChoices):
 
 class InvoiceStatus(models.TextChoices):
     ISSUED = "issued", _("Awaiting payment")
-    PARTIALLY_PAID = "partially_paid", _("Partially paid")
-    PAID = "paid", _("Paid")
-    VOID = "void", _("Void")
+    PARTIALLY_PAID = "partially_paid", pgettext_lazy("invoice status", "Partially paid")
+    PAID = "paid", pgettext_lazy("invoice status", "Paid")
+    VOID = "void", pgettext_lazy("invoice status", "Void")
 
 
 UNPAID_STATUSES = [InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID]

@@ -7,15 +7,16 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from orders.models.common import CENT, ZERO, money_field
 from orders.models.order import Order
 
 
 class LineStatus(models.TextChoices):
-    PENDING = "pending", _("Waiting")
-    IN_PROGRESS = "in_progress", _("In production")
-    MADE = "made", _("Made")
+    PENDING = "pending", pgettext_lazy("line status", "Waiting")
+    IN_PROGRESS = "in_progress", pgettext_lazy("line status", "In production")
+    MADE = "made", pgettext_lazy("line status", "Made")
 
 
 class OrderLine(models.Model):

@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from orders.models.common import ZERO, money_field
@@ -17,15 +18,15 @@ from orders.models.customers import Customer
 
 
 class Stage(models.TextChoices):
-    NEW = "new", _("New")
+    NEW = "new", pgettext_lazy("stage", "New")
     QUALIFICATION = "qualification", _("Qualification")
     PREPAYMENT = "prepayment", _("Prepayment")
     PRODUCTION = "production", _("Production")
     POSTPAYMENT = "postpayment", _("Postpayment")
     DELIVERY_DETAILS = "delivery_details", _("Delivery details")
     DELIVERY = "delivery", _("Delivery")
-    WON = "won", _("Won")
-    LOST = "lost", _("Lost")
+    WON = "won", pgettext_lazy("stage", "Won")
+    LOST = "lost", pgettext_lazy("stage", "Lost")
 
 
 OPEN_STAGES = [
@@ -321,7 +322,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=stage,
         source=OPEN_STAGES,
         target=Stage.LOST,
-        custom={"manual": True, "label": _("Cancel")},
+        custom={"manual": True, "label": pgettext_lazy("action", "Cancel")},
     )
     def cancel(self, reason: str) -> None:
         self.lost_reason = reason

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.texts import Msg, msg_text
 from orders.models.common import Department
@@ -23,10 +24,10 @@ class TaskKind(models.TextChoices):
 
 
 class TaskStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    IN_PROGRESS = "in_progress", _("In progress")
-    DONE = "done", _("Done")
-    CANCELLED = "cancelled", _("Cancelled")
+    OPEN = "open", pgettext_lazy("task status", "Open")
+    IN_PROGRESS = "in_progress", pgettext_lazy("task status", "In progress")
+    DONE = "done", pgettext_lazy("task status", "Done")
+    CANCELLED = "cancelled", pgettext_lazy("task status", "Cancelled")
 
 
 OPEN_TASK_STATUSES = [TaskStatus.OPEN, TaskStatus.IN_PROGRESS]

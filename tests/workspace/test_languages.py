@@ -84,7 +84,7 @@ def test_a_task_the_robot_wrote_reads_in_each_viewers_language(client, staff, or
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert "Make Oak table × 1" in client.get("/tasks/").content.decode()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
-    assert "Изготовить Oak table × 1" in client.get("/tasks/").content.decode()
+    assert "Изготовить: Oak table × 1" in client.get("/tasks/").content.decode()
 
 
 def test_the_new_task_bell_names_the_task_in_the_recipients_language(staff, order_factory):
@@ -94,7 +94,7 @@ def test_the_new_task_bell_names_the_task_in_the_recipients_language(staff, orde
         order = order_factory(stage=Stage.PRODUCTION, lines=1)
 
     bell = Notification.objects.get(user=staff["production"], order=order)
-    assert bell.text == f"Новая задача: Изготовить Oak table × 1 (заказ {order.number})"
+    assert bell.text == f"Новая задача: Изготовить: Oak table × 1 (заказ {order.number})"
 
 
 def test_date_pickers_show_their_date_in_russian_too(client, staff, order_factory):
@@ -129,5 +129,5 @@ def test_a_cancel_tells_each_task_doer_in_their_own_language(staff, order_factor
 
     told = Notification.objects.filter(user=staff["production"], text__startswith="Заказ")
     assert told.get().text == (
-        f"Заказ {order.number} отменён: остановите работу над «Изготовить Oak table × 1»"
+        f"Заказ {order.number} отменён: остановите работу над «Изготовить: Oak table × 1»"
     )
