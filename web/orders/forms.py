@@ -170,7 +170,7 @@ class TermsForm(forms.Form):
 
     payment_scheme = forms.ChoiceField(
         label=_("Payment scheme"),
-        choices=[("", "—"), *PaymentScheme.choices],
+        choices=PaymentScheme.choices,  # none checked until chosen: no "—" to read first
         required=False,
         widget=forms.RadioSelect,
     )
