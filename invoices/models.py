@@ -73,17 +73,27 @@ class Invoice(models.Model):
 
     # The public link. The token is HMAC(SECRET_KEY, salt): staff can always show it again,
     # while the database alone (a dump, a replica) holds only its SHA-256, used for lookup.
-    public_salt = models.CharField(max_length=32, blank=True, editable=False)
-    public_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    public_salt = models.CharField(
+        max_length=32, blank=True, editable=False, verbose_name=_("public salt")
+    )
+    public_token_hash = models.CharField(
+        max_length=64, blank=True, editable=False, verbose_name=_("public token hash")
+    )
     public_revoked_at = models.DateTimeField(_("link revoked"), null=True, blank=True)
 
     # The PDF: content_version goes up whenever what the PDF shows changes; the file is
     # current when pdf_version catches up. The rendering task claims by version.
-    content_version = models.PositiveIntegerField(default=1, editable=False)
+    content_version = models.PositiveIntegerField(
+        default=1, editable=False, verbose_name=_("content version")
+    )
     pdf = models.FileField(_("PDF"), upload_to="invoices/%Y/", blank=True)
-    pdf_version = models.PositiveIntegerField(default=0, editable=False)
+    pdf_version = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name=_("PDF version")
+    )
     pdf_rendered_at = models.DateTimeField(_("PDF rendered"), null=True, blank=True)
-    pdf_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    pdf_queued_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("PDF queued at")
+    )
     pdf_error = models.TextField(_("PDF error"), blank=True)
 
     # CloudPayments' hosted payment page (orders/create), when CloudPayments is configured.
@@ -198,8 +208,12 @@ class Payment(models.Model):
     """A movement of money against an invoice. Never edited or deleted: a reversal or a
     refund is a new row with a negative amount."""
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
-    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="payments")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="payments", verbose_name=_("invoice")
+    )
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, related_name="payments", verbose_name=_("order")
+    )
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="RUB")
     source = models.CharField(_("source"), max_length=16, choices=PaymentSource.choices)
@@ -283,7 +297,7 @@ class SellerProfile(models.Model):
     correspondent_account = models.CharField(_("correspondent account"), max_length=20, blank=True)
     director = models.CharField(_("director"), max_length=200, blank=True)
     accountant = models.CharField(_("chief accountant"), max_length=200, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("seller's requisites")
@@ -312,26 +326,42 @@ class ProviderEvent(models.Model):
     the outbox of its follow-up work: when the broker could not take the e-mails after the
     payment was recorded, followup_pending stays set and the sweep queues them later."""
 
-    provider = models.CharField(max_length=20, default="cloudpayments")
-    kind = models.CharField(max_length=10, choices=ProviderEventKind.choices)
-    body = models.TextField(blank=True)
-    content_type = models.CharField(max_length=100, blank=True)
-    signature = models.CharField(max_length=200, blank=True)
-    signature_ok = models.BooleanField(default=False)
-    remote_addr = models.GenericIPAddressField(null=True, blank=True)
-    transaction_id = models.CharField(max_length=64, blank=True, db_index=True)
-    invoice_number = models.CharField(max_length=64, blank=True)
-    received_at = models.DateTimeField(default=timezone.now)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    result_code = models.IntegerField(null=True, blank=True)
-    outcome = models.CharField(max_length=300, blank=True)
+    provider = models.CharField(max_length=20, default="cloudpayments", verbose_name=_("provider"))
+    kind = models.CharField(
+        max_length=10, choices=ProviderEventKind.choices, verbose_name=_("kind")
+    )
+    body = models.TextField(blank=True, verbose_name=_("body"))
+    content_type = models.CharField(max_length=100, blank=True, verbose_name=_("content type"))
+    signature = models.CharField(max_length=200, blank=True, verbose_name=_("signature"))
+    signature_ok = models.BooleanField(default=False, verbose_name=_("signature ok"))
+    remote_addr = models.GenericIPAddressField(
+        null=True, blank=True, verbose_name=_("remote address")
+    )
+    transaction_id = models.CharField(
+        max_length=64, blank=True, db_index=True, verbose_name=_("transaction id")
+    )
+    invoice_number = models.CharField(max_length=64, blank=True, verbose_name=_("invoice number"))
+    received_at = models.DateTimeField(default=timezone.now, verbose_name=_("received at"))
+    processed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("processed at"))
+    result_code = models.IntegerField(null=True, blank=True, verbose_name=_("result code"))
+    outcome = models.CharField(max_length=300, blank=True, verbose_name=_("outcome"))
     payment = models.ForeignKey(
-        Payment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Payment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("payment"),
     )
     order = models.ForeignKey(
-        "orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "orders.Order",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("order"),
     )
-    followup_pending = models.BooleanField(default=False)
+    followup_pending = models.BooleanField(default=False, verbose_name=_("follow-up pending"))
 
     class Meta:
         verbose_name = _("payment notification")
@@ -370,7 +400,12 @@ class ReconciliationIssue(models.Model):
     transaction_id = models.CharField(_("transaction"), max_length=64)
     invoice_number = models.CharField(_("invoice number given"), max_length=64, blank=True)
     invoice = models.ForeignKey(
-        Invoice, on_delete=models.SET_NULL, null=True, blank=True, related_name="issues"
+        Invoice,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="issues",
+        verbose_name=_("invoice"),
     )
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3)

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from core.units import unit_label
 from invoices.models import Invoice, SellerProfile
 from invoices.words import amount_in_words
 from orders.models import Customer, Order
@@ -36,6 +37,7 @@ def invoice_context(invoice: Invoice, seller: SellerProfile | None = None) -> di
     lines = [
         {
             **line,
+            "unit": unit_label(line.get("unit", "")),
             "quantity": Decimal(line["quantity"]),
             "price": Decimal(line["price"]),
             "discount": Decimal(line["discount"]),

@@ -94,7 +94,9 @@ class Product(models.Model):
 
 
 class BillOfMaterialsItem(models.Model):
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="bom")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="bom", verbose_name=_("product")
+    )
     material = models.ForeignKey(Material, on_delete=models.PROTECT, verbose_name=_("material"))
     quantity = models.DecimalField(_("quantity per unit"), max_digits=12, decimal_places=3)
 
@@ -116,7 +118,10 @@ class LineCost(models.Model):
     taken from the standard cost."""
 
     line = models.OneToOneField(
-        "orders.OrderLine", on_delete=models.CASCADE, related_name="recorded_cost"
+        "orders.OrderLine",
+        on_delete=models.CASCADE,
+        related_name="recorded_cost",
+        verbose_name=_("line"),
     )
     materials_cost = models.DecimalField(
         _("materials used, cost"), max_digits=14, decimal_places=2, null=True, blank=True
@@ -125,9 +130,13 @@ class LineCost(models.Model):
     labour_rate = models.DecimalField(_("labour rate per hour"), max_digits=10, decimal_places=2)
     total = models.DecimalField(_("actual cost"), max_digits=14, decimal_places=2)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
-    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(default=timezone.now, verbose_name=_("recorded at"))
 
     class Meta:
         verbose_name = _("actual cost of a line")

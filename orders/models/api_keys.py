@@ -19,12 +19,12 @@ class ApiKey(models.Model):
     """A key of an outside system (the web shop, accounting). Only its hash is stored."""
 
     name = models.CharField(_("name"), max_length=100)
-    prefix = models.CharField(max_length=12, unique=True)
-    key_hash = models.CharField(max_length=64)
+    prefix = models.CharField(max_length=12, unique=True, verbose_name=_("prefix"))
+    key_hash = models.CharField(max_length=64, verbose_name=_("key hash"))
     # A list of ApiScope values. JSON rather than an array: SQLite serves development.
     scopes = models.JSONField(_("scopes"), default=list, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:

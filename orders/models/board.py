@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from orders.models.common import ZERO
 from orders.models.order import Stage
@@ -14,17 +15,23 @@ class BoardCounter(models.Model):
     the same transaction as the write, whatever made it (services, admin, bulk loads), so
     the board reads at most stages × managers rows instead of counting the orders."""
 
-    stage = models.CharField(max_length=20, choices=Stage.choices)
+    stage = models.CharField(max_length=20, choices=Stage.choices, verbose_name=_("stage"))
     # The manager's id; 0 for orders nobody manages yet (NULL cannot be part of the key).
-    manager_key = models.BigIntegerField()
-    orders = models.BigIntegerField(default=0)
-    total = models.DecimalField(max_digits=18, decimal_places=2, default=ZERO)
-    balance = models.DecimalField(max_digits=18, decimal_places=2, default=ZERO)
+    manager_key = models.BigIntegerField(verbose_name=_("manager key"))
+    orders = models.BigIntegerField(default=0, verbose_name=_("orders"))
+    total = models.DecimalField(
+        max_digits=18, decimal_places=2, default=ZERO, verbose_name=_("total")
+    )
+    balance = models.DecimalField(
+        max_digits=18, decimal_places=2, default=ZERO, verbose_name=_("balance")
+    )
     # Bumped on every write to an order of this stage and manager: open boards compare
     # the sum of versions to learn, in one small query, whether anything changed.
-    version = models.BigIntegerField(default=0)
+    version = models.BigIntegerField(default=0, verbose_name=_("version"))
 
     class Meta:
+        verbose_name = _("board counter")
+        verbose_name_plural = _("board counters")
         constraints = [
             models.UniqueConstraint(fields=["stage", "manager_key"], name="board_counter_unique")
         ]

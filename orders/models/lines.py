@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.units import unit_label
 from orders.models.common import CENT, ZERO, money_field
 from orders.models.order import Order
 
@@ -20,8 +21,10 @@ class LineStatus(models.TextChoices):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    position = models.PositiveSmallIntegerField(default=0)
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order")
+    )
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
     product = models.ForeignKey(
         "production.Product", on_delete=models.PROTECT, verbose_name=_("product")
     )
@@ -57,6 +60,11 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} × {self.quantity.normalize():f}"
+
+    @property
+    def unit_shown(self) -> str:
+        """The unit in the reader's language."""
+        return unit_label(self.unit)
 
     @property
     def amount(self) -> Decimal:

@@ -62,11 +62,13 @@ class Source(models.TextChoices):
 class YearCounter(models.Model):
     """Gapless sequences per year: the row is locked and bumped in the caller's transaction."""
 
-    name = models.CharField(max_length=32)
-    year = models.PositiveSmallIntegerField()
-    last = models.PositiveIntegerField(default=0)
+    name = models.CharField(max_length=32, verbose_name=_("name"))
+    year = models.PositiveSmallIntegerField(verbose_name=_("year"))
+    last = models.PositiveIntegerField(default=0, verbose_name=_("last number"))
 
     class Meta:
+        verbose_name = _("year counter")
+        verbose_name_plural = _("year counters")
         constraints = [models.UniqueConstraint(fields=["name", "year"], name="year_counter_unique")]
 
     def __str__(self) -> str:
@@ -115,7 +117,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
     )
     stage_changed_at = models.DateTimeField(_("in stage since"), default=timezone.now)
     # Set once the stage-limit escalation went out; cleared on every stage change.
-    stage_escalated_at = models.DateTimeField(null=True, blank=True)
+    stage_escalated_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("stage escalated at")
+    )
 
     payment_scheme = models.CharField(
         _("payment scheme"), max_length=24, choices=PaymentScheme.choices, blank=True
@@ -154,8 +158,8 @@ class Order(ConcurrentTransitionMixin, models.Model):
     total_amount = money_field(verbose_name=_("total"))
     paid_amount = money_field(verbose_name=_("paid"))
     cost_amount = money_field(verbose_name=_("production cost"))
-    lines_count = models.PositiveIntegerField(default=0)
-    lines_made = models.PositiveIntegerField(default=0)
+    lines_count = models.PositiveIntegerField(default=0, verbose_name=_("lines"))
+    lines_made = models.PositiveIntegerField(default=0, verbose_name=_("lines made"))
     next_due_at = models.DateTimeField(_("nearest deadline"), null=True, blank=True)
 
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)

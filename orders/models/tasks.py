@@ -39,15 +39,24 @@ class TaskQuerySet(models.QuerySet):
 
 
 class Task(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tasks")
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("order")
+    )
     line = models.ForeignKey(
-        OrderLine, on_delete=models.CASCADE, null=True, blank=True, related_name="tasks"
+        OrderLine,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="tasks",
+        verbose_name=_("line"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=TaskKind.choices)
     title = models.CharField(_("title"), max_length=255)
     # A title the system wrote, as message and arguments (orders.texts.Msg): each reader
     # sees it in their own language. Empty for a title a person typed.
-    title_msg = models.JSONField(default=dict, blank=True, editable=False)
+    title_msg = models.JSONField(
+        default=dict, blank=True, editable=False, verbose_name=_("title message")
+    )
     department = models.CharField(_("department"), max_length=16, choices=Department.choices)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -74,8 +83,10 @@ class Task(models.Model):
         verbose_name=_("completed by"),
     )
     # Claimed with a conditional UPDATE by the deadline job so each goes out once.
-    reminded_at = models.DateTimeField(null=True, blank=True)
-    overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reminded at"))
+    overdue_notified_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("overdue notified at")
+    )
 
     objects = TaskQuerySet.as_manager()
 
@@ -98,7 +109,7 @@ class Task(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_title
 
     @property
     def display_title(self) -> str:

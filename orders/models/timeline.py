@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from core.texts import msg_text
@@ -34,31 +35,47 @@ class NotificationStatus(models.TextChoices):
 
 
 class TimelineEvent(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order")
+    )
+    kind = models.CharField(max_length=16, choices=EventKind.choices, verbose_name=_("kind"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("actor"),
     )
-    text = models.TextField(blank=True)
-    from_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
-    to_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    text = models.TextField(blank=True, verbose_name=_("text"))
+    from_stage = models.CharField(
+        max_length=20, choices=Stage.choices, blank=True, verbose_name=_("from stage")
+    )
+    to_stage = models.CharField(
+        max_length=20, choices=Stage.choices, blank=True, verbose_name=_("to stage")
+    )
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     # Whether (and how) this event reached the client.
-    sent_to_client_at = models.DateTimeField(null=True, blank=True)
+    sent_to_client_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("sent to client at")
+    )
     notification_status = models.CharField(
-        max_length=16, choices=NotificationStatus.choices, blank=True
+        max_length=16,
+        choices=NotificationStatus.choices,
+        blank=True,
+        verbose_name=_("notification status"),
     )
     # When a worker took the e-mail to send; a claim older than the send's time limit is
     # taken as lost with its worker and may be claimed again.
-    notification_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    notification_claimed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("notification claimed at")
+    )
     # What the client's e-mail waits for before it may go, e.g. "invoice-pdf:42" (the PDF it
     # carries); empty when nothing. The task that makes it (or the sweep) releases it.
-    awaiting = models.CharField(max_length=40, blank=True, default="", editable=False)
+    awaiting = models.CharField(
+        max_length=40, blank=True, default="", editable=False, verbose_name=_("awaiting")
+    )
 
     class Meta:
         verbose_name = _("timeline event")
@@ -86,7 +103,9 @@ class TimelineEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.order_id} {self.get_kind_display()}"
+        # Read where the event stands among others (the admin's inline titles): what and when.
+        when = date_format(timezone.localtime(self.created_at), "SHORT_DATETIME_FORMAT")
+        return f"{self.get_kind_display()}, {when}"
 
     @property
     def display_text(self) -> str:

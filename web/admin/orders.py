@@ -3,11 +3,14 @@ workspace, so the guards and the robots apply here too."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import ForeignKey, QuerySet
+from django.forms import ModelChoiceField
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -16,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from core.phones import phone_for_search
 from invoices.models import Invoice, Payment
 from orders.models import Customer, Order, OrderLine, Stage, Task, TimelineEvent
-from orders.rules import OrderError
+from orders.rules import OrderError, person
 from orders.services.common import lock_order, order_recalculate
 from pipeline.orders import (
     order_cancel,
@@ -27,6 +30,7 @@ from pipeline.orders import (
     order_start_production,
     order_take_into_work,
 )
+from web.admin.people import staff_by_name
 from web.requests import admin_user
 
 
@@ -78,10 +82,19 @@ class OrderLineInline(admin.TabularInline):
 class TaskInline(admin.TabularInline):
     model = Task
     extra = 0
-    fields = ["title", "kind", "assignee", "status", "due_at", "completed_at"]
-    readonly_fields = ["title", "kind", "status", "due_at", "completed_at"]
+    fields = ["title_shown", "kind", "assignee", "status", "due_at", "completed_at"]
+    readonly_fields = ["title_shown", "kind", "status", "due_at", "completed_at"]
     can_delete = False
     show_change_link = True
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField | None:
+        return staff_by_name(super().formfield_for_foreignkey(db_field, request, **kwargs))
+
+    @admin.display(description=_("title"))
+    def title_shown(self, task: Task) -> str:
+        return task.display_title
 
     def has_add_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
         return False
@@ -109,13 +122,17 @@ class PaymentInline(admin.TabularInline):
         "source",
         "external_id",
         "paid_at",
-        "recorded_by",
+        "recorded_by_name",
         "reversal_of",
         "reason",
     ]
     # The stubs type fields wider (groups of names); these are plain names.
     readonly_fields = fields  # type: ignore[assignment]
     can_delete = False
+
+    @admin.display(description=_("recorded by"))
+    def recorded_by_name(self, payment: Payment) -> str:
+        return person(payment.recorded_by)
 
     def has_add_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
         return False
@@ -127,10 +144,10 @@ class TimelineInline(admin.TabularInline):
     fields = [
         "created_at",
         "kind",
-        "actor",
+        "actor_name",
         "from_stage",
         "to_stage",
-        "text",
+        "text_shown",
         "notification_status",
         "sent_to_client_at",
     ]
@@ -138,6 +155,15 @@ class TimelineInline(admin.TabularInline):
     readonly_fields = fields  # type: ignore[assignment]
     can_delete = False
     ordering = ["-created_at", "-id"]
+
+    @admin.display(description=_("actor"))
+    def actor_name(self, event: TimelineEvent) -> str:
+        return person(event.actor)
+
+    @admin.display(description=_("text"))
+    def text_shown(self, event: TimelineEvent) -> str:
+        # In the reader's language; people's own words as they wrote them.
+        return event.display_text
 
     def has_add_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
         return False
@@ -192,7 +218,7 @@ class OrderAdmin(admin.ModelAdmin):
         "number",
         "customer",
         "stage",
-        "manager",
+        "manager_name",
         "total_amount",
         "paid_amount",
         "created_at",
@@ -292,8 +318,36 @@ class OrderAdmin(admin.ModelAdmin):
         ):
             fields += self.TERMS
         if obj is not None and not obj.is_open:
-            fields.append("manager")
+            fields += ["manager", "manager_name"]
         return fields
+
+    def get_fieldsets(self, request: HttpRequest, obj: Order | None = None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or obj.is_open:
+            return fieldsets
+        # A closed order's manager is shown, not chosen: by name, as on the order page.
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": [
+                        "manager_name" if field == "manager" else field
+                        for field in options["fields"]
+                    ],
+                },
+            )
+            for name, options in fieldsets
+        ]
+
+    @admin.display(description=_("manager"), ordering="manager__last_name")
+    def manager_name(self, order: Order) -> str:
+        return person(order.manager)
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField | None:
+        return staff_by_name(super().formfield_for_foreignkey(db_field, request, **kwargs))
 
     def save_model(self, request: HttpRequest, obj: Order, form: forms.ModelForm, change):
         """A new manager is a hand-over: the open sales tasks follow and both are told."""

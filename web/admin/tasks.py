@@ -7,14 +7,22 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Notification, Task, TimelineEvent
-from orders.rules import OrderError
+from orders.rules import OrderError, person
 from pipeline.work import task_complete
 from web.requests import admin_user
 
 
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
-    list_display = ["title", "order", "kind", "department", "assignee", "status", "due_at"]
+    list_display = [
+        "title_shown",
+        "order",
+        "kind",
+        "department",
+        "assignee_name",
+        "status",
+        "due_at",
+    ]
     list_filter = ["status", "kind", "department", "assignee"]
     search_fields = ["title", "order__number"]
     list_select_related = ["order", "assignee"]
@@ -28,6 +36,14 @@ class TaskAdmin(admin.ModelAdmin):
         "started_at",
     ]
     actions = ["complete_tasks"]
+
+    @admin.display(description=_("title"), ordering="title")
+    def title_shown(self, task: Task) -> str:
+        return task.display_title
+
+    @admin.display(description=_("assignee"), ordering="assignee__last_name")
+    def assignee_name(self, task: Task) -> str:
+        return person(task.assignee)
 
     @admin.action(description=_("Complete the selected tasks"))
     def complete_tasks(self, request: HttpRequest, queryset) -> None:
@@ -44,15 +60,34 @@ class TaskAdmin(admin.ModelAdmin):
 
 @admin.register(TimelineEvent)
 class TimelineEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "order", "kind", "actor", "text", "notification_status"]
+    list_display = [
+        "created_at",
+        "order",
+        "kind",
+        "actor_name",
+        "text_shown",
+        "notification_status",
+    ]
     list_filter = ["kind", "notification_status"]
     search_fields = ["order__number", "text"]
     list_select_related = ["order", "actor"]
     raw_id_fields = ["order"]
 
+    @admin.display(description=_("actor"))
+    def actor_name(self, event: TimelineEvent) -> str:
+        return person(event.actor)
+
+    @admin.display(description=_("text"))
+    def text_shown(self, event: TimelineEvent) -> str:
+        return event.display_text
+
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "user", "text", "read_at"]
+    list_display = ["created_at", "user_name", "text", "read_at"]
     list_filter = ["read_at"]
     raw_id_fields = ["order", "user"]
+
+    @admin.display(description=_("user"))
+    def user_name(self, notification: Notification) -> str:
+        return person(notification.user)

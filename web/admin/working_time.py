@@ -11,7 +11,7 @@ from orders.models import Holiday, StaffProfile, StageLimit, TaskSLA, WorkingCal
 
 @admin.register(StaffProfile)
 class StaffProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "is_present", "last_assigned_at"]
+    list_display = ["__str__", "is_present", "last_assigned_at"]
     list_filter = ["is_present"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from core.units import unit_label
 from orders import rules
 from orders.models import Customer, Order, Source, Stage
 from orders.rules import OrderError, person
@@ -33,7 +34,9 @@ from web.requests import WorkspaceRequest
 
 def _catalogue() -> tuple[list[Product], dict]:
     products = list(Product.objects.filter(is_active=True).order_by("sku"))
-    data = {p.sku: {"name": p.name, "price": str(p.price), "unit": p.unit} for p in products}
+    data = {
+        p.sku: {"name": p.name, "price": str(p.price), "unit": unit_label(p.unit)} for p in products
+    }
     return products, data
 
 
