@@ -272,5 +272,8 @@
     armNotices(document);
     initBoard();
     initOrderForm();
+    // A form sent back with errors: the focus goes to their summary at the top.
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) summary.focus();
   });
 })();

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
+from orders import rules
 from orders.models import Stage
 from tests.browser.conftest import sign_in
 from tests.workspace.conftest import make_order
@@ -85,3 +86,25 @@ def test_move_to_from_the_keyboard_survives_a_refresh_and_closes_with_escape(
     page.evaluate("htmx.trigger(document.body, 'board-refresh')")
     expect(page.locator(f".card[data-number='{newcomer.number}']")).to_be_visible()
     expect(moved.locator("summary")).to_be_focused()
+
+
+def test_a_refused_new_order_puts_the_focus_on_its_errors(new_page, staff, catalogue):
+    page = new_page()
+    sign_in(page, "masha")
+    page.goto("/orders/new/")
+    page.click("button[name='qualify']")
+
+    # Nothing typed in: the summary at the top has the focus, each error a link to its field.
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_have_attribute("role", "alert")
+    name = summary.locator("a[href='#id_customer-name']")
+    expect(name).to_contain_text("Name")
+    expect(page.locator("#id_customer-name")).to_have_count(1)
+
+    # A client but no lines: the error of the form as a whole is in the summary, too.
+    page.fill("input[name='customer-name']", "Irina Petrova")
+    page.fill("input[name='customer-phone']", "+7 911 123-45-67")
+    page.click("button[name='save']")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text(str(rules.NO_LINES))
