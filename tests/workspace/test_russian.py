@@ -34,6 +34,8 @@ def test_a_status_and_a_button_are_different_russian_words():
         assert str(Stage.NEW.label) == "Новый"
         assert translation.pgettext("button", "Open") == "Открыть"
         assert translation.pgettext("button", "Done") == "Готово"
+        assert translation.pgettext("action", "Cancel") == "Отменить"  # the order
+        assert translation.pgettext("leave a form", "Cancel") == "Отмена"
     with translation.override("en"):
         assert str(TaskStatus.OPEN.label) == "Open"
         assert str(LineStatus.MADE.label) == "Made"
@@ -58,6 +60,7 @@ def test_my_tasks_open_a_task_with_a_verb_and_name_the_product_as_written(
 ALLOWED = {
     "English",
     "Conveyor",
+    "CloudPayments",
     "CSV",
     "PDF",
     "API",
@@ -218,3 +221,25 @@ def test_the_admin_names_the_product_people_and_events(client, staff, order_fact
     assert "Администрирование" in _get(client, root, "/admin/")
     english = _get(client, root, "/admin/", "en")
     assert "Django administration" not in english and "Administration" in english
+
+
+def test_the_other_departments_pages_in_russian_have_no_english_word(
+    client, staff, order_factory, head_of_production, head_of_sales, accountant
+):
+    order_factory(stage=Stage.PRODUCTION, lines=2)
+    order_factory(stage=Stage.PREPAYMENT, lines=1, name="Boris Buyer")
+    pages = [
+        (accountant, "/invoices/"),
+        (accountant, "/invoices/payments/"),
+        (staff["logistics"], "/logistics/"),
+        (staff["logistics"], "/logistics/carriers/"),
+        (staff["production"], "/production/"),
+        (head_of_production, "/production/board/"),
+        (head_of_sales, "/production/margin/"),
+    ]
+    left = {}
+    for user, path in pages:
+        words = english_words(_get(client, user, path), _names())
+        if words:
+            left[path] = sorted(words)
+    assert not left, left
