@@ -187,6 +187,11 @@
       var value = parseFloat(String(input.value).replace(/\s/g, "").replace(",", "."));
       return isNaN(value) ? 0 : value;
     }
+    /* An amount typed into an input: no grouping, the reader's decimal separator. */
+    function plain(value) {
+      var text = Number(value).toFixed(2);
+      return locale === "ru-RU" ? text.replace(".", ",") : text;
+    }
     function recalc() {
       var total = 0;
       form.querySelectorAll("[data-line]").forEach(function (row) {
@@ -208,8 +213,8 @@
       var scheme = form.querySelector("[name=payment_scheme]:checked");
       var prepayment = form.querySelector("[name=prepayment_amount]");
       if (scheme && prepayment) {
-        if (scheme.value === "full_prepayment") { prepayment.value = (total + delivery).toFixed(2); prepayment.readOnly = true; }
-        else if (scheme.value === "postpayment") { prepayment.value = "0.00"; prepayment.readOnly = true; }
+        if (scheme.value === "full_prepayment") { prepayment.value = plain(total + delivery); prepayment.readOnly = true; }
+        else if (scheme.value === "postpayment") { prepayment.value = plain(0); prepayment.readOnly = true; }
         else prepayment.readOnly = false;
       }
     }
@@ -226,7 +231,7 @@
           var price = row.querySelector("input[name$='-price']");
           var qty = row.querySelector("input[name$='-quantity']");
           if (name && (!name.value || name.dataset.auto)) { name.value = product.name; name.dataset.auto = "1"; }
-          if (price && (!price.value || price.dataset.auto)) { price.value = product.price; price.dataset.auto = "1"; }
+          if (price && (!price.value || price.dataset.auto)) { price.value = plain(product.price); price.dataset.auto = "1"; }
           if (qty && !qty.value) qty.value = "1";
         }
       }

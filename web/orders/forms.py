@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import TypedDict, cast
+from typing import Any, TypedDict, cast
 
 from django import forms
 from django.contrib.auth.models import User
@@ -28,6 +28,12 @@ class _Digits(TypedDict):
 
 
 MONEY: _Digits = {"max_digits": 14, "decimal_places": 2}
+# Amounts the order form shows and takes in the reader's notation (15500,00 in Russian,
+# beside totals written 15 500,00); a number input would force 15500.00 on everyone.
+AMOUNT_INPUT: dict[str, Any] = {
+    "localize": True,
+    "widget": forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+}
 
 
 # ----------------------------------------------------------------------------- board
@@ -105,9 +111,16 @@ class LineForm(forms.Form):
     quantity = forms.DecimalField(
         label=_("Quantity"), max_digits=12, decimal_places=3, min_value=Decimal("0.001")
     )
-    price = forms.DecimalField(label=_("Price"), min_value=Decimal(0), required=False, **MONEY)
+    price = forms.DecimalField(
+        label=_("Price"), min_value=Decimal(0), required=False, **MONEY, **AMOUNT_INPUT
+    )
     discount = forms.DecimalField(
-        label=_("Discount"), min_value=Decimal(0), required=False, initial=0, **MONEY
+        label=_("Discount"),
+        min_value=Decimal(0),
+        required=False,
+        initial=0,
+        **MONEY,
+        **AMOUNT_INPUT,
     )
 
     def clean_product(self) -> Product:
@@ -175,11 +188,11 @@ class TermsForm(forms.Form):
         widget=forms.RadioSelect,
     )
     prepayment_amount = forms.DecimalField(
-        label=_("Prepayment"), min_value=Decimal(0), required=False, **MONEY
+        label=_("Prepayment"), min_value=Decimal(0), required=False, **MONEY, **AMOUNT_INPUT
     )
     delivery_method = forms.ChoiceField(label=_("Delivery"), choices=DeliveryMethod.choices)
     delivery_cost = forms.DecimalField(
-        label=_("Delivery cost"), min_value=Decimal(0), required=False, **MONEY
+        label=_("Delivery cost"), min_value=Decimal(0), required=False, **MONEY, **AMOUNT_INPUT
     )
     delivery_address = forms.CharField(
         label=_("Delivery address"), required=False, widget=forms.Textarea(attrs={"rows": 2})

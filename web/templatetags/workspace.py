@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from core.money import currency_sign, money_with_sign
 from orders import rules
 from orders.models import Order, Stage
 from orders.selectors.board import Card
@@ -22,27 +23,23 @@ from web.orders.forms import new_form_key
 
 register = template.Library()
 
-CURRENCY_SIGNS = {"RUB": "₽", "EUR": "€", "USD": "$", "KZT": "₸", "BYN": "Br"}
-
 
 @register.filter
-def money(value: Decimal | None, currency: str = "RUB") -> str:
+def money(value: Decimal | None, currency: str | None = None) -> str:
     """15 000,00 ₽ in Russian, 15,000.00 ₽ in English; a dash for no value."""
     if value is None or value == "":
         return "—"
-    amount = number_format(Decimal(value), decimal_pos=2, use_l10n=True, force_grouping=True)
-    return f"{amount}\xa0{CURRENCY_SIGNS.get(currency, currency)}"
+    return money_with_sign(Decimal(value), currency)
 
 
 @register.filter
-def money_short(value: Decimal | None, currency: str = "RUB") -> str:
+def money_short(value: Decimal | None, currency: str | None = None) -> str:
     """Whole amounts without kopecks, for cards and column heads."""
     if value is None:
         return "—"
     value = Decimal(value)
     places = 0 if value == value.to_integral_value() else 2
-    amount = number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
-    return f"{amount}\xa0{CURRENCY_SIGNS.get(currency, currency)}"
+    return money_with_sign(value, currency, places=places)
 
 
 @register.filter
@@ -157,7 +154,7 @@ class CardRenderer:
         """money_short, with the separators looked up once (the same output)."""
         places = 0 if value == value.to_integral_value() else 2
         text = f"{value:,.{places}f}".replace(",", "\x00").replace(".", self.decimal)
-        return f"{text.replace(chr(0), self.thousands)}\xa0{CURRENCY_SIGNS.get(currency, currency)}"
+        return f"{text.replace(chr(0), self.thousands)}\xa0{currency_sign(currency)}"
 
     def due(self, moment: dt.datetime) -> str:
         seconds = (moment - self.now).total_seconds()
@@ -202,7 +199,10 @@ class CardRenderer:
         if self.can_money:
             balance = order.total_amount - order.paid_amount
             owes = ""
-            if balance:
+            # Before qualification nothing is invoiced and nothing paid: the debt would only
+            # repeat the total beside it.
+            billed = order.paid_amount or order.stage not in (Stage.NEW, Stage.QUALIFICATION)
+            if balance and billed:
                 amount = words["owes"] % {"amount": self.money(balance, order.currency)}
                 owes = f' · <span class="due-amount" title="{words["balance"]}">{amount}</span>'
             total = self.money(order.total_amount, order.currency)
