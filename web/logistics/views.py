@@ -54,7 +54,13 @@ def deliveries(request: WorkspaceRequest) -> HttpResponse:
     return render(
         request,
         "logistics/deliveries.html",
-        {"sections": sections, "count": listing.count, "today": timezone.localdate()},
+        {
+            "sections": sections,
+            # Empty sections share one line under the work instead of a heading each.
+            "empty": [f"{label}: 0" for key, label, tasks in sections if not tasks],
+            "count": listing.count,
+            "today": timezone.localdate(),
+        },
     )
 
 

@@ -13,12 +13,13 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from invoices.models import PaymentSource
+from invoices.models import PaymentSource, SellerProfile
 from logistics.models import Carrier
 from orders import roles
 from orders.models import (
     Customer,
     DeliveryMethod,
+    Notification,
     Order,
     PaymentScheme,
     Source,
@@ -39,6 +40,23 @@ from pipeline.work import task_complete
 from production.models import BillOfMaterialsItem, Material, Product
 
 PASSWORD = "conveyor-demo"
+
+# A furniture workshop in Moscow; the INN and the account carry valid check digits.
+SELLER = {
+    "name": "ООО «Мебельная мастерская „Дубрава“»",
+    "inn": "7714123459",
+    "kpp": "771401001",
+    "ogrn": "1157746123456",
+    "address": "125040, г. Москва, ул. Правды, д. 24, стр. 3",
+    "phone": "+7 495 123-45-67",
+    "email": "zakaz@dubrava-mebel.example.ru",
+    "bank_name": "ПАО Сбербанк, г. Москва",
+    "bik": "044525225",
+    "account": "40702810938000012345",
+    "correspondent_account": "30101810400000000225",
+    "director": "Соколов А. В.",
+    "accountant": "Лебедева Н. П.",
+}
 
 USERS = [
     # username, first name, last name, group
@@ -148,11 +166,13 @@ class Command(BaseCommand):
         # Demo clients do not exist: keep their e-mails in memory, not on the console.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             users = self._users()
+            self._seller()
             if Order.objects.exists() and not force:
                 self.stdout.write("Demo orders already exist; leaving them as they are.")
             else:
                 self._catalogue()
                 self._orders(users)
+                self._bells_read()
         self._print_credentials()
 
     def _users(self) -> dict[str, User]:
@@ -168,10 +188,11 @@ class Command(BaseCommand):
             )
             if created:
                 user.set_password(PASSWORD)
+                # The accountant works in the workspace (receivables, the journal): an
+                # "Admin" item that opens onto someone else's tables is only noise there.
                 user.is_staff = group in (
                     roles.ADMINS,
                     roles.HEAD_OF_SALES,
-                    roles.ACCOUNTANTS,
                     roles.HEAD_OF_PRODUCTION,
                 )
                 user.is_superuser = group == roles.ADMINS
@@ -344,6 +365,24 @@ class Command(BaseCommand):
         task_complete(
             task=task, actor=task.assignee, tracking_number=f"{rng.randint(10**9, 10**10 - 1)}"
         )
+
+    def _seller(self) -> None:
+        """The company's requisites, so the client's invoice page and PDF show a bank block."""
+        seller = SellerProfile.load()
+        if seller.name:
+            return  # filled by someone already: theirs to keep
+        for field, value in SELLER.items():
+            setattr(seller, field, value)
+        seller.save()
+
+    def _bells_read(self) -> None:
+        """The seed's history happened before anyone logged in: only each person's latest few
+        bells stay unread, the ones a newcomer would act on."""
+        now = timezone.now()
+        for user in User.objects.all():
+            unread = Notification.objects.filter(user=user, read_at__isnull=True)
+            keep = list(unread.order_by("-created_at", "-id").values_list("id", flat=True)[:3])
+            unread.exclude(id__in=keep).update(read_at=now)
 
     def _print_credentials(self) -> None:
         self.stdout.write("")
