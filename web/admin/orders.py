@@ -90,7 +90,11 @@ class TaskInline(admin.TabularInline):
     def formfield_for_foreignkey(
         self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
     ) -> ModelChoiceField | None:
-        return staff_by_name(super().formfield_for_foreignkey(db_field, request, **kwargs))
+        field = staff_by_name(super().formfield_for_foreignkey(db_field, request, **kwargs))
+        if field is not None:
+            # A tabular inline names its columns in the header, not each row's select.
+            field.widget.attrs["aria-label"] = field.label
+        return field
 
     @admin.display(description=_("title"))
     def title_shown(self, task: Task) -> str:
