@@ -13,8 +13,9 @@ from django.utils.formats import number_format
 CURRENCY_SIGNS = {"RUB": "₽", "EUR": "€", "USD": "$", "KZT": "₸", "BYN": "Br"}
 
 
-def money(amount: Decimal) -> str:
-    return number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
+def money(amount: Decimal, *, places: int = 2) -> str:
+    """Grouped digits in the reader's locale, without a sign (15 000,00)."""
+    return number_format(amount, decimal_pos=places, use_l10n=True, force_grouping=True)
 
 
 def currency_sign(currency: str | None = None) -> str:
@@ -24,5 +25,4 @@ def currency_sign(currency: str | None = None) -> str:
 
 def money_with_sign(amount: Decimal, currency: str | None = None, *, places: int = 2) -> str:
     """15 000,00 ₽ in Russian, 15,000.00 ₽ in English (the sign after a no-break space)."""
-    digits = number_format(amount, decimal_pos=places, use_l10n=True, force_grouping=True)
-    return f"{digits}\xa0{currency_sign(currency)}"
+    return f"{money(amount, places=places)}\xa0{currency_sign(currency)}"

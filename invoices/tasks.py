@@ -32,6 +32,13 @@ def pdf_awaiting(invoice_id: int) -> str:
     return f"{PDF_AWAITED}{invoice_id}"
 
 
+def pdf_awaited(awaiting: str) -> int | None:
+    """The invoice whose PDF a held e-mail waits for; None when it waits for something
+    else (pdf_awaiting's inverse)."""
+    number = awaiting.removeprefix(PDF_AWAITED)
+    return int(number) if awaiting.startswith(PDF_AWAITED) and number.isdigit() else None
+
+
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
 def invoice_render_pdf(self, invoice_id: int) -> None:
     """Idempotent: renders only when the stored PDF is older than the invoice. Acked after

@@ -21,9 +21,9 @@ from invoices.cloudpayments import CloudPaymentsUnavailable
 from invoices.models import UNPAID_STATUSES, Invoice, InvoiceStatus, ProviderEvent
 from invoices.services import cloudpayments_configured
 from invoices.tasks import (
-    PDF_AWAITED,
     invoice_create_payment_link,
     invoice_render_pdf,
+    pdf_awaited,
     pdf_awaiting,
 )
 from notifications.client import CLAIM_LOST_AFTER, release
@@ -190,11 +190,8 @@ def sweep(
         held = emails.filter(
             notification_status=NotificationStatus.QUEUED, created_at__lt=before
         ).exclude(awaiting="")
-        awaited = {
-            int(key.removeprefix(PDF_AWAITED))
-            for key in held.values_list("awaiting", flat=True)[:200]
-            if key.startswith(PDF_AWAITED) and key.removeprefix(PDF_AWAITED).isdigit()
-        }
+        keys = held.values_list("awaiting", flat=True)[:200]
+        awaited = {pk for pk in map(pdf_awaited, keys) if pk is not None}
         ready = [
             invoice.pk
             for invoice in Invoice.objects.filter(pk__in=awaited).only(
