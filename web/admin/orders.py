@@ -31,6 +31,7 @@ from pipeline.orders import (
     order_take_into_work,
 )
 from web.admin.people import staff_by_name
+from web.admin.tasks import TimelineColumns
 from web.requests import admin_user
 
 
@@ -142,7 +143,7 @@ class PaymentInline(admin.TabularInline):
         return False
 
 
-class TimelineInline(admin.TabularInline):
+class TimelineInline(TimelineColumns, admin.TabularInline):
     model = TimelineEvent
     extra = 0
     fields = [
@@ -159,15 +160,6 @@ class TimelineInline(admin.TabularInline):
     readonly_fields = fields  # type: ignore[assignment]
     can_delete = False
     ordering = ["-created_at", "-id"]
-
-    @admin.display(description=_("actor"))
-    def actor_name(self, event: TimelineEvent) -> str:
-        return person(event.actor)
-
-    @admin.display(description=_("text"))
-    def text_shown(self, event: TimelineEvent) -> str:
-        # In the reader's language; people's own words as they wrote them.
-        return event.display_text
 
     def has_add_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
         return False

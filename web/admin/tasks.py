@@ -58,8 +58,21 @@ class TaskAdmin(admin.ModelAdmin):
             self.message_user(request, _("%(n)s tasks completed.") % {"n": done})
 
 
+class TimelineColumns:
+    """A timeline entry's actor by name and its text in the reader's language (people's
+    own words as they wrote them): its list and the order's inline show both."""
+
+    @admin.display(description=_("actor"))
+    def actor_name(self, event: TimelineEvent) -> str:
+        return person(event.actor)
+
+    @admin.display(description=_("text"))
+    def text_shown(self, event: TimelineEvent) -> str:
+        return event.display_text
+
+
 @admin.register(TimelineEvent)
-class TimelineEventAdmin(admin.ModelAdmin):
+class TimelineEventAdmin(TimelineColumns, admin.ModelAdmin):
     list_display = [
         "created_at",
         "order",
@@ -72,14 +85,6 @@ class TimelineEventAdmin(admin.ModelAdmin):
     search_fields = ["order__number", "text"]
     list_select_related = ["order", "actor"]
     raw_id_fields = ["order"]
-
-    @admin.display(description=_("actor"))
-    def actor_name(self, event: TimelineEvent) -> str:
-        return person(event.actor)
-
-    @admin.display(description=_("text"))
-    def text_shown(self, event: TimelineEvent) -> str:
-        return event.display_text
 
 
 @admin.register(Notification)
