@@ -30,7 +30,7 @@ from pipeline.orders import (
     order_start_production,
     order_take_into_work,
 )
-from web.admin.people import staff_by_name
+from web.admin.people import StaffListFilter, staff_by_name
 from web.admin.tasks import TimelineColumns
 from web.requests import admin_user
 
@@ -219,7 +219,13 @@ class OrderAdmin(admin.ModelAdmin):
         "paid_amount",
         "created_at",
     ]
-    list_filter = ["stage", "source", "payment_scheme", "delivery_method", "manager"]
+    list_filter = [
+        "stage",
+        "source",
+        "payment_scheme",
+        "delivery_method",
+        ("manager", StaffListFilter),
+    ]
     search_fields = [
         "number",
         "external_id",

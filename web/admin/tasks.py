@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from orders.models import Notification, Task, TimelineEvent
 from orders.rules import OrderError, person
 from pipeline.work import task_complete
+from web.admin.people import StaffListFilter
 from web.requests import admin_user
 
 
@@ -23,7 +24,7 @@ class TaskAdmin(admin.ModelAdmin):
         "status",
         "due_at",
     ]
-    list_filter = ["status", "kind", "department", "assignee"]
+    list_filter = ["status", "kind", "department", ("assignee", StaffListFilter)]
     search_fields = ["title", "order__number"]
     list_select_related = ["order", "assignee"]
     raw_id_fields = ["order", "line"]
