@@ -5,25 +5,65 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import groupby
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, DecimalField, ExpressionWrapper, F, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Min,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce, Round
 
 from orders import roles
-from orders.models import CENT, ZERO, Department, LineStatus, OrderLine, Stage, Task
+from orders.models import CENT, ZERO, Department, LineStatus, Order, OrderLine, Stage, Task
 
 MONEY: DecimalField = DecimalField(max_digits=20, decimal_places=2)
 
 
 def task_list_for_shop_floor(*, user) -> QuerySet[Task]:
-    """The person's open production tasks, soonest deadline first (one query)."""
+    """The person's open production tasks with their orders and clients, by order (the
+    order whose next task is due soonest first), then soonest deadline first within the
+    order (one query: the order's first deadline is a window over the same rows)."""
     return (
         Task.objects.open()
         .filter(assignee=user, department=Department.PRODUCTION)
-        .select_related("order", "line")
-        .order_by("due_at", "id")
+        .select_related("order__customer", "line")
+        .annotate(order_first_due=Window(Min("due_at"), partition_by=[F("order_id")]))
+        .order_by("order_first_due", "order_id", "due_at", "id")
     )
+
+
+@dataclass
+class OrderTasks:
+    """One order's open tasks of a worker: the shop floor's group."""
+
+    order: Order
+    tasks: list[Task]
+
+    @property
+    def due_at(self) -> dt.datetime:
+        return self.tasks[0].due_at
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.tasks[0].is_overdue
+
+
+def tasks_by_order(tasks: list[Task]) -> list[OrderTasks]:
+    """Tasks as task_list_for_shop_floor orders them, grouped under their orders (no query:
+    each task carries its order)."""
+    return [
+        OrderTasks(order=group[0].order, tasks=group)
+        for group in (list(rows) for _, rows in groupby(tasks, key=lambda task: task.order_id))
+    ]
 
 
 def task_list_for_board() -> QuerySet[Task]:

@@ -1,14 +1,16 @@
 """From the shop floor to the client's mailbox, on a phone-sized screen."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.utils import timezone
 
-from orders.models import Order, PaymentScheme, Stage
+from orders.models import Order, PaymentScheme, Stage, Task, TaskStatus
+from production.models import LineCost, Product
 from tests.browser.conftest import PHONE, screenshot, sign_in
-from tests.factories import carrier, customer, order_in_production
+from tests.factories import carrier, customer, order_in_production, production_tasks
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +27,7 @@ def tick_off_every_line(page) -> None:
     for _ in range(2):
         done = page.locator("li.sf-card button[data-action=done]").first
         box = done.bounding_box()
-        assert box["width"] >= 300 and box["height"] >= 48  # one tap with a thumb
+        assert box["width"] >= 120 and box["height"] >= 48  # one tap with a thumb
         done.click()
         page.wait_for_load_state("networkidle")
     assert page.locator("li.sf-card").count() == 0
@@ -117,3 +119,86 @@ def test_from_the_shop_floor_to_the_shipped_e_mail_with_its_tracking_link(
     assert "Трек-номер: CD123456" in shipped.body
     assert "https://cdek.example/track?n=CD123456" in shipped.body
     assert 'href="https://cdek.example/track?n=CD123456"' in shipped.alternatives[0][0]
+
+
+def test_eight_tasks_of_three_orders_read_as_a_dense_list_grouped_by_order_on_a_phone(
+    new_page, people, catalogue
+):
+    bench = Product.objects.create(
+        sku="BNC-1", name="Скамья", price=Decimal("7000.00"), lead_time_days=4
+    )
+    wardrobe = Product.objects.create(
+        sku="WRD-1", name="Шкаф-купе с зеркальными дверями", price=Decimal("52000.00")
+    )
+    catalogue = {**catalogue, "bench": bench, "wardrobe": wardrobe}
+    lines = [
+        [("table", "1"), ("chair", "4"), ("bench", "2")],
+        [("bench", "1"), ("wardrobe", "1"), ("chair", "6")],
+        [("wardrobe", "2"), ("table", "2")],
+    ]
+    orders = [
+        order_in_production(
+            manager=people["manager"], catalogue=catalogue, client=customer(name=name), lines=ls
+        )
+        for name, ls in zip(["Иван Петров", "ООО «Ромашка»", "Анна Смирнова"], lines, strict=True)
+    ]
+    # The last order is late: it comes first, marked.
+    Task.objects.filter(order=orders[2]).update(due_at=timezone.now() - dt.timedelta(hours=3))
+    assert Task.objects.filter(assignee=people["production"], status="open").count() == 8
+
+    page = new_page(viewport=PHONE, locale="ru-RU")
+    sign_in(page, "petr")
+    page.goto("/production/")
+    assert fits_the_screen(page)
+    screenshot(page, "shopfloor-grouped-phone")
+    groups = page.locator("section.sf-order")
+    assert groups.count() == 3
+    expected = [orders[2], orders[0], orders[1]]
+    for group, order in zip(groups.all(), expected, strict=True):
+        heading = group.locator("h2")
+        assert heading.inner_text() == f"Заказ {order.number} {order.customer.name}"
+        # The number and the client once per group, not on every task.
+        assert group.inner_text().count(order.number) == 1
+        assert group.inner_text().count(order.customer.name) == 1
+        mine = {str(task.pk) for task in production_tasks(order)}
+        assert {card.get_attribute("data-task") for card in group.locator("li").all()} == mine
+    assert groups.first.locator(".sf-order-due").inner_text().startswith("просрочено: ")
+    assert not groups.nth(1).locator(".sf-order-due").inner_text().startswith("просрочено")
+
+    cards = page.locator("li.sf-card")
+    assert cards.count() == 8
+    heights = [card.bounding_box()["height"] for card in cards.all()]
+    assert max(heights) <= 200, heights
+    assert page.locator("#tasks").bounding_box()["height"] <= 1400
+    bench_card = groups.nth(1).locator("li.sf-card", has_text="Скамья × 2")
+    assert bench_card.locator(".sf-title").inner_text() == "Изготовить: Скамья × 2"
+    start = bench_card.locator("button[data-action=start]")
+    box = start.bounding_box()
+    assert box["height"] >= 48 and box["width"] >= 160  # the big one, for a thumb
+    # The cost and note form is folded away until asked for.
+    assert not bench_card.locator("textarea[name=note]").is_visible()
+
+    start.click()
+    page.wait_for_load_state("networkidle")
+    bench_card = page.locator("li.sf-card", has_text="Скамья × 2")
+    assert "sf-started" in bench_card.get_attribute("class")
+    assert bench_card.locator(".sf-badge").inner_text() == "В работе"
+    assert bench_card.locator("button[data-action=start]").count() == 0
+    done = bench_card.locator("button[data-action=done]")
+    assert done.bounding_box()["width"] >= 300  # started: "Done" takes the whole row
+    done.click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".sf-messages").inner_text() == "Готово: Изготовить: Скамья × 2"
+    assert page.locator("li.sf-card").count() == 7
+
+    wardrobe_card = page.locator("li.sf-card", has_text="Шкаф-купе с зеркальными дверями × 1")
+    wardrobe_card.locator("summary").click()
+    screenshot(page, "shopfloor-more-open")
+    wardrobe_card.locator("input[name=labour_minutes]").fill("90")
+    wardrobe_card.locator("textarea[name=note]").fill("Зеркало с фаской")
+    wardrobe_card.locator("button[data-action=done-with-note]").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("li.sf-card").count() == 6
+    task = Task.objects.get(order=orders[1], line__product=wardrobe)
+    assert (task.status, task.note) == (TaskStatus.DONE, "Зеркало с фаской")
+    assert LineCost.objects.get(line=task.line).labour_minutes == 90

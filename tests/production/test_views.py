@@ -1,14 +1,16 @@
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from orders import roles
 from orders.models import Stage, TaskStatus
 from production.models import LineCost
 from tests.conftest import make_user
-from tests.factories import order_in_production, production_tasks
+from tests.factories import customer, order_in_production, production_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +35,46 @@ def test_the_shop_floor_shows_nobody_elses_tasks(client, staff, catalogue):
     assert "No open tasks" in page.content.decode()
 
 
+def test_the_shop_floor_groups_tasks_under_their_order_most_urgent_order_first(
+    client, staff, catalogue
+):
+    first, second, third = (
+        order_in_production(manager=staff["manager"], catalogue=catalogue, client=customer(name=n))
+        for n in ("Иван Петров", "ООО «Ромашка»", "Анна Смирнова")
+    )
+    now = timezone.now()
+    due = {  # hours from now; the second order's table is due between the first's two tasks
+        (first, 0): 30,
+        (first, 1): 10,
+        (second, 0): 20,
+        (second, 1): 40,
+        (third, 0): -5,  # overdue
+        (third, 1): 50,
+    }
+    for (order, index), hours in due.items():
+        task = production_tasks(order)[index]
+        task.due_at = now + dt.timedelta(hours=hours)
+        task.save(update_fields=["due_at"])
+    client.force_login(staff["production"])
+    page = client.get(reverse("production:shop_floor"))
+    groups = [
+        (group.order.number, [task.title for task in group.tasks], group.is_overdue)
+        for group in page.context["groups"]
+    ]
+    assert groups == [
+        (third.number, ["Make Oak table × 1", "Make Oak chair × 4"], True),
+        (first.number, ["Make Oak chair × 4", "Make Oak table × 1"], False),
+        (second.number, ["Make Oak table × 1", "Make Oak chair × 4"], False),
+    ]
+    html = page.content.decode()
+    # Each order's number and client are written once, in its group's heading.
+    for order in (first, second, third):
+        assert html.count(f"Order {order.number}") == 1
+        assert html.count(order.customer.name) == 1
+    headings = [html.index(f"Order {order.number}") for order in (third, first, second)]
+    assert headings == sorted(headings)
+
+
 @pytest.mark.parametrize("orders", [1, 5])
 def test_the_shop_floor_runs_a_fixed_number_of_queries(
     client, staff, catalogue, orders, django_assert_num_queries
@@ -40,8 +82,9 @@ def test_the_shop_floor_runs_a_fixed_number_of_queries(
     for _ in range(orders):
         order_in_production(manager=staff["manager"], catalogue=catalogue)
     client.force_login(staff["production"])
-    # Queries: the session, the user, the open tasks with their orders and lines; the
-    # layout's user and group permissions, open-task count, unread notifications and role.
+    # Queries: the session, the user, the open tasks with their orders, clients and lines
+    # (grouped by order from the same rows); the layout's user and group permissions,
+    # open-task count, unread notifications and role.
     with django_assert_num_queries(8):
         page = client.get(reverse("production:shop_floor"))
     assert len(page.context["tasks"]) == 2 * orders

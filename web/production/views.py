@@ -27,6 +27,7 @@ from production.selectors import (
     production_workers,
     task_list_for_board,
     task_list_for_shop_floor,
+    tasks_by_order,
 )
 from web.production.forms import MarginReportForm, ReassignForm, TaskDoneForm
 from web.requests import WorkspaceRequest
@@ -57,9 +58,11 @@ def _back(request: WorkspaceRequest, default: str = "production:shop_floor") -> 
 
 @login_required
 def shop_floor(request: WorkspaceRequest) -> HttpResponse:
-    # Queries: the session, the user, the open tasks with their orders and lines.
+    # Queries: the session, the user, the open tasks with their orders, clients and lines;
+    # the groups by order are made from those rows.
     tasks = list(task_list_for_shop_floor(user=request.user))
-    return render(request, "production/shop_floor.html", {"tasks": tasks, "form": TaskDoneForm()})
+    context = {"tasks": tasks, "groups": tasks_by_order(tasks), "form": TaskDoneForm()}
+    return render(request, "production/shop_floor.html", context)
 
 
 @login_required
