@@ -3,10 +3,11 @@ arguments, so each reader sees them in their own language.
 
 A `Msg` is stored as JSON beside the text rendered in the site's default language (for
 admin, search and anything that reads the column directly). Arguments keep their kind:
-money and moments are formatted in the reader's locale, a choice (a stage, a source, a
-department) is shown by its label in the reader's language, a message inside a message (a
-task's title) in the reader's language too, and anything else (a number, a name) as it was
-written."""
+money (an `Amount`, or a bare Decimal in the company's currency) is kept as its digits and
+currency and written with the sign in the reader's locale, moments and days in the reader's
+locale too, a choice (a stage, a source, a department) is shown by its label in the reader's
+language, a message inside a message (a task's title) in the reader's language too, and
+anything else (a number, a name) as it was written."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 
-from core.money import money
+from core.money import Amount, money
 
 logger = logging.getLogger(__name__)
 
@@ -64,10 +65,14 @@ def moment(value: dt.datetime) -> str:
 def _show(value: Any) -> str:
     if isinstance(value, models.Choices):
         return str(value.label)
+    if isinstance(value, Amount):
+        return money(value.value, value.currency)
     if isinstance(value, Decimal):
         return money(value)
     if isinstance(value, dt.datetime):
         return moment(value)
+    if isinstance(value, dt.date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
     return str(value)
 
 
@@ -75,10 +80,14 @@ def _encode(value: Any) -> Any:
     if isinstance(value, models.Choices):
         kind = type(value)
         return {"choice": f"{kind.__module__}.{kind.__qualname__}", "value": value.value}
+    if isinstance(value, Amount):
+        return {"money": str(value.value), "currency": value.currency}
     if isinstance(value, Decimal):
         return {"money": str(value)}
     if isinstance(value, dt.datetime):
         return {"when": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"day": value.isoformat()}
     if isinstance(value, Msg):
         return {"msg": value.as_data()}
     if isinstance(value, int | float | str) or value is None:
@@ -91,11 +100,16 @@ def _decode(value: Any) -> Any:
         return "" if value is None else value
     if "money" in value:
         try:
-            return Decimal(value["money"])
+            amount = Decimal(value["money"])
         except InvalidOperation:
             return value["money"]
+        # Rows written before the currency was kept beside the amount: the company's.
+        currency = value.get("currency")
+        return Amount(amount, currency if isinstance(currency, str) else None)
     if "when" in value:
         return dt.datetime.fromisoformat(value["when"])
+    if "day" in value:
+        return dt.date.fromisoformat(value["day"])
     if "msg" in value:
         return Msg.from_data(value["msg"])
     if "choice" in value:

@@ -16,7 +16,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from core.money import money
+from core.money import Amount, money
 from core.texts import Msg
 from invoices.cloudpayments import CloudPaymentsAPI, CloudPaymentsError
 from invoices.issues import issue_record
@@ -194,7 +194,7 @@ def payment_record_locked(
         actor=actor,
         text=Msg(
             gettext_noop("Payment of %(amount)s received for invoice %(number)s (%(source)s)"),
-            amount=amount,
+            amount=Amount(amount, payment.currency),
             number=invoice.number,
             source=PaymentSource(payment.source),
         ),
@@ -276,7 +276,9 @@ def payment_give_back(
             return refund, False
     left = payment_refundable(payment)
     if amount > left:
-        raise PaymentError(errors={"amount": [str(REFUND_TOO_BIG) % {"left": money(left)}]})
+        raise PaymentError(
+            errors={"amount": [str(REFUND_TOO_BIG) % {"left": money(left, payment.currency)}]}
+        )
     by_card = payment.source == PaymentSource.CLOUDPAYMENTS
     source, external_id = PaymentSource.MANUAL, manual_id
     if by_card:
@@ -349,7 +351,7 @@ def payment_refund(
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         left = payment_refundable(payment)
         if amount > left:
-            raise PaymentError(str(REFUND_TOO_BIG) % {"left": money(left)})
+            raise PaymentError(str(REFUND_TOO_BIG) % {"left": money(left, payment.currency)})
         refund = Payment.objects.create(
             invoice_id=payment.invoice_id,
             order_id=payment.order_id,
@@ -370,7 +372,7 @@ def payment_refund(
             actor=actor,
             text=Msg(
                 gettext_noop("Refund of %(amount)s for invoice %(number)s"),
-                amount=amount,
+                amount=Amount(amount, refund.currency),
                 number=invoice.number,
             ),
             payment_id=refund.pk,
@@ -412,7 +414,7 @@ def payment_reverse(*, payment: Payment, actor: User, reason: str) -> Payment:
             actor=actor,
             text=Msg(
                 gettext_noop("Payment of %(amount)s reversed: %(reason)s"),
-                amount=payment.amount,
+                amount=Amount(payment.amount, payment.currency),
                 reason=reason,
             ),
             payment_id=reversal.pk,
@@ -441,6 +443,6 @@ def _tell_balance_reopened(order: Order, actor: User | None) -> None:
                 ),
                 number=order.number,
                 stage=Stage(order.stage),
-                balance=order.balance,
+                balance=Amount(order.balance, order.currency),
             ),
         )

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from core.money import Amount
 from core.texts import Msg
 from invoices.models import UNPAID_STATUSES, Invoice
 from notifications.client import tell_client
@@ -75,7 +76,7 @@ def invoice_reminders_send(*, now: dt.datetime | None = None) -> int:
                             "reminded"
                         ),
                         number=invoice.number,
-                        balance=invoice.balance,
+                        balance=Amount(invoice.balance, invoice.currency),
                     ),
                 )
         sent += 1

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core.money import Amount
 from core.texts import Msg
 from invoices.models import (
     UNPAID_STATUSES,
@@ -98,7 +99,7 @@ def invoice_issue(
         text=Msg(
             gettext_noop("Invoice %(number)s issued for %(amount)s"),
             number=invoice.number,
-            amount=amount,
+            amount=Amount(amount, invoice.currency),
         ),
         invoice_id=invoice.pk,
     )
@@ -235,7 +236,7 @@ def invoices_close_for_cancel(*, order: Order, actor: User | None) -> None:
             text = Msg(
                 gettext_noop("Invoice %(number)s voided; %(amount)s received is owed back"),
                 number=invoice.number,
-                amount=invoice.paid_amount,
+                amount=Amount(invoice.paid_amount, invoice.currency),
             )
         else:
             text = Msg(gettext_noop("Invoice %(number)s voided"), number=invoice.number)

@@ -22,6 +22,7 @@ from django.contrib.auth.models import User
 from django.utils.translation import gettext_noop
 from django_fsm import can_proceed
 
+from core.money import Amount
 from core.texts import Msg
 from invoices.models import InvoiceKind
 from invoices.services import invoice_issue, invoices_close_for_cancel
@@ -103,7 +104,7 @@ def payment_note(ctx: Context) -> Msg:
     """payment received"""
     return Msg(
         gettext_noop("Payment of %(amount)s received for order %(number)s"),
-        amount=ctx.data["payment"].amount,
+        amount=Amount(ctx.data["payment"].amount, ctx.data["payment"].currency),
         number=ctx.order.number,
     )
 

@@ -122,7 +122,7 @@ def test_the_manager_hears_of_money_in_and_of_money_taken_back(
     order.refresh_from_db()
     assert order.stage == Stage.PRODUCTION
     assert Notification.objects.filter(
-        user=manager, text=f"Payment of 32,000.00 received for order {order.number}"
+        user=manager, text=f"Payment of 32,000.00\xa0₽ received for order {order.number}"
     ).exists()
 
     payment_reverse(payment=paid, actor=accountant, reason="Банк вернул платёж")
@@ -130,7 +130,9 @@ def test_the_manager_hears_of_money_in_and_of_money_taken_back(
     assert order.stage == Stage.PRODUCTION  # the work goes on; the manager must act
     assert Notification.objects.filter(
         user=manager,
-        text=f"Order {order.number} (Production) is owed 32,000.00 again: money was taken back",
+        text=(
+            f"Order {order.number} (Production) is owed 32,000.00\xa0₽ again: money was taken back"
+        ),
     ).exists()
 
 

@@ -52,7 +52,7 @@ def test_a_bank_payment_is_refunded_in_part_and_the_balance_reopens(
     )
     assert order.paid_amount == Decimal("30000.00") and order.balance == Decimal("2000.00")
     assert invoice.status == InvoiceStatus.PARTIALLY_PAID
-    assert order.events.filter(kind=EventKind.PAYMENT, text__startswith="Refund of 2,000.00")
+    assert order.events.filter(kind=EventKind.PAYMENT, text__startswith="Refund of 2,000.00\xa0₽")
     page = client.get(order.get_absolute_url()).content.decode()
     assert 'value="30000.00"' in page  # what is left to give back
 
@@ -61,7 +61,11 @@ def test_a_bank_payment_is_refunded_in_part_and_the_balance_reopens(
     ("amount", "reason", "message"),
     [
         ("100.00", "", "This field is required."),
-        ("32000.01", "Ошибка", "A refund cannot exceed what is left of the payment (32,000.00)."),
+        (
+            "32000.01",
+            "Ошибка",
+            "A refund cannot exceed what is left of the payment (32,000.00\xa0₽).",
+        ),
         ("0", "Ошибка", "Ensure this value is greater than or equal to 0.01."),
     ],
 )
@@ -211,7 +215,7 @@ def test_the_client_is_told_of_the_money_returned_once(
     assert mail.to == ["klient@example.ru"]
     assert mail.subject == f"Возврат денег по заказу {card_payment.order.number}"
     assert (
-        f"Мы вернули 5\xa0000,00 RUB, оплаченные по счёту {card_payment.invoice.number}."
+        f"Мы вернули 5\xa0000,00\xa0₽, оплаченные по счёту {card_payment.invoice.number}."
         in mail.body
     )
     assert "вернутся на карту" in mail.body

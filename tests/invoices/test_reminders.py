@@ -43,7 +43,7 @@ def test_an_unpaid_invoice_reminds_the_client_at_each_step_once(
     [first] = mailoutbox
     assert first.to == ["klient@example.ru"]
     assert first.subject == f"Напоминание: счёт {invoice.number} ждёт оплаты"
-    assert "Напоминаем: по счёту" in first.body and "32\xa0000,00 RUB" in first.body
+    assert "Напоминаем: по счёту" in first.body and "32\xa0000,00\xa0₽" in first.body
     assert invoice.public_url in first.body
 
     assert not Notification.objects.filter(text__contains="overdue").exists()
@@ -51,7 +51,7 @@ def test_an_unpaid_invoice_reminds_the_client_at_each_step_once(
     assert "Срок оплаты счёта" in mailoutbox[1].body  # due after 5 days: now overdue
     [bell] = Notification.objects.filter(user=invoice.order.manager, text__contains="overdue")
     assert bell.text == (
-        f"Invoice {invoice.number} is overdue (32,000.00 due): the client was reminded"
+        f"Invoice {invoice.number} is overdue (32,000.00\xa0₽ due): the client was reminded"
     )
     assert _run(issued + dt.timedelta(days=30), django_capture_on_commit_callbacks) == 0
     assert len(mailoutbox) == 2

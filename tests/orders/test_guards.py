@@ -100,7 +100,7 @@ def test_it_refuses_a_partial_prepayment_out_of_range(in_qualification, manager,
     assert error.errors == {
         "prepayment_amount": [
             "With partial prepayment the prepayment must be more than 0 and less than the order "
-            "total (15,000.00)."
+            "total (15,000.00\xa0₽)."
         ]
     }
 
@@ -126,7 +126,9 @@ def test_it_refuses_to_start_production_while_the_prepayment_is_unpaid(in_qualif
     order = f.qualify(in_qualification, manager, payment_scheme=PaymentScheme.FULL_PREPAYMENT)
     f.pay(order.invoices.get(), Decimal("1000"))
     error = refused(order_start_production, order=order, actor=manager)
-    assert error.message == "The prepayment is not paid yet: 1,000.00 of 15,000.00 received."
+    assert error.message == (
+        "The prepayment is not paid yet: 1,000.00\xa0₽ of 15,000.00\xa0₽ received."
+    )
     assert f.refreshed(order).stage == Stage.PREPAYMENT
 
 
@@ -137,7 +139,7 @@ def test_it_refuses_delivery_details_while_a_balance_is_due(staff, catalogue):
     )
     assert order.stage == Stage.POSTPAYMENT
     error = refused(order_request_delivery_details, order=order, actor=staff["manager"])
-    assert error.message == "The order is not paid in full: 4,000.00 is still due."
+    assert error.message == "The order is not paid in full: 4,000.00\xa0₽ is still due."
 
 
 def test_it_refuses_to_finish_production_with_lines_unmade(staff, catalogue):

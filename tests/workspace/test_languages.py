@@ -41,14 +41,15 @@ def test_a_payment_in_the_timeline_reads_in_each_viewers_language(
     english = _page(client, staff["manager"], order, "en")
     russian = _page(client, head_of_sales, order, "ru")
 
-    assert f"Payment of 15,000.00 received for invoice {invoice.number} (Registered by staff)" in (
-        english
+    assert (
+        f"Payment of 15,000.00\xa0₽ received for invoice {invoice.number} (Registered by staff)"
+        in (english)
     )
     assert f"по счёту {invoice.number} (Внесён сотрудником)" in russian
-    assert "Получен платёж 15\xa0000,00" in russian
+    assert "Получен платёж 15\xa0000,00\xa0₽ по счёту" in russian
     # The column keeps the site's language, for admin and search.
     event = TimelineEvent.objects.get(order=order, kind=EventKind.PAYMENT)
-    assert event.text.startswith("Payment of 15,000.00")
+    assert event.text.startswith("Payment of 15,000.00\xa0₽ received")
 
 
 def test_a_bell_is_written_in_the_recipients_language(staff, head_of_sales, order_factory):
