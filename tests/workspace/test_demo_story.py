@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from collections import Counter
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -31,6 +32,7 @@ from production.models import Material, Product
 
 pytestmark = pytest.mark.django_db
 
+ROOT = Path(__file__).resolve().parents[2]
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
@@ -134,3 +136,9 @@ def test_each_person_has_a_few_unread_bells_about_real_orders_in_russian(client)
     html = response.content.decode()
     for order in Order.objects.filter(manager=manager, stage__in=OPEN_STAGES):
         assert order.number in html
+
+
+def test_the_logo_is_a_drawing_that_names_the_product():
+    svg = (ROOT / "static" / "img" / "logo.svg").read_text()
+    assert svg.startswith("<svg") and 'viewBox="0 0 32 32"' in svg
+    assert re.search(r"<title[^>]*>Conveyor</title>", svg)
