@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.money import money
 from invoices.cloudpayments import CloudPaymentsAPI
 from invoices.issues import issue_record
 from invoices.models import (
@@ -209,7 +210,7 @@ def issues_notify() -> int:
         return 0
     lines = [
         f"- {issue.get_kind_display()}: {issue.transaction_id} "
-        f"{issue.amount} {issue.currency} ({issue.invoice_number or '—'}) {issue.details}"
+        f"{money(issue.amount, issue.currency)} ({issue.invoice_number or '—'}) {issue.details}"
         for issue in claimed
     ]
     told = tell_staff(

@@ -9,10 +9,14 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
+from invoices.issues import issue_record
+from invoices.models import IssueKind
 from invoices.pdf import invoice_render_pdf_bytes
+from invoices.reconcile import issues_notify
 from orders.models import EventKind, Notification, TimelineEvent
 from orders.services.orders import LineInput
 from pipeline.payments import payment_register
@@ -25,6 +29,13 @@ READS = {
     "ru": {"amount": "91\xa0500,00\xa0₽", "quantity": "3,75", "date": "%d.%m.%Y"},
     "en": {"amount": "91,500.00\xa0₽", "quantity": "3.75", "date": "%m/%d/%Y"},
 }
+
+
+@pytest.fixture(autouse=True)
+def site_language():
+    """A page asked for in Russian leaves Russian active in this thread: undo it after."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture
@@ -156,3 +167,23 @@ def test_the_receivables_csv_keeps_plain_numbers_with_a_dot(client, accountant, 
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     [_header, row] = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert row[4:9] == ["91500.00", "0.00", "91500.00", "0.00", "RUB"]
+
+
+def test_the_accountants_letter_of_payments_to_check_writes_the_amount_with_the_sign(
+    accountant, mailoutbox
+):
+    issue_record(
+        kind=IssueKind.UNKNOWN_INVOICE,
+        transaction_id="777",
+        amount=Decimal("91500.00"),
+        currency="RUB",
+        invoice_number="2026-00099-1",
+        details="no invoice '2026-00099-1'",
+        found_by="notification",
+    )
+
+    with translation.override("ru"):
+        assert issues_notify() == 1
+
+    [letter] = mailoutbox
+    assert "Неизвестный счёт: 777 91\xa0500,00\xa0₽ (2026-00099-1)" in letter.body
