@@ -203,6 +203,7 @@ class Teller:
         jitter = (self.seq * 7 % 10) * 0.2 if story.started >= 1 else 0
         first = self._hours(story.started) + jitter
         last = self._hours(story.finished) + (self.seq * 3 % 7) * 0.15 * (story.finished >= 1)
+        last = min(last, first)
         total = sum(PACE[kind] for kind, _action in plan) or 1
         steps = [self._step(self._ago(first), run, self._create)]
         elapsed = 0.0
@@ -360,7 +361,7 @@ class Teller:
         delta = step.when - mark
         for model, names in MOMENTS.items():  # one UPDATE a table
             touched = [Q(**{f"{name}__gte": mark}) for name in names]
-            model.objects.filter(reduce(operator.or_, touched)).update(
+            model._default_manager.filter(reduce(operator.or_, touched)).update(
                 **{
                     name: Case(When(touched[i], then=F(name) + delta), default=F(name))
                     for i, name in enumerate(names)
