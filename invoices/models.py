@@ -202,6 +202,8 @@ class PaymentSource(models.TextChoices):
     MANUAL = "manual", _("Registered by staff")
     CLOUDPAYMENTS = "cloudpayments", _("CloudPayments")
     ACCOUNTING = "accounting", _("Accounting system")
+    EXCHANGE_1C = "1c", _("1C exchange")
+    BANK_STATEMENT = "bank_statement", _("Bank statement")
 
 
 class Payment(models.Model):
