@@ -74,6 +74,7 @@ def test_the_logo_stands_beside_the_product_name(new_page):
         logo_box, name_box = _box(logo), _box(name)
         assert logo_box["x"] < name_box["x"] + name_box["width"] / 2  # before the name
     expect(page.get_by_role("link", name="Conveyor", exact=True)).to_be_visible()
+    screenshot(page, "sign-in")
 
 
 @pytest.fixture
