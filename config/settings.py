@@ -51,7 +51,10 @@ INSTALLED_APPS = [
     "production",
     "invoices",
     "logistics",
+    "documents",
     "pipeline",
+    "exchange",
+    "statements",
     "web",
 ]
 

@@ -20,7 +20,10 @@ PACKAGES = [
     "invoices",
     "production",
     "logistics",
+    "documents",
     "pipeline",
+    "exchange",
+    "statements",
     "web",
 ]
 LINT = Path(sys.executable).with_name("lint-imports")

@@ -1,0 +1,3 @@
+"""Bank statements in the 1CClientBankExchange format and the payments matched from them."""
+
+from django.db import models  # noqa: F401
