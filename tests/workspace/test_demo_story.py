@@ -106,7 +106,12 @@ def test_clients_and_products_are_a_russian_workshop_s_own():
         assert "@" in customer.email
     people = Customer.objects.exclude(name__regex=r"^(ООО|ИП) ")
     assert all(len(person.name.split()) == 3 for person in people)  # surname, name, patronymic
-    assert Customer.objects.filter(name__startswith="ООО «").count() >= 2
+    companies = Customer.objects.filter(name__startswith="ООО «")
+    assert companies.count() >= 2
+    # Businesses carry requisites that pass the checks a person typing them would meet.
+    for buyer in Customer.objects.exclude(kind=Customer.Kind.PERSON):
+        assert buyer.inn and buyer.bik and buyer.account and buyer.requisites_clean() == {}
+    assert set(companies.values_list("kind", flat=True)) == {Customer.Kind.COMPANY}
     for product in Product.objects.all():
         assert CYRILLIC.search(product.name) and not LATIN_WORD.search(product.name)
         assert 0 < product.standard_cost < product.price and product.lead_time_days > 0

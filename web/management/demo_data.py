@@ -195,3 +195,40 @@ CUSTOMERS = {
         "Студия интерьеров: заказывает для своих клиентов, просит скидку 10 % от розницы.",
     ),
 }
+
+# The business clients' requisites, for their invoices and closing documents (valid check
+# digits; the banks' BIKs and correspondent accounts are real, the rest made up).
+BUYERS = {
+    "veter": {
+        "kind": "company",
+        "inn": "7701584325",
+        "kpp": "770101001",
+        "ogrn": "1187746315206",
+        "legal_address": "105062, г. Москва, ул. Покровка, д. 31, стр. 1, помещ. 2",
+        "bank_name": "АО «Альфа-Банк», г. Москва",
+        "bik": "044525593",
+        "account": "40702810201300017458",
+        "correspondent_account": "30101810200000000593",
+    },
+    "bor": {
+        "kind": "company",
+        "inn": "5017902630",
+        "kpp": "501701001",
+        "ogrn": "1155017003844",
+        "legal_address": "143581, Московская обл., г. о. Истра, д. Лечищево, стр. 1",
+        "bank_name": "ПАО Сбербанк, г. Москва",
+        "bik": "044525225",
+        "account": "40702810438000094216",
+        "correspondent_account": "30101810400000000225",
+    },
+    "tarasova": {
+        "kind": "sole_trader",
+        "inn": "770512345650",
+        "ogrn": "319774600123453",
+        "legal_address": "115054, г. Москва, ул. Дубининская, д. 11, кв. 8",
+        "bank_name": "АО «ТБанк», г. Москва",
+        "bik": "044525974",
+        "account": "40802810710000382914",
+        "correspondent_account": "30101810145250000974",
+    },
+}

@@ -52,7 +52,7 @@ from pipeline.orders import (
 from pipeline.payments import payment_register
 from pipeline.work import task_complete
 from production.models import LineCost, Product
-from web.management.demo_data import CUSTOMERS
+from web.management.demo_data import BUYERS, CUSTOMERS
 from web.management.demo_stories import STORIES, Note, Story
 
 FUNNEL = [
@@ -135,7 +135,8 @@ class Teller:
         self.carriers = {carrier.name: carrier for carrier in Carrier.objects.all()}
         self.customers = {
             key: Customer.objects.get_or_create(
-                email=email, defaults={"name": name, "phone": phone, "notes": notes}
+                email=email,
+                defaults={"name": name, "phone": phone, "notes": notes, **BUYERS.get(key, {})},
             )[0]
             for key, (name, phone, email, notes) in CUSTOMERS.items()
         }
