@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import F
 
 from invoices.models import Invoice, Payment
-from orders.models import ZERO, Order, OrderLine, Task, TimelineEvent
+from orders.models import ZERO, EventKind, Order, OrderLine, Task, TimelineEvent
 
 
 @dataclass
@@ -23,9 +23,14 @@ class OrderPage:
     path: list[str]
 
 
-def order_page_data(order: Order) -> OrderPage:
+# Timeline entries that name sums of money: left out for those who may not see money.
+MONEY_EVENTS = (EventKind.INVOICE, EventKind.PAYMENT)
+
+
+def order_page_data(order: Order, *, money: bool = True) -> OrderPage:
     """Everything the single window shows: five queries (lines, tasks, invoices, payments,
-    timeline), whatever their number."""
+    timeline), whatever their number. Without `money` the timeline leaves out invoices and
+    payments."""
 
     lines = list(order.lines.all())
     tasks = list(
@@ -55,7 +60,8 @@ def order_page_data(order: Order) -> OrderPage:
             if payment.amount > 0 and not is_reversed and not payment.reversal_of_id
             else ZERO
         )
-    events = list(order.events.select_related("actor").order_by("-created_at", "-id"))
+    events_shown = order.events.all() if money else order.events.exclude(kind__in=MONEY_EVENTS)
+    events = list(events_shown.select_related("actor").order_by("-created_at", "-id"))
     path = []
     for event in reversed(events):
         if event.to_stage and event.to_stage not in path:

@@ -56,9 +56,9 @@ def _order_page(
     request: WorkspaceRequest, order: Order, *, status: int = 200, **forms
 ) -> HttpResponse:
     user = request.user
-    page = order_page_data(order)
-    can_change = can_change_order(user, order)
     can_money = can_see_money(user)
+    page = order_page_data(order, money=can_money)
+    can_change = can_change_order(user, order)
     can_pay = can_money and user.has_perm("invoices.register_payment")
     context = {
         "order": order,
