@@ -21,7 +21,7 @@ class StaffListFilter(admin.RelatedFieldListFilter):
     """A list filter on a member of staff (manager, assignee): the same people Django would
     offer, named and sorted by full name."""
 
-    def field_choices(self, field, request, model_admin) -> list[tuple[object, str]]:
+    def field_choices(self, field, request, model_admin) -> list:  # of (pk, full name)
         users = field.related_model._default_manager.complex_filter(field.get_limit_choices_to())
-        named = [(user.pk, person(user)) for user in users]
+        named = [(str(user.pk), person(user)) for user in users]
         return sorted(named, key=lambda choice: choice[1].casefold())
