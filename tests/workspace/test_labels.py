@@ -92,3 +92,15 @@ def test_no_table_has_an_empty_header_cell(client, staff, catalogue, accountant)
         page = Page(client.get(url).content.decode())
         assert page.headers, f"{url}: no table"
         assert all(page.headers), f"{url}: empty table header cell: {page.headers}"
+
+
+def test_every_table_on_the_order_page_names_its_columns(client, staff, catalogue):
+    """A screen reader announces a cell with its column: each table has a header row."""
+    order = make_order(
+        manager=staff["manager"], catalogue=catalogue, stage=Stage.PRODUCTION, lines=2
+    )
+    assert order.tasks.exists()
+    client.force_login(staff["manager"])
+    html = client.get(order.get_absolute_url()).content.decode()
+    assert html.count("<table") >= 3
+    assert html.count("<table") == html.count("<thead>"), "a table without a header row"
