@@ -33,6 +33,7 @@ from orders.models import (
     OPEN_TASK_STATUSES,
     EventKind,
     Order,
+    Stage,
     StageLimit,
     Task,
     TimelineEvent,
@@ -194,26 +195,21 @@ def _tell(report: DeadlineReport, limits: dict[str, Decimal]) -> list[int]:
             recipients = {order.manager_id: order.manager} if order.manager else {}
             for head in heads_by_group.get(roles.HEAD_OF_SALES, []):
                 recipients.setdefault(head.pk, head)
+            too_long = {
+                "number": order.number,
+                "stage": Stage(order.stage),  # its label in each reader's language
+                "hours": _hours(limits[order.stage]),
+            }
             for user in recipients.values():
-                tell(
-                    user,
-                    order,
-                    STAGE_TOO_LONG,
-                    number=order.number,
-                    stage=order.get_stage_display(),
-                    hours=_hours(limits[order.stage]),
-                )
+                tell(user, order, STAGE_TOO_LONG, **too_long)
+            # The timeline keeps the message too, so each reader sees it in their language.
+            text = Msg(STAGE_TOO_LONG, **too_long)
             events.append(
                 TimelineEvent(
                     order=order,
                     kind=EventKind.STAGE,
-                    text=str(STAGE_TOO_LONG)
-                    % {
-                        "number": order.number,
-                        "stage": order.get_stage_display(),
-                        "hours": _hours(limits[order.stage]),
-                    },
-                    data={"stage_limit": True},
+                    text=text.render(),
+                    data={"stage_limit": True, "msg": text.as_data()},
                 )
             )
     told = staff.tell_staff_each(notes, email=True)

@@ -7,8 +7,9 @@ import pytest
 import time_machine
 from django.core import mail
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from core.texts import msg_text
 from notifications.deadlines import deadlines_run
 from notifications.tasks import deadlines_check
 from orders.calendar import WorkingTime
@@ -211,6 +212,24 @@ def test_an_order_over_its_stage_limit_is_escalated_once(
     assert texts(head_of_sales) == [message]
     order.refresh_from_db()
     assert order.stage_escalated_at == at(TUESDAY, 10)
+
+
+def test_the_stage_in_a_stage_limit_message_is_in_each_readers_language(
+    order_in_production_since_friday, staff, head_of_sales
+):
+    """The job runs in the site's language; a Russian head of sales still reads the stage
+    in Russian, in the bell and in the order's timeline."""
+    head_of_sales.profile.language = "ru"
+    head_of_sales.profile.save()
+    order = order_in_production_since_friday
+    run_at(at(TUESDAY, 10))
+    [text] = texts(head_of_sales)
+    assert text == (
+        f"Заказ {order.number} находится на этапе «Производство» дольше 18 рабочих часов."
+    )
+    event = order.events.get(data__stage_limit=True)
+    with translation.override("ru"):
+        assert "«Производство»" in msg_text(event.text, event.data)
 
 
 def test_an_order_with_no_limit_for_its_stage_is_left_alone(staff, catalogue):
