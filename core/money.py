@@ -55,3 +55,13 @@ class Amount:
 
     def __str__(self) -> str:
         return money(self.value, self.currency)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A quantity kept as it is until someone reads it: 2,4 in Russian, 2.4 in English."""
+
+    value: Decimal
+
+    def __str__(self) -> str:
+        return quantity(self.value)

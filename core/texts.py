@@ -4,10 +4,11 @@ arguments, so each reader sees them in their own language.
 A `Msg` is stored as JSON beside the text rendered in the site's default language (for
 admin, search and anything that reads the column directly). Arguments keep their kind:
 money (an `Amount`, or a bare Decimal in the company's currency) is kept as its digits and
-currency and written with the sign in the reader's locale, moments and days in the reader's
-locale too, a choice (a stage, a source, a department) is shown by its label in the reader's
-language, a message inside a message (a task's title) in the reader's language too, and
-anything else (a number, a name) as it was written."""
+currency and written with the sign in the reader's locale, a `Quantity` as its digits and
+written in the reader's locale, moments and days in the reader's locale too, a choice (a
+stage, a source, a department) is shown by its label in the reader's language, a message
+inside a message (a task's title) in the reader's language too, and anything else (a
+number, a name) as it was written."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 
-from core.money import Amount, money
+from core.money import Amount, Quantity, money, quantity
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,8 @@ def _show(value: Any) -> str:
         return str(value.label)
     if isinstance(value, Amount):
         return money(value.value, value.currency)
+    if isinstance(value, Quantity):
+        return quantity(value.value)
     if isinstance(value, Decimal):
         return money(value)
     if isinstance(value, dt.datetime):
@@ -82,6 +85,8 @@ def _encode(value: Any) -> Any:
         return {"choice": f"{kind.__module__}.{kind.__qualname__}", "value": value.value}
     if isinstance(value, Amount):
         return {"money": str(value.value), "currency": value.currency}
+    if isinstance(value, Quantity):
+        return {"quantity": str(value.value)}
     if isinstance(value, Decimal):
         return {"money": str(value)}
     if isinstance(value, dt.datetime):
@@ -106,6 +111,11 @@ def _decode(value: Any) -> Any:
         # Rows written before the currency was kept beside the amount: the company's.
         currency = value.get("currency")
         return Amount(amount, currency if isinstance(currency, str) else None)
+    if "quantity" in value:
+        try:
+            return Quantity(Decimal(value["quantity"]))
+        except InvalidOperation:
+            return value["quantity"]
     if "when" in value:
         return dt.datetime.fromisoformat(value["when"])
     if "day" in value:

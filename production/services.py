@@ -9,6 +9,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from core.money import Quantity
 from core.texts import Msg
 from orders.assignment import pick_assignee
 from orders.calendar import WorkingTime
@@ -45,7 +46,7 @@ def production_start(*, order: Order, actor: User | None) -> list[Task]:
             title=Msg(
                 gettext_noop("Make %(name)s × %(quantity)s"),
                 name=line.name,
-                quantity=str(line.quantity.normalize()),
+                quantity=Quantity(line.quantity),
             ),
             line=line,
             assignee=production_assignee(line.product),
@@ -147,7 +148,7 @@ def line_mark_made(
         text=Msg(
             gettext_noop("Line made: %(name)s × %(quantity)s"),
             name=line.name,
-            quantity=str(line.quantity.normalize()),
+            quantity=Quantity(line.quantity),
         ),
         line_id=line.pk,
     )

@@ -11,10 +11,10 @@ from html import escape
 
 from django import template
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from core.money import currency_sign, money_with_sign
+from core.money import quantity as quantity_shown
 from orders import rules
 from orders.models import Order, Stage
 from orders.selectors.board import Card
@@ -44,13 +44,7 @@ def money_short(value: Decimal | None, currency: str | None = None) -> str:
 
 @register.filter
 def quantity(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    value = Decimal(value).normalize()
-    exponent = value.as_tuple().exponent
-    assert isinstance(exponent, int)  # a finite number (not NaN or infinity)
-    places = max(0, -exponent)
-    return number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
+    return "" if value is None else quantity_shown(value)
 
 
 @register.simple_tag
