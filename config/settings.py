@@ -301,6 +301,8 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("web.orders.bell.unread_not
 # ----------------------------------------------------------------------------- invoices
 # VAT on invoices: "" (without VAT) or a rate included in the prices, e.g. "20".
 INVOICE_VAT_RATE = env_str("INVOICE_VAT_RATE", "")
+# A won order's closing documents: one УПД, or an act for services and a waybill for goods.
+CLOSING_DOCUMENTS = env_choice("CLOSING_DOCUMENTS", "upd", ("upd", "act_waybill"))
 INVOICE_DUE_DAYS = env_int("INVOICE_DUE_DAYS", 5)
 # The client's link (and card payment) stays open this many days after the due date.
 INVOICE_LINK_DAYS = env_int("INVOICE_LINK_DAYS", 30)

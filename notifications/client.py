@@ -34,6 +34,7 @@ CLIENT_MESSAGES = {
     "delivery_details": _("Delivery details sent to the client"),
     "shipped": _("Client told that the order is shipped"),
     "picked_up": _("Client thanked for picking the order up"),
+    "closing_documents": _("Closing documents sent to the client"),
     "message": _("Message sent to the client"),
 }
 
@@ -143,6 +144,10 @@ def client_letter(event: TimelineEvent) -> Letter:
     if kind == "invoice_issued" and invoice is not None and invoice.pdf:
         with invoice.pdf.open("rb") as pdf:
             letter.attachments.append((f"{invoice.number}.pdf", pdf.read(), "application/pdf"))
+    for document in context.get("documents", []):
+        if document.pdf:
+            with document.pdf.open("rb") as pdf:
+                letter.attachments.append((document.file_name, pdf.read(), "application/pdf"))
     return letter
 
 
@@ -158,6 +163,11 @@ def _extra_context(event: TimelineEvent) -> dict[str, Any]:
         extra["payment"] = event.order.payments.filter(pk=event.data["payment_id"]).first()
         if extra["payment"] is not None and extra["payment"].amount < 0:
             extra["given_back"] = -extra["payment"].amount  # a refund is a negative entry
+    if "document_ids" in event.data:
+        # The order's closing documents (documents.ClosingDocument), read by relation.
+        extra["documents"] = list(
+            event.order.closing_documents.filter(pk__in=event.data["document_ids"])
+        )
     order = event.order
     if order.tracking_number and order.carrier is not None:
         extra["tracking_url"] = order.carrier.tracking_link(order.tracking_number)

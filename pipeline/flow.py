@@ -24,6 +24,7 @@ from django_fsm import can_proceed
 
 from core.money import Amount
 from core.texts import Msg
+from documents.services import closing_documents_issue
 from invoices.models import InvoiceKind
 from invoices.services import invoice_issue, invoices_close_for_cancel
 from logistics.services import delivery_client_message, delivery_task_open
@@ -163,6 +164,11 @@ def tell_client_delivered(ctx: Context) -> None:
     tell_client(delivery_client_message(ctx.order))(ctx)
 
 
+def issue_closing_documents(ctx: Context) -> None:
+    """documents: the УПД (or act and waybill), e-mailed to a business client."""
+    closing_documents_issue(order=ctx.order, actor=ctx.actor)
+
+
 def close_take_into_work(ctx: Context) -> None:
     """the "take into work" task done"""
     tasks = ctx.data.get("tasks") or ctx.order.tasks.select_for_update().filter(
@@ -292,7 +298,7 @@ ON_ENTER: dict[Stage, tuple[Step, ...]] = {
         open_delivery_task,
         tell_client("delivery_details"),
     ),
-    Stage.WON: (tell_client_delivered,),
+    Stage.WON: (tell_client_delivered, issue_closing_documents),
     Stage.LOST: (),
 }
 

@@ -1,0 +1,122 @@
+"""The closing documents' PDFs: HTML from documents/templates/documents/pdf/<kind>.html,
+drawn from the frozen content, by WeasyPrint with the invoices' bundled font."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from documents.models import ClosingDocument
+
+# The invoices' font configuration: one per process, warmed by invoices.pdf.renderer_warm
+# in each worker, so a closing document renders as fast as an invoice.
+from invoices.pdf import FONTS_DIR, _font_config
+from invoices.words import amount_in_words, plural
+
+logger = logging.getLogger(__name__)
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def document_context(document: ClosingDocument) -> dict[str, Any]:
+    content = document.content
+    lines = [
+        {
+            **line,
+            **{name: _decimal(line[name]) for name in ("quantity", "price", "net", "tax", "gross")},
+        }
+        for line in content["lines"]
+    ]
+    for line in lines:
+        # The act prints prices as the client paid them, VAT included.
+        quantity = line["quantity"] or Decimal(1)
+        line["gross_price"] = (line["gross"] / quantity).quantize(Decimal("0.01"))
+    totals = {name: _decimal(value) for name, value in content["totals"].items()}
+    count = len(lines)
+    return {
+        "document": document,
+        "seller": content["seller"],
+        "buyer": content["buyer"],
+        "content": content,
+        "lines": lines,
+        "totals": totals,
+        "vat_label": vat_label(document.vat_rate),
+        "items_count": f"{count} {plural(count, ITEMS)}",
+        "total_in_words": amount_in_words(totals["gross"] or Decimal("0"), document.currency),
+        # In the middle of a sentence: "…, в том числе НДС: пять тысяч…".
+        "tax_in_words": lowercase_first(
+            amount_in_words(totals["tax"], document.currency) if totals["tax"] is not None else ""
+        ),
+        "font_regular": (FONTS_DIR / "DejaVuSans.ttf").as_uri(),
+        "font_bold": (FONTS_DIR / "DejaVuSans-Bold.ttf").as_uri(),
+    }
+
+
+ITEMS = ("наименование", "наименования", "наименований")
+
+
+def lowercase_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def vat_label(rate: Decimal | None) -> str:
+    """What the "tax rate" column prints: «20%», or «без НДС» for a seller without VAT."""
+    if rate is None:
+        return "без НДС"
+    return f"{rate.normalize():f}%"
+
+
+def document_render_html(document: ClosingDocument) -> str:
+    # A Russian document by law: dates, numbers and words in Russian whoever reads it.
+    with translation.override("ru"):
+        return render_to_string(f"documents/pdf/{document.kind}.html", document_context(document))
+
+
+def document_render_pdf_bytes(document: ClosingDocument) -> bytes:
+    from weasyprint import HTML
+
+    html = document_render_html(document)
+    return HTML(string=html, base_url=str(FONTS_DIR)).write_pdf(font_config=_font_config())
+
+
+def document_pdf_store(document_id: int) -> bool:
+    """Render the document's current version and store it; False when there was nothing
+    to do (already current) or a regeneration overtook this render."""
+    document = ClosingDocument.objects.get(pk=document_id)
+    version = document.version
+    if document.pdf and document.pdf_version >= version:
+        return False
+    logger.info("rendering closing document %s (version %s)", document.pk, version)
+    content = document_render_pdf_bytes(document)
+    with transaction.atomic():
+        locked = ClosingDocument.objects.select_for_update().get(pk=document_id)
+        if locked.version != version or (locked.pdf and locked.pdf_version >= version):
+            return False
+        old = locked.pdf.name if locked.pdf else ""
+        name = locked.file_name.replace(".pdf", f"-v{version}.pdf")
+        locked.pdf.save(name, ContentFile(content), save=False)
+        locked.pdf_version = version
+        locked.pdf_rendered_at = timezone.now()
+        locked.pdf_error = ""
+        locked.save(update_fields=["pdf", "pdf_version", "pdf_rendered_at", "pdf_error"])
+        if old and old != locked.pdf.name:
+            storage = locked.pdf.storage
+            transaction.on_commit(lambda: storage.delete(old))
+    return True
+
+
+def document_pdf_bytes(document: ClosingDocument) -> bytes:
+    """The current PDF for a download; rendered now when the worker has not got to it."""
+    if not document.pdf_is_current:
+        document_pdf_store(document.pk)
+        document.refresh_from_db()
+    with document.pdf.open("rb") as handle:
+        return handle.read()

@@ -1,0 +1,133 @@
+"""Closing documents: issued once when an order is won (pipeline/flow.py's ON_ENTER), each
+with a number from its kind's gapless yearly sequence; regenerated only when someone asks,
+keeping its number and date and going up a version."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from core.texts import Msg
+from documents.content import Line, document_content, order_lines
+from documents.models import ClosingDocument, DocumentKind
+from documents.tasks import closing_document_render
+from invoices.models import SellerProfile
+from invoices.services import vat_rate_setting
+from orders.models import EventKind, Order, Stage
+from orders.queue import enqueue_after_commit
+from orders.rules import OrderError
+from orders.services.common import event_record, lock_order, next_number
+
+NOT_WON = _("Closing documents are issued for a won order only.")
+NONE_ISSUED = _("This order has no closing documents to regenerate.")
+
+ISSUED: dict[str, str] = {
+    DocumentKind.UPD: gettext_noop("UPD No. %(number)s issued, status %(status)s"),
+    DocumentKind.ACT: gettext_noop("Act No. %(number)s issued"),
+    DocumentKind.WAYBILL: gettext_noop("Waybill No. %(number)s issued"),
+}
+REGENERATED = gettext_noop("Closing documents regenerated (version %(version)s)")
+
+
+def documents_for(lines: list[Line]) -> list[tuple[str, list[Line]]]:
+    """Which documents the order gets (settings.CLOSING_DOCUMENTS) and the rows of each:
+    one УПД for everything, or a waybill for the goods and an act for the services (the
+    delivery), each only when it has rows."""
+    if settings.CLOSING_DOCUMENTS != "act_waybill":
+        return [(DocumentKind.UPD, lines)]
+    goods = [line for line in lines if not line.is_service]
+    services = [line for line in lines if line.is_service]
+    kinds = [(DocumentKind.WAYBILL, goods), (DocumentKind.ACT, services)]
+    return [(kind, rows) for kind, rows in kinds if rows]
+
+
+def closing_documents_issue(*, order: Order, actor: User | None = None) -> list[ClosingDocument]:
+    """The order's closing documents, issued the first time it is called for the order.
+    Idempotent: an order won twice, or a second call, finds the set already there (under
+    the order's lock; the (order, kind) constraint says the same in the database)."""
+    with transaction.atomic():
+        order = lock_order(order)
+        existing = list(ClosingDocument.objects.filter(order=order).order_by("kind"))
+        if existing:
+            return existing
+        if order.stage != Stage.WON:
+            raise OrderError(str(NOT_WON))
+        vat_rate = vat_rate_setting()
+        seller = SellerProfile.load()
+        today = timezone.localdate()
+        documents = []
+        for kind, lines in documents_for(order_lines(order, vat_rate)):
+            year, number = next_number(f"closing-{kind}", year=today.year)
+            content = document_content(order=order, lines=lines, issued_on=today, seller=seller)
+            document = ClosingDocument.objects.create(
+                order=order,
+                kind=kind,
+                year=year,
+                number=number,
+                issued_on=today,
+                upd_status=(1 if vat_rate is not None else 2) if kind == DocumentKind.UPD else None,
+                vat_rate=vat_rate,
+                currency=order.currency,
+                total=content["totals"]["gross"],
+                vat_amount=content["totals"]["tax"],
+                content=content,
+            )
+            event_record(
+                order=order,
+                kind=EventKind.INVOICE,
+                actor=actor,
+                text=Msg(ISSUED[kind], number=number, status=document.upd_status),
+                closing_document_id=document.pk,
+            )
+            enqueue_after_commit(closing_document_render, document.pk, record=True)
+            documents.append(document)
+        return documents
+
+
+def closing_documents_regenerate(*, order: Order, actor: User | None) -> list[ClosingDocument]:
+    """Draw the order's documents again from today's requisites, lines and VAT mode (a
+    corrected client's INN, say): each keeps its number and date, goes up a version (the
+    УПД prints it as a correction), gets a new PDF and goes to a business client again."""
+    with transaction.atomic():
+        order = lock_order(order)
+        documents = list(
+            ClosingDocument.objects.select_for_update().filter(order=order).order_by("kind")
+        )
+        if not documents:
+            raise OrderError(str(NONE_ISSUED))
+        vat_rate = vat_rate_setting()
+        seller = SellerProfile.load()
+        all_lines = order_lines(order, vat_rate)
+        rows: dict[str, list[Line]] = {
+            DocumentKind.UPD: all_lines,
+            DocumentKind.WAYBILL: [line for line in all_lines if not line.is_service],
+            DocumentKind.ACT: [line for line in all_lines if line.is_service],
+        }
+        version = max(d.version for d in documents) + 1
+        for document in documents:
+            content = document_content(
+                order=order, lines=rows[document.kind], issued_on=document.issued_on, seller=seller
+            )
+            document.content = content
+            document.total = content["totals"]["gross"]
+            document.vat_amount = content["totals"]["tax"]
+            document.vat_rate = vat_rate
+            if document.kind == DocumentKind.UPD:
+                document.upd_status = 1 if vat_rate is not None else 2
+            document.version = version
+            document.regenerated_on = timezone.localdate()
+            document.sent_at = None
+            document.pdf_error = ""
+            document.save()
+            enqueue_after_commit(closing_document_render, document.pk, record=True)
+        event_record(
+            order=order,
+            kind=EventKind.INVOICE,
+            actor=actor,
+            text=Msg(REGENERATED, version=version),
+        )
+        return documents
