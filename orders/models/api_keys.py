@@ -13,6 +13,7 @@ class ApiScope(models.TextChoices):
     INTAKE = "intake", _("intake: create orders")
     ACCOUNTING = "accounting", _("accounting: record payments, read any order")
     READ = "read", _("read: the status of orders")
+    EXCHANGE = "exchange", _("exchange: 1C's exchange with the site (CommerceML)")
 
 
 class ApiKey(models.Model):

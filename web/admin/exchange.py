@@ -1,0 +1,78 @@
+"""Django admin for the 1C exchange: its log and where each exchange login stands. Read
+only: 1C writes these, people read them."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from exchange.models import ExchangeLog, ExchangeWatermark
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(ExchangeLog)
+class ExchangeLogAdmin(ReadOnly):
+    list_display = [
+        "created_at",
+        "login",
+        "mode",
+        "direction",
+        "ok",
+        "documents",
+        "payments",
+        "repeated",
+        "shipments",
+        "skipped",
+        "short_errors",
+    ]
+    list_filter = ["mode", "ok", "direction", "created_at"]
+    search_fields = ["login", "filename", "errors"]
+    date_hierarchy = "created_at"
+    list_select_related = ["key"]
+    fields = [
+        "created_at",
+        "key",
+        "login",
+        "remote_addr",
+        "mode",
+        "direction",
+        "ok",
+        "filename",
+        "size",
+        "documents",
+        "payments",
+        "repeated",
+        "shipments",
+        "skipped",
+        "errors",
+        "document",
+    ]
+
+    @admin.display(description=_("errors and notes"))
+    def short_errors(self, entry: ExchangeLog) -> str:
+        first = entry.errors.splitlines()[0] if entry.errors else ""
+        return first[:120] + ("…" if len(first) > 120 or "\n" in entry.errors else "")
+
+
+@admin.register(ExchangeWatermark)
+class ExchangeWatermarkAdmin(ReadOnly):
+    list_display = [
+        "key",
+        "confirmed_at",
+        "success_at",
+        "queried_at",
+        "pending_count",
+    ]
+    list_select_related = ["key"]
+    fields = ["key", "confirmed_at", "success_at", "queried_at", "pending_at", "pending_count"]
