@@ -29,6 +29,7 @@ urlpatterns = [
     path("production/", include("web.production.urls")),
     path("logistics/", include("web.logistics.urls")),
     path("notifications/", include("web.orders.bell_urls")),
+    path("invoices/statements/", include("web.statements.urls")),
     path("", include("web.orders.urls")),
     path("", include("web.invoices.urls")),
 ]

@@ -10,6 +10,7 @@ from web.admin import (  # noqa: F401
     logistics,
     orders,
     production,
+    statements,
     tasks,
     working_time,
 )
