@@ -29,7 +29,9 @@ SHORT_NUMBER = re.compile(
 
 BY_NUMBER = gettext_noop("by the invoice number in the purpose")
 BY_INN_AND_AMOUNT = gettext_noop("by the payer's INN and the amount due")
-NOT_FOUND = gettext_noop("no open invoice with this number, nor one INN and amount")
+NOT_FOUND = gettext_noop(
+    "neither an invoice number nor the INN and amount point to one open invoice"
+)
 SEVERAL = gettext_noop("several open invoices fit; choose one")
 
 

@@ -19,12 +19,16 @@ from orders.rules import OrderError
 from pipeline.payments import payment_register
 from statements.matching import invoice_match
 from statements.models import LineStatus, StatementImport, StatementLine
-from statements.parser import Document, Statement, parse
+from statements.parser import Document, Statement, StatementError, parse
 
 LINE_CLOSED = gettext_lazy("This payment has already been dealt with; nothing was changed.")
 INVOICE_NOT_OPEN = gettext_lazy("Invoice %(number)s is not awaiting payment.")
 INVOICE_NOT_RUB = gettext_lazy("Invoice %(number)s is not in roubles.")
 BY_HAND = gettext_noop("matched by hand")
+NOT_OUR_ACCOUNT = gettext_lazy(
+    "The statement is for account %(account)s, while the company's account in the "
+    "seller's requisites is %(ours)s; nothing was imported."
+)
 
 
 class MatchError(OrderError):
@@ -61,13 +65,21 @@ def line_key(document: Document) -> str:
 
 
 def statement_import(*, body: bytes, file_name: str, actor: User | None) -> StatementImport:
-    """Read the statement (a StatementError refuses it whole) and apply it."""
+    """Read the statement and apply it; a StatementError refuses it whole (unreadable, or
+    the statement of an account that is not the one our invoices name)."""
     statement = parse(body)
     with transaction.atomic():
         # Two accountants uploading the same file at once: the second waits for the first
         # and then finds every line already there.
         seller = SellerProfile.objects.select_for_update().filter(pk=1).first()
-        ours = {a for a in (seller.account if seller else "", *statement.accounts) if a}
+        account = seller.account if seller else ""
+        if account and statement.accounts and account not in statement.accounts:
+            # Another company's statement, or another account's: its money is not what
+            # our invoices ask to be paid to.
+            raise StatementError(
+                str(NOT_OUR_ACCOUNT) % {"account": statement.accounts[0], "ours": account}
+            )
+        ours = {a for a in (account, *statement.accounts) if a}
         record = StatementImport.objects.create(
             file_name=file_name[:255],
             digest=hashlib.sha256(body).hexdigest(),

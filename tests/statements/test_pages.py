@@ -3,6 +3,8 @@ pinned query counts, the one-click matching's refusals, and hostile uploads."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,6 +17,7 @@ from statements.models import LineStatus, StatementImport, StatementLine
 from tests.statements.conftest import (
     INN_NORTH_WIND,
     INN_STRANGER,
+    OUR_ACCOUNT,
     Doc,
     business_invoice,
     statement_bytes,
@@ -234,3 +237,15 @@ def test_hostile_uploads_get_an_answer_and_book_nothing_half(client, accountant,
         lines = record.lines.count()
         assert record.incoming_matched + record.incoming_unmatched == lines
         assert Payment.objects.count() == payments + record.incoming_matched
+
+
+def test_a_statement_of_another_account_is_refused(client, accountant, invoice):
+    client.force_login(accountant)
+    other = good_text(invoice.number).replace(OUR_ACCOUNT, "40702810000000099999")
+    response = upload(client, other.encode("cp1251"))
+    assert response.status_code == 400
+    assert (
+        "The statement is for account 40702810000000099999, while the company's account in "
+        f"the seller's requisites is {OUR_ACCOUNT}; nothing was imported."
+    ) in html.unescape(response.content.decode())
+    assert nothing_booked()

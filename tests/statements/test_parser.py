@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from statements import parser
 from statements.parser import StatementError, parse
@@ -175,3 +177,22 @@ def test_a_document_kind_other_than_a_payment_order_is_read_too():
     )
     assert parse(text.encode("cp1251")).documents[0].kind == "Банковский ордер"
     assert dt.date(2000, 1, 1) == parser.FIRST_DAY
+
+
+@given(
+    st.one_of(
+        st.binary(max_size=400),
+        st.text(max_size=400).map(
+            lambda t: ("1CClientBankExchange\r\nКодировка=Windows\r\n" + t).encode(
+                "cp1251", errors="replace"
+            )
+        ),
+    )
+)
+def test_any_body_is_read_or_refused_with_a_message(body):
+    try:
+        statement = parse(body)
+    except StatementError as exc:
+        assert exc.message
+    else:
+        assert all(document.amount > 0 for document in statement.documents)
