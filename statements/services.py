@@ -68,11 +68,11 @@ def statement_import(*, body: bytes, file_name: str, actor: User | None) -> Stat
     """Read the statement and apply it; a StatementError refuses it whole (unreadable, or
     the statement of an account that is not the one our invoices name)."""
     statement = parse(body)
+    SellerProfile.load()  # the row locked below exists, even before requisites are entered
     with transaction.atomic():
         # Two accountants uploading the same file at once: the second waits for the first
         # and then finds every line already there.
-        seller = SellerProfile.objects.select_for_update().filter(pk=1).first()
-        account = seller.account if seller else ""
+        account = SellerProfile.objects.select_for_update().get(pk=1).account
         if account and statement.accounts and account not in statement.accounts:
             # Another company's statement, or another account's: its money is not what
             # our invoices ask to be paid to.

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -148,4 +147,58 @@ def upload(client, body: bytes, name: str = "kl_to_1c.txt"):
         )
 
 
-AMOUNT = Decimal("32000.00")
+INN_KITCHEN = "7710140679"
+
+
+@pytest.fixture
+def invoices(catalogue, manager, seller, staff):
+    return {
+        "north": business_invoice(
+            catalogue=catalogue, manager=manager, inn=INN_NORTH_WIND, name="ООО «Северный ветер»"
+        ),
+        "studio": business_invoice(
+            catalogue=catalogue, manager=manager, inn=INN_STUDIO, name="ООО «Студия интерьера»"
+        ),
+        "kitchen": business_invoice(
+            catalogue=catalogue, manager=manager, inn=INN_KITCHEN, name="ООО «Кухни на заказ»"
+        ),
+    }
+
+
+def bank_statement(invoices) -> bytes:
+    """Three payments in, one of them from a stranger naming no invoice; one payment out."""
+    north = invoices["north"]
+    today = f"{timezone.localdate():%d.%m.%Y}"
+    return statement_bytes(
+        [
+            Doc("512", "32000.00", f"Оплата по счету № {north.number} от {today}. Без НДС"),
+            Doc(
+                "1044",
+                "32000.00",
+                "Оплата за мебель по договору поставки № 3 от 10.11.2026. Без НДС",
+                payer="ООО «Студия интерьера»",
+                payer_inn=INN_STUDIO,
+                payer_account="40702810400000004444",
+            ),
+            Doc(
+                "77",
+                "32000.00",
+                "Оплата за кухонный гарнитур за ООО «Кухни на заказ». Без НДС",
+                payer="АО «Дальний родственник»",
+                payer_inn=INN_STRANGER,
+                payer_account="40702810500000005555",
+            ),
+            Doc(
+                "88",
+                "12400.00",
+                "Оплата за фанеру по счету 77 от 20.11.2026. В т.ч. НДС 20% - 2066.67",
+                payer="ООО «Мебельная мастерская»",
+                payer_inn=OUR_INN,
+                payer_account=OUR_ACCOUNT,
+                recipient="ООО «Лесоторг»",
+                recipient_inn=INN_NORTH_WIND,
+                recipient_account="40702810100000000077",
+                outgoing=True,
+            ),
+        ]
+    )
