@@ -17,9 +17,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.mark.parametrize("seller_saved", [True, False], ids=["seller", "no-seller-row"])
-def test_the_same_statement_at_once_records_each_payment_once(
-    invoices, accountant, seller_saved
-):
+def test_the_same_statement_at_once_records_each_payment_once(invoices, accountant, seller_saved):
     body = bank_statement(invoices)
     if not seller_saved:
         SellerProfile.objects.all().delete()
