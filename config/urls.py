@@ -32,4 +32,5 @@ urlpatterns = [
     path("invoices/statements/", include("web.statements.urls")),
     path("", include("web.orders.urls")),
     path("", include("web.invoices.urls")),
+    path("", include("web.documents.urls")),
 ]

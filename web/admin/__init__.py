@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from web.admin import (  # noqa: F401
+    documents,
     integration,
     invoices,
     logistics,

@@ -3,13 +3,14 @@ number of queries."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import F
 
+from documents.models import ClosingDocument
 from invoices.models import Invoice, Payment
-from orders.models import ZERO, EventKind, Order, OrderLine, Task, TimelineEvent
+from orders.models import ZERO, EventKind, Order, OrderLine, Stage, Task, TimelineEvent
 
 
 @dataclass
@@ -21,6 +22,7 @@ class OrderPage:
     payments: list
     events: list[TimelineEvent]
     path: list[str]
+    closing_documents: list[ClosingDocument] = field(default_factory=list)
 
 
 # Timeline entries that name sums of money: left out for those who may not see money.
@@ -62,6 +64,12 @@ def order_page_data(order: Order, *, money: bool = True) -> OrderPage:
         )
     events_shown = order.events.all() if money else order.events.exclude(kind__in=MONEY_EVENTS)
     events = list(events_shown.select_related("actor").order_by("-created_at", "-id"))
+    # A won order's closing documents, one query more; no other order has any to read.
+    documents = (
+        list(ClosingDocument.objects.filter(order=order).order_by("kind"))
+        if money and order.stage == Stage.WON
+        else []
+    )
     path = []
     for event in reversed(events):
         if event.to_stage and event.to_stage not in path:
@@ -76,4 +84,5 @@ def order_page_data(order: Order, *, money: bool = True) -> OrderPage:
         payments=payments,
         events=events,
         path=path,
+        closing_documents=documents,
     )
