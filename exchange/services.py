@@ -274,7 +274,7 @@ def _payment_apply(order: Order, payment: Payment1C, result: ImportResult) -> No
         result.notes.append(str(NO_INVOICE) % {"number": order.number, "payment": reference})
         return
     paid_at = timezone.make_aware(dt.datetime.combine(payment.paid_on, dt.time.min))
-    payment_register(
+    _payment, created = payment_register(
         invoice=invoice,
         amount=payment.amount or invoice.balance,
         source=PaymentSource.EXCHANGE_1C,
@@ -283,7 +283,12 @@ def _payment_apply(order: Order, payment: Payment1C, result: ImportResult) -> No
         paid_at=paid_at,
         actor=None,
     )
-    result.payments += 1
+    # Another import of the same file may have booked it while this one waited for the
+    # order's lock: then it is found, not booked again.
+    if created:
+        result.payments += 1
+    else:
+        result.repeated += 1
 
 
 def _shipment_apply(order: Order, shipment: Shipment1C, result: ImportResult) -> None:

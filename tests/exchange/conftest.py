@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -144,7 +143,7 @@ def document_1c(docs: list[Doc1C], *, encoding: str = "windows-1251") -> bytes:
         _sub(party, "Роль", "Покупатель")
         _sub(element, "Время", "12:00:00")
         goods = _sub(element, "Товары")
-        for line in order.lines.all():
+        for line in order.lines.all() if order.pk else []:
             item = _sub(goods, "Товар")
             _sub(item, "Ид", line.sku)
             _sub(item, "Наименование", line.name)
@@ -179,7 +178,3 @@ def document_1c(docs: list[Doc1C], *, encoding: str = "windows-1251") -> bytes:
 
 def today() -> str:
     return dt.date.today().isoformat()
-
-
-def money(value: str) -> Decimal:
-    return Decimal(value)
