@@ -26,6 +26,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("api/docs", api_docs, name="api_docs"),
+    path("exchange/1c/", include("web.exchange.urls")),
     path("production/", include("web.production.urls")),
     path("logistics/", include("web.logistics.urls")),
     path("notifications/", include("web.orders.bell_urls")),

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from web.admin import (  # noqa: F401
     documents,
+    exchange,
     integration,
     invoices,
     logistics,
