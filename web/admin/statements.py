@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from statements.models import StatementImport, StatementLine
@@ -72,7 +73,7 @@ class StatementImportAdmin(ReadOnlyAdmin):
     @admin.display(description=_("statement's page"))
     def page_link(self, obj: StatementImport) -> str:
         url = reverse("statements:detail", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, url)
+        return format_html('<a href="{}">{}</a>', url, obj.file_name)
 
 
 @admin.register(StatementLine)
@@ -81,4 +82,10 @@ class StatementLineAdmin(ReadOnlyAdmin):
     list_filter = ["status"]
     list_select_related = ["invoice"]
     search_fields = ["number", "payer_name", "payer_inn", "purpose", "invoice__number"]
-    readonly_fields = [f.name for f in StatementLine._meta.fields]
+    readonly_fields = [*(f.name for f in StatementLine._meta.fields if f.name != "note"), "why"]
+    exclude = ["note"]
+
+    @admin.display(description=_("note"))
+    def why(self, obj: StatementLine) -> str:
+        # Stored in English (the matcher's words, gettext_noop): read in the reader's.
+        return gettext(obj.note) if obj.note else "—"
