@@ -222,6 +222,14 @@ CLOUDPAYMENTS_API_SECRET = env_str("CLOUDPAYMENTS_API_SECRET", "")
 CLOUDPAYMENTS_BASE_URL = env_str("CLOUDPAYMENTS_BASE_URL", "https://api.cloudpayments.ru/")
 CLOUDPAYMENTS_TEST_MODE = env_bool("CLOUDPAYMENTS_TEST_MODE", default=False)
 CLOUDPAYMENTS_TIMEOUT = env_int("CLOUDPAYMENTS_TIMEOUT", 10)
+# Fiscal receipts (54-ФЗ) through CloudPayments' online cash register: every card payment
+# carries its receipt, a delivery its settlement, a card refund its return receipt.
+RECEIPTS_ENABLED = env_bool("RECEIPTS_ENABLED", default=False)
+# The INN the register is registered to; blank: the seller's INN from its requisites.
+RECEIPTS_INN = env_str("RECEIPTS_INN", "")
+# 0 general, 1 simplified (income), 2 simplified (income minus expenses), 3 imputed income,
+# 4 agricultural tax, 5 patent.
+RECEIPTS_TAXATION_SYSTEM = env_int("RECEIPTS_TAXATION_SYSTEM", 0)
 
 # Celery: reliable delivery. A task is acknowledged only after it ran; a task whose worker
 # died goes back to the queue; Redis redelivers unacknowledged tasks after the visibility

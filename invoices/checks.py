@@ -31,12 +31,39 @@ def invoice_settings_check(app_configs, **kwargs) -> list:
                 id="invoices.E002",
             )
         )
+    problems += _receipt_settings()
     if settings.CLOUDPAYMENTS_TEST_MODE and not settings.DEBUG:
         problems.append(
             Warning(
                 "CLOUDPAYMENTS_TEST_MODE is on outside DEBUG: test card payments will count "
                 "as real money.",
                 id="invoices.W001",
+            )
+        )
+    return problems
+
+
+def _receipt_settings() -> list[CheckMessage]:
+    problems: list[CheckMessage] = []
+    if settings.RECEIPTS_TAXATION_SYSTEM not in range(6):
+        problems.append(
+            Error(
+                f"RECEIPTS_TAXATION_SYSTEM={settings.RECEIPTS_TAXATION_SYSTEM} is not one of "
+                "CloudPayments' taxation systems (0 to 5).",
+                id="invoices.E003",
+            )
+        )
+    inn = settings.RECEIPTS_INN
+    if inn and not (inn.isdigit() and len(inn) in (10, 12)):
+        problems.append(
+            Error(f"RECEIPTS_INN={inn!r} is not an INN (10 or 12 digits).", id="invoices.E004")
+        )
+    if settings.RECEIPTS_ENABLED and not settings.CLOUDPAYMENTS_API_SECRET:
+        problems.append(
+            Error(
+                "RECEIPTS_ENABLED needs CloudPayments: set CLOUDPAYMENTS_PUBLIC_ID and "
+                "CLOUDPAYMENTS_API_SECRET.",
+                id="invoices.E005",
             )
         )
     return problems

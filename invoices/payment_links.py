@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from invoices.cloudpayments import CloudPaymentsAPI
 from invoices.models import Invoice
+from invoices.receipts import payment_receipt
 
 
 def payment_link_create(*, invoice_id: int, api: CloudPaymentsAPI | None = None) -> bool:
@@ -29,6 +33,7 @@ def payment_link_create(*, invoice_id: int, api: CloudPaymentsAPI | None = None)
         account_id=invoice.order.number,
         email=customer.email or None,
         culture="en-US" if customer.language == "en" else "ru-RU",
+        receipt=payment_receipt(invoice),
     )
     with transaction.atomic():
         # Two runs at once: the first stored link wins, the other is cancelled.
@@ -39,3 +44,23 @@ def payment_link_create(*, invoice_id: int, api: CloudPaymentsAPI | None = None)
         (api or CloudPaymentsAPI()).cancel_payment_link(link.id)
         return False
     return True
+
+
+def widget_params(invoice: Invoice) -> dict[str, Any]:
+    """What the public page opens CloudPayments' widget with (invoices/static/invoices/
+    pay.js): the balance, our numbers, and the receipt the payment carries (`data`)."""
+    customer = invoice.order.customer
+    params: dict[str, Any] = {
+        "publicId": settings.CLOUDPAYMENTS_PUBLIC_ID,
+        "amount": str(invoice.balance),
+        "currency": invoice.currency,
+        "invoiceId": invoice.number,
+        "accountId": invoice.order.number,
+        "email": customer.email,
+        "description": _("Invoice %(number)s") % {"number": invoice.number},
+        "language": "en-US" if customer.language == "en" else "ru-RU",
+    }
+    receipt = payment_receipt(invoice)
+    if receipt is not None:
+        params["data"] = {"CloudPayments": {"CustomerReceipt": receipt}}
+    return params

@@ -28,9 +28,12 @@ from invoices.models import (
     Payment,
     PaymentSource,
 )
+from invoices.receipts import receipt_record_with_payment, receipt_return_record
+from invoices.tasks import receipt_send
 from notifications.client import tell_client
 from notifications.staff import tell_staff
 from orders.models import ZERO, EventKind, Order, Stage
+from orders.queue import enqueue_after_commit
 from orders.rules import OrderError
 from orders.services.common import event_record, lock_order, order_recalculate
 
@@ -188,6 +191,7 @@ def payment_record_locked(
         is_overpayment=invoice.paid_amount >= invoice.amount,
     )
     invoice_refresh(invoice, added=amount)
+    receipt_record_with_payment(order=order, invoice=invoice, payment=payment)
     event_record(
         order=order,
         kind=EventKind.PAYMENT,
@@ -366,6 +370,9 @@ def payment_refund(
             reason=reason,
         )
         invoice = invoice_refresh(Invoice.objects.select_for_update().get(pk=payment.invoice_id))
+        receipt = receipt_return_record(refund=refund, order=order, invoice=invoice)
+        if receipt is not None:
+            enqueue_after_commit(receipt_send, receipt.pk, record=True)
         event_record(
             order=order,
             kind=EventKind.PAYMENT,

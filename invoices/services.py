@@ -22,15 +22,18 @@ from invoices.models import (
     Invoice,
     InvoiceKind,
     InvoiceStatus,
+    Receipt,
     public_token_for,
     public_token_hash,
 )
 from invoices.payments import AMOUNT_NOT_POSITIVE, PaymentError
+from invoices.receipts import receipt_settlement_record, receipts_retry
 from invoices.tasks import (
     invoice_cancel_payment_link,
     invoice_create_payment_link,
     invoice_render_pdf,
     pdf_awaiting,
+    receipt_send,
 )
 from notifications.client import tell_client
 from orders.models import DeliveryMethod, EventKind, Order
@@ -48,8 +51,10 @@ def invoice_lines_snapshot(order: Order) -> list[dict[str, str]]:
             "price": str(line.price),
             "discount": str(line.discount),
             "amount": str(line.amount),
+            # The product's VAT for fiscal receipts; blank: the company's rate.
+            "vat": line.product.vat_rate,
         }
-        for line in order.lines.all()
+        for line in order.lines.select_related("product")
     ]
     if order.delivery_method != DeliveryMethod.PICKUP and order.delivery_cost:
         rows.append(
@@ -115,6 +120,22 @@ def invoice_issue(
     if cloudpayments_configured():
         enqueue_after_commit(invoice_create_payment_link, invoice.pk)
     return invoice
+
+
+def receipt_settlement_queue(*, order: Order) -> None:
+    """The order is delivered: the settlement receipt of its card prepayments, sent after
+    commit (none when nothing was prepaid by card, or receipts are off)."""
+    receipt = receipt_settlement_record(order=order, lines=invoice_lines_snapshot(order))
+    if receipt is not None:
+        enqueue_after_commit(receipt_send, receipt.pk, record=True)
+
+
+def receipts_resend(receipts: list[Receipt]) -> int:
+    """Receipts that failed (or wait) are sent again now; how many."""
+    ids = receipts_retry(receipts)
+    for pk in ids:
+        enqueue_after_commit(receipt_send, pk, record=True)
+    return len(ids)
 
 
 def vat_rate_setting() -> Decimal | None:

@@ -8,8 +8,9 @@ import logging
 
 from celery import shared_task
 
+from invoices import receipts
 from invoices.cloudpayments import CloudPaymentsAPI, CloudPaymentsError, CloudPaymentsUnavailable
-from invoices.models import Invoice
+from invoices.models import Invoice, Receipt
 from invoices.payment_links import payment_link_create
 from invoices.pdf import invoice_pdf_store
 from invoices.reminders import invoice_reminders_send as send
@@ -97,6 +98,33 @@ def invoice_cancel_payment_link(self, link_id: str) -> None:
     except CloudPaymentsError as exc:
         logger.error("CloudPayments did not cancel payment link %s: %s", link_id, exc)
     work_done(self.name, [link_id])
+
+
+@shared_task(bind=True, acks_late=True)
+def receipt_send(self, receipt_id: int) -> None:
+    """A fiscal receipt through kkt/receipt. Unavailable: retried with backoff (from a
+    minute up to an hour); refused, or out of retries: marked failed and the accountants
+    told. The money it describes is never touched."""
+
+    try:
+        receipts.receipt_send(receipt_id)
+    except Receipt.DoesNotExist:
+        pass
+    except CloudPaymentsUnavailable as exc:
+        dead = work_failed(
+            self.name,
+            [receipt_id],
+            exc,
+            first=60,
+            give_up=lambda exc: receipts.receipt_failed(receipt_id, exc, final=True),
+        )
+        if not dead:
+            receipts.receipt_failed(receipt_id, exc, final=False)
+        return
+    except CloudPaymentsError as exc:
+        logger.error("CloudPayments refused receipt %s: %s", receipt_id, exc)
+        receipts.receipt_failed(receipt_id, exc, final=True)
+    work_done(self.name, [receipt_id])
 
 
 @shared_task(acks_late=True)

@@ -26,7 +26,11 @@ from core.money import Amount
 from core.texts import Msg
 from documents.services import closing_documents_issue
 from invoices.models import InvoiceKind
-from invoices.services import invoice_issue, invoices_close_for_cancel
+from invoices.services import (
+    invoice_issue,
+    invoices_close_for_cancel,
+    receipt_settlement_queue,
+)
 from logistics.services import delivery_client_message, delivery_task_open
 from notifications import client, staff
 from orders import rules
@@ -169,6 +173,13 @@ def issue_closing_documents(ctx: Context) -> None:
     closing_documents_issue(order=ctx.order, actor=ctx.actor)
 
 
+def send_settlement_receipt(ctx: Context) -> None:
+    """invoices: the settlement receipt (54-ФЗ) offsetting the card prepayments
+
+    Sent after commit; its failure never stops the delivery."""
+    receipt_settlement_queue(order=ctx.order)
+
+
 def close_take_into_work(ctx: Context) -> None:
     """the "take into work" task done"""
     tasks = ctx.data.get("tasks") or ctx.order.tasks.select_for_update().filter(
@@ -298,7 +309,7 @@ ON_ENTER: dict[Stage, tuple[Step, ...]] = {
         open_delivery_task,
         tell_client("delivery_details"),
     ),
-    Stage.WON: (tell_client_delivered, issue_closing_documents),
+    Stage.WON: (tell_client_delivered, send_settlement_receipt, issue_closing_documents),
     Stage.LOST: (),
 }
 

@@ -44,6 +44,20 @@ class Team(models.Model):
         return self.name
 
 
+class VatRate(models.TextChoices):
+    """VAT on a product's sales, for fiscal receipts (54-ФЗ). Blank: the company's rate
+    (settings.INVOICE_VAT_RATE), which is what most products of one company share."""
+
+    COMPANY = "", _("The company's rate")
+    NONE = "none", _("Without VAT")
+    VAT0 = "0", _("VAT 0%")
+    VAT5 = "5", _("VAT 5%")
+    VAT7 = "7", _("VAT 7%")
+    VAT10 = "10", _("VAT 10%")
+    VAT20 = "20", _("VAT 20%")
+    VAT22 = "22", _("VAT 22%")
+
+
 class Product(models.Model):
     sku = models.CharField(_("SKU"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=255)
@@ -55,6 +69,9 @@ class Product(models.Model):
         _("labour rate per hour"), max_digits=10, decimal_places=2, default=Decimal("0")
     )
     is_active = models.BooleanField(_("active"), default=True)
+    vat_rate = models.CharField(
+        _("VAT rate"), max_length=4, choices=VatRate.choices, default="", blank=True
+    )
     # Production tasks of this product go to the team's members only (everybody when unset).
     team = models.ForeignKey(
         Team,

@@ -20,11 +20,17 @@ from invoices.models import (
     Payment,
     PaymentSource,
     ProviderEvent,
+    Receipt,
     ReconciliationIssue,
     SellerProfile,
 )
 from invoices.payments import payment_reverse
-from invoices.services import invoice_link_renew, invoice_link_revoke, seller_requisites_changed
+from invoices.services import (
+    invoice_link_renew,
+    invoice_link_revoke,
+    receipts_resend,
+    seller_requisites_changed,
+)
 from orders.rules import OrderError
 from pipeline.payments import payment_register
 from web.requests import admin_user
@@ -299,3 +305,42 @@ class ReconciliationIssueAdmin(admin.ModelAdmin):
             resolved_at=timezone.now(), resolved_by=request.user
         )
         self.message_user(request, _("%(count)s marked as resolved.") % {"count": count})
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(admin.ModelAdmin):
+    """Fiscal receipts, as sent: read only; one that failed is sent again by "retry"."""
+
+    list_display = [
+        "created_at",
+        "order",
+        "type",
+        "method",
+        "amount",
+        "advance",
+        "status",
+        "attempts",
+        "external_id",
+    ]
+    list_filter = ["status", "type", "method"]
+    search_fields = ["order__number", "invoice__number", "external_id"]
+    list_select_related = ["order"]
+    readonly_fields = [f.name for f in Receipt._meta.fields]
+    actions = ["retry_receipts"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("invoices.register_payment")
+
+    @admin.action(description=_("Send again"), permissions=["retry"])
+    def retry_receipts(self, request: HttpRequest, queryset: QuerySet[Receipt]) -> None:
+        count = receipts_resend(list(queryset))
+        self.message_user(request, _("%(count)s receipts queued to be sent.") % {"count": count})

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.exports import csv_download
 from invoices import selectors
 from invoices.models import Invoice, ProviderEvent, ProviderEventKind, SellerProfile
+from invoices.payment_links import widget_params
 from invoices.pdf import invoice_pdf_bytes
 from invoices.services import cloudpayments_configured, invoice_find_by_token
 from invoices.webhook_input import (
@@ -117,18 +118,7 @@ def public(request: HttpRequest, token: str) -> HttpResponse:
         "seller": SellerProfile.load(),
         "token": token,
         "card": card,
-        "widget": {
-            "publicId": settings.CLOUDPAYMENTS_PUBLIC_ID,
-            "amount": str(invoice.balance),
-            "currency": invoice.currency,
-            "invoiceId": invoice.number,
-            "accountId": invoice.order.number,
-            "email": invoice.order.customer.email,
-            "description": _("Invoice %(number)s") % {"number": invoice.number},
-            "language": "en-US" if invoice.order.customer.language == "en" else "ru-RU",
-        }
-        if card
-        else None,
+        "widget": widget_params(invoice) if card else None,
     }
     return _private(render(request, "invoices/public.html", context))
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import F
 
 from documents.models import ClosingDocument
-from invoices.models import Invoice, Payment
+from invoices.models import Invoice, Payment, Receipt
 from orders.models import ZERO, EventKind, Order, OrderLine, Stage, Task, TimelineEvent
 
 
@@ -20,6 +20,7 @@ class OrderPage:
     tasks: list[Task]
     invoices: list
     payments: list
+    receipts: list[Receipt]
     events: list[TimelineEvent]
     path: list[str]
     closing_documents: list[ClosingDocument] = field(default_factory=list)
@@ -30,9 +31,9 @@ MONEY_EVENTS = (EventKind.INVOICE, EventKind.PAYMENT)
 
 
 def order_page_data(order: Order, *, money: bool = True) -> OrderPage:
-    """Everything the single window shows: five queries (lines, tasks, invoices, payments,
-    timeline), whatever their number. Without `money` the timeline leaves out invoices and
-    payments."""
+    """Everything the single window shows: six queries (lines, tasks, invoices, payments,
+    fiscal receipts, timeline), whatever their number. Without `money` the timeline
+    leaves out invoices and payments."""
 
     lines = list(order.lines.all())
     tasks = list(
@@ -63,6 +64,7 @@ def order_page_data(order: Order, *, money: bool = True) -> OrderPage:
             else ZERO
         )
     events_shown = order.events.all() if money else order.events.exclude(kind__in=MONEY_EVENTS)
+    receipts = list(Receipt.objects.filter(order=order).order_by("created_at", "id"))
     events = list(events_shown.select_related("actor").order_by("-created_at", "-id"))
     # A won order's closing documents, one query more; no other order has any to read.
     documents = (
@@ -82,6 +84,7 @@ def order_page_data(order: Order, *, money: bool = True) -> OrderPage:
         tasks=tasks,
         invoices=invoices,
         payments=payments,
+        receipts=receipts,
         events=events,
         path=path,
         closing_documents=documents,

@@ -19,6 +19,8 @@
       invoiceId: params.invoiceId,
       accountId: params.accountId,
       email: params.email,
+      // The fiscal receipt (54-ФЗ) the payment carries, when receipts are on.
+      data: params.data,
       skin: "classic"
     }, {
       onSuccess: function () { window.location.reload(); },

@@ -1,4 +1,5 @@
-"""Invoices and the payments against them."""
+"""Invoices, the payments against them, the seller's requisites, the payment system's
+notifications and the discrepancies found in them."""
 
 from __future__ import annotations
 
