@@ -236,8 +236,11 @@ def upload_import(*, session: ExchangeSession, filename: str) -> ImportResult:
 
 def _document_apply(document: Document1C, result: ImportResult) -> None:
     name = document.ident or document.number or "?"
-    order = Order.objects.filter(number__in=[v for v in (document.ident, document.number) if v])
-    found = order.order_by("number").first()
+    # <Ид> is the number we sent; 1C's own <Номер> only when no order has that.
+    found = None
+    for number in filter(None, (document.ident, document.number)):
+        if (found := Order.objects.filter(number=number).first()) is not None:
+            break
     if found is None:
         result.skipped += 1
         result.notes.append(str(UNKNOWN_ORDER) % {"document": name})
