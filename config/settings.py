@@ -347,6 +347,25 @@ CELERY_BEAT_SCHEDULE["invoices-sweep"] = {
     "schedule": timedelta(seconds=env_int("SWEEP_SECONDS", 15)),
 }
 
+# ------------------------------------------------------------------------ 1C exchange
+# 1C's "exchange with a website" at /exchange/1c/ (docs/exchange-1c.md). The orders
+# document goes to 1C in this encoding; 1C's own files are read by their XML declaration.
+EXCHANGE_1C_ENCODING = env_choice("EXCHANGE_1C_ENCODING", "windows-1251", ("windows-1251", "utf-8"))
+# The chunk 1C sends in one request (its file_limit), at most a request body's limit; one
+# file in all its chunks; orders a query; a sign-in's cookie; failed sign-ins an hour.
+EXCHANGE_1C_FILE_LIMIT = min(
+    env_int("EXCHANGE_1C_FILE_LIMIT", 1024 * 1024), DATA_UPLOAD_MAX_MEMORY_SIZE
+)
+EXCHANGE_1C_MAX_FILE = env_int("EXCHANGE_1C_MAX_FILE", 20 * 1024 * 1024)
+EXCHANGE_1C_BATCH = env_int("EXCHANGE_1C_BATCH", 500)
+EXCHANGE_1C_SESSION_MINUTES = env_int("EXCHANGE_1C_SESSION_MINUTES", 60)
+EXCHANGE_1C_FAILURES_PER_HOUR = env_int("EXCHANGE_1C_FAILURES_PER_HOUR", 20)
+if (
+    min(EXCHANGE_1C_FILE_LIMIT, EXCHANGE_1C_MAX_FILE, EXCHANGE_1C_BATCH) < 1
+    or min(EXCHANGE_1C_SESSION_MINUTES, EXCHANGE_1C_FAILURES_PER_HOUR) < 1
+):
+    raise ImproperlyConfigured("The EXCHANGE_1C_* limits must be 1 or more.")
+
 # ------------------------------------------------------------- sign-in throttling, CSP
 # django-axes records failed sign-ins in its database tables and refuses further attempts
 # with 429, on /login/ and /admin/login/ alike (both authenticate with the request). Policy:
