@@ -31,7 +31,6 @@ from orders.services.api_keys import api_key_authenticate
 from pipeline.payments import payment_register
 from pipeline.work import task_complete
 
-ENCODINGS = ("windows-1251", "utf-8")
 # An order saved in a transaction that commits after a query may carry an earlier
 # updated_at than the query's moment: the watermark stays this far behind, and the orders
 # already sent inside that window are remembered by version instead.
@@ -62,26 +61,25 @@ _FILE_NAME = re.compile(r"[\w .()\-]+(/[\w .()\-]+)*")
 
 
 def exchange_encoding() -> str:
-    value = str(getattr(settings, "EXCHANGE_1C_ENCODING", "windows-1251")).lower()
-    return value if value in ENCODINGS else "windows-1251"
+    return settings.EXCHANGE_1C_ENCODING
 
 
 def exchange_file_limit() -> int:
     """The chunk 1C may send in one request: never more than a request body may be."""
-    limit = int(getattr(settings, "EXCHANGE_1C_FILE_LIMIT", 1024 * 1024))
-    return max(1024, min(limit, settings.DATA_UPLOAD_MAX_MEMORY_SIZE or limit))
+    body_limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return min(settings.EXCHANGE_1C_FILE_LIMIT, body_limit or settings.EXCHANGE_1C_FILE_LIMIT)
 
 
 def exchange_max_file() -> int:
-    return int(getattr(settings, "EXCHANGE_1C_MAX_FILE", 20 * 1024 * 1024))
+    return settings.EXCHANGE_1C_MAX_FILE
 
 
 def _batch() -> int:
-    return int(getattr(settings, "EXCHANGE_1C_BATCH", 500))
+    return settings.EXCHANGE_1C_BATCH
 
 
 def _session_age() -> dt.timedelta:
-    return dt.timedelta(minutes=int(getattr(settings, "EXCHANGE_1C_SESSION_MINUTES", 60)))
+    return dt.timedelta(minutes=settings.EXCHANGE_1C_SESSION_MINUTES)
 
 
 # ----------------------------------------------------------------------------- sessions

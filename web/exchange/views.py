@@ -65,9 +65,8 @@ def _misses_key(request: HttpRequest) -> str:
 def _too_many_misses(request: HttpRequest) -> bool:
     """An address that keeps guessing keys is held off for an hour; the cache failing
     open (a Redis outage must not stop the accounts' exchange)."""
-    limit = int(getattr(settings, "EXCHANGE_1C_FAILURES_PER_HOUR", 20))
     try:
-        return (cache.get(_misses_key(request)) or 0) >= limit
+        return (cache.get(_misses_key(request)) or 0) >= settings.EXCHANGE_1C_FAILURES_PER_HOUR
     except Exception:
         return False
 
