@@ -113,10 +113,10 @@ def document_pdf_store(document_id: int) -> bool:
     return True
 
 
-def document_pdf_bytes(document: ClosingDocument) -> bytes:
-    """The current PDF for a download; rendered now when the worker has not got to it."""
+def document_pdf_bytes(document: ClosingDocument) -> bytes | None:
+    """The stored PDF of the document's current version; None while the worker has not
+    rendered it yet (a download never renders in the request)."""
     if not document.pdf_is_current:
-        document_pdf_store(document.pk)
-        document.refresh_from_db()
+        return None
     with document.pdf.open("rb") as handle:
         return handle.read()

@@ -102,3 +102,21 @@ def test_an_accountant_sees_them_in_admin(client, won_order):
     page = client.get(reverse("admin:documents_closingdocument_changelist")).content.decode()
     assert won_order.number in page
     assert 'value="regenerate"' in page
+
+
+def test_a_pdf_not_rendered_yet_is_never_rendered_in_the_request(
+    client, staff, win, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):  # the worker has not run
+        order = win(company())
+    document = order.closing_documents.get()
+    client.force_login(staff["manager"])
+    response = client.get(reverse("documents:pdf", args=[document.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == order.get_absolute_url()
+    today = f"{document.issued_on:%d.%m.%Y}"
+    assert (
+        f"The PDF of УПД № 1 от {today} is being prepared; open it again in a minute."
+        in response.content.decode()
+    )
+    document.refresh_from_db()
+    assert not document.pdf

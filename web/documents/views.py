@@ -18,6 +18,7 @@ from web.orders.views.common import order_for_user
 from web.requests import WorkspaceRequest
 
 REGENERATING = _("The closing documents are being drawn again; their numbers stay.")
+NOT_READY = _("The PDF of %(title)s is being prepared; open it again in a minute.")
 
 
 @login_required
@@ -28,7 +29,11 @@ def staff_pdf(request: WorkspaceRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm("invoices.view_invoice"):
         raise PermissionDenied
     order_for_user(request, document.order.number)
-    response = HttpResponse(document_pdf_bytes(document), content_type="application/pdf")
+    content = document_pdf_bytes(document)
+    if content is None:
+        messages.info(request, str(NOT_READY) % {"title": document.title})
+        return redirect("orders:detail", document.order.number)
+    response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{document.file_name}"'
     response["Cache-Control"] = "private, no-store"
     return response
