@@ -249,3 +249,19 @@ def test_a_statement_of_another_account_is_refused(client, accountant, invoice):
         f"the seller's requisites is {OUR_ACCOUNT}; nothing was imported."
     ) in html.unescape(response.content.decode())
     assert nothing_booked()
+
+
+@given(number=st.text(max_size=40))
+def test_any_invoice_typed_for_a_payment_gets_an_answer(client, accountant, invoice, number):
+    client.force_login(accountant)
+    if not StatementLine.objects.exists():
+        upload(client, statement_bytes([Doc("9", "500.00", "Оплата", payer_inn=INN_STRANGER)]))
+    line = StatementLine.objects.get()
+    response = client.post(f"/invoices/statements/lines/{line.pk}/match/", {"invoice": number})
+    assert response.status_code in (302, 400, 409)
+    line.refresh_from_db()
+    if line.status == LineStatus.UNMATCHED:
+        assert Payment.objects.count() == 0
+    else:  # only the invoice's own number books the payment, and once
+        assert number.strip().upper() == invoice.number
+        assert Payment.objects.count() == 1
