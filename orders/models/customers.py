@@ -60,7 +60,10 @@ class Customer(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["inn"], condition=~models.Q(inn=""), name="customer_inn_unique"
+                fields=["inn"],
+                condition=~models.Q(inn=""),
+                name="customer_inn_unique",
+                violation_error_message=_("A client with this INN is already on file."),
             )
         ]
 

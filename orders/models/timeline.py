@@ -23,6 +23,7 @@ class EventKind(models.TextChoices):
     TASK = "task", _("Task")
     PRODUCTION = "production", _("Production")
     DELIVERY = "delivery", _("Delivery")
+    CUSTOMER = "customer", _("Client changed")
 
 
 class NotificationStatus(models.TextChoices):

@@ -273,10 +273,26 @@
     });
   });
 
+  /* The buyer's requisites: what the chosen kind does not need is hidden (the stylesheet
+     does it with :has; this is for browsers without it). */
+  function initBuyer() {
+    var buyer = document.querySelector("[data-buyer]");
+    if (!buyer) return;
+    function toggle() {
+      var kind = buyer.querySelector("input[name='buyer-kind']:checked");
+      var value = kind ? kind.value : "person";
+      buyer.querySelectorAll("[data-business]").forEach(function (el) { el.hidden = value === "person"; });
+      buyer.querySelectorAll("[data-company-only]").forEach(function (el) { el.hidden = value !== "company"; });
+    }
+    buyer.addEventListener("change", toggle);
+    toggle();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     armNotices(document);
     initBoard();
     initOrderForm();
+    initBuyer();
     // A form sent back with errors: the focus goes to their summary at the top.
     var summary = document.querySelector("[data-error-summary]");
     if (summary) summary.focus();

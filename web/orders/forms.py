@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from decimal import Decimal
 from typing import Any, TypedDict, cast
@@ -11,6 +12,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from core.phones import PhoneError, phone_normalize
 from invoices.models import Invoice
@@ -18,6 +20,12 @@ from orders.models import Customer, DeliveryMethod, Order, PaymentScheme
 from orders.selectors.access import can_see_all_orders
 from orders.selectors.board import CLOSED_PERIOD_DAYS, BoardFilter
 from orders.selectors.people import managers_queryset
+from orders.services.customers import (
+    REQUISITE_FIELDS,
+    customer_with_inn,
+    inn_taken_message,
+    requisites_errors,
+)
 from orders.services.orders import LineInput
 from production.models import Product
 
@@ -250,6 +258,92 @@ class CustomerForm(forms.ModelForm):
         if data.get("phone"):
             condition |= Q(phone=data["phone"])
         return list(Customer.objects.filter(condition).order_by("id")[:5])
+
+
+KEPT = ("kind", "company")  # the contact's company is shown for a private buyer too
+NUMERIC_CODE = {"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}
+
+
+def _code(label: StrOrPromise, max_length: int, help_text: StrOrPromise = "") -> forms.CharField:
+    # A little room over the column for the spaces and dashes people paste with a code.
+    return forms.CharField(
+        label=label,
+        max_length=max_length + 8,
+        required=False,
+        help_text=help_text,
+        widget=forms.TextInput(attrs=NUMERIC_CODE),
+    )
+
+
+class BuyerForm(forms.Form):
+    """Who buys: a person, a sole trader or a company, with the requisites printed on its
+    invoices. Checked with Customer.requisites_clean on a copy of the order's client; an
+    INN already another client's is refused until the manager ticks "attach"."""
+
+    # Not sent (a form without the buyer panel): the client's requisites stay as they are.
+    kind = forms.ChoiceField(
+        label=_("Buyer"), choices=Customer.Kind.choices, widget=forms.RadioSelect, required=False
+    )
+    company = forms.CharField(
+        label=_("Name on documents"),
+        max_length=200,
+        required=False,
+        help_text=_("As registered: ООО «Ромашка», ИП Иванов Иван Иванович."),
+    )
+    inn = _code(_("INN"), 12, _("10 digits for an organisation, 12 for a sole trader."))
+    kpp = _code(_("KPP"), 9, _("9 characters, for an organisation only."))
+    ogrn = _code(_("OGRN / OGRNIP"), 15, _("13 digits (OGRN) or 15 (OGRNIP); optional."))
+    legal_address = forms.CharField(
+        label=_("Legal address"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    bank_name = forms.CharField(label=_("Bank"), max_length=200, required=False)
+    bik = _code(_("BIK"), 9, _("9 digits."))
+    account = _code(_("Settlement account"), 20, _("20 digits."))
+    correspondent_account = _code(_("Correspondent account"), 20, _("20 digits."))
+    # Ticked to attach the order to the client already holding the INN; its value is that
+    # client's id, so the tick confirms the very client the manager was shown.
+    attach = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    prefix = "buyer"
+
+    def __init__(self, *args, customer: Customer, **kwargs) -> None:
+        kwargs.setdefault("initial", {f: getattr(customer, f) for f in REQUISITE_FIELDS})
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+        self.holder: Customer | None = None  # another client with the INN typed
+
+    def clean(self) -> dict:
+        data = super().clean()
+        assert data is not None
+        if self.errors or not data.get("kind"):
+            return data
+        if data["kind"] == Customer.Kind.PERSON:
+            # A private buyer has no requisites: the fields hidden for one are not kept.
+            data.update({field: "" for field in REQUISITE_FIELDS if field not in KEPT})
+        draft = copy.copy(self.customer)
+        for field, message in requisites_errors(draft, data).items():
+            self.add_error(field, message)
+        if draft.kind != Customer.Kind.PERSON and not data.get("company", "").strip():
+            self.add_error("company", _("Required for a business buyer."))
+        if "inn" in self.errors:
+            return data
+        data.update({field: getattr(draft, field) for field in REQUISITE_FIELDS})
+        self.holder = customer_with_inn(draft.inn, other_than=self.customer.pk)
+        if self.holder is not None and data.get("attach") != self.holder.pk:
+            self.add_error("inn", inn_taken_message(self.holder))
+        return data
+
+    def requisites(self) -> dict[str, str]:
+        """What to save on the client: nothing when the buyer's kind was not sent."""
+        if not self.cleaned_data.get("kind"):
+            return {}
+        return {field: self.cleaned_data[field] for field in REQUISITE_FIELDS}
+
+    def attach_to(self) -> Customer | None:
+        return self.holder
 
 
 class ExistingCustomerForm(forms.Form):

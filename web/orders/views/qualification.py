@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,12 +17,16 @@ from orders import rules
 from orders.models import Customer, Order, Source, Stage
 from orders.rules import OrderError, person
 from orders.selectors.customers import customers_matching
+from orders.services.customers import order_buyer_save
 from pipeline.orders import (
     order_create_by_staff,
+    order_qualify,
     order_save_terms,
+    order_take_into_work,
 )
 from production.models import Product
 from web.orders.forms import (
+    BuyerForm,
     CustomerForm,
     ExistingCustomerForm,
     LineFormSet,
@@ -40,10 +45,12 @@ def _catalogue() -> tuple[list[Product], dict]:
     return products, data
 
 
-def _apply_problems(terms: TermsForm, lines, problems: dict[str, list[str]]) -> None:
+def _apply_problems(terms: TermsForm, lines, problems: dict[str, list[str]], buyer=None) -> None:
     for field, field_messages in problems.items():
         for message in field_messages:
-            if field == "lines" or field not in terms.fields:
+            if buyer is not None and field in buyer.fields:
+                buyer.add_error(field, message)
+            elif field == "lines" or field not in terms.fields:
                 lines.non_form_errors().append(message)
             else:
                 terms.add_error(field, message)
@@ -55,51 +62,80 @@ def _order_form_page(request, template: str, context: dict, status: int = 200) -
     return render(request, template, context, status=status)
 
 
-def _save_terms(request: WorkspaceRequest, order: Order, lines, terms: TermsForm) -> bool:
-    """Save lines and terms, then qualify when asked. The save stays even if qualifying is
-    refused; every refusal is put next to its field."""
+def _save_terms(
+    request: WorkspaceRequest, order: Order, lines, terms: TermsForm, buyer: BuyerForm
+) -> bool:
+    """Save the buyer, lines and terms together, then qualify when asked: the save stays
+    even if qualifying is refused (the invoice it issues names the buyer just saved).
+    Every refusal is put next to its field."""
     try:
-        order_save_terms(
-            order=order,
-            actor=request.user,
-            lines=lines.line_inputs(),
-            terms=terms.update_kwargs(),
-            qualify="qualify" in request.POST,
-        )
+        with transaction.atomic():
+            if buyer.requisites():
+                order_buyer_save(
+                    order=order,
+                    actor=request.user,
+                    requisites=buyer.requisites(),
+                    attach_to=buyer.attach_to(),
+                )
+            order = order_save_terms(
+                order=order,
+                actor=request.user,
+                lines=lines.line_inputs(),
+                terms=terms.update_kwargs(),
+                qualify=False,
+            )
+        if "qualify" in request.POST:
+            if order.stage == Stage.NEW:
+                order = order_take_into_work(order=order, actor=request.user)
+            order_qualify(order=order, actor=request.user)
     except OrderError as error:
-        _apply_problems(terms, lines, error.errors)
+        _apply_problems(terms, lines, error.errors, buyer)
         return False
     return True
 
 
+def _edit_forms(request: WorkspaceRequest, order: Order) -> tuple:
+    """The qualification form's parts: bound to what was sent, or showing the order (with
+    its gaps next to their fields when the page is opened with ?check=1)."""
+    if request.method == "POST":
+        return (
+            LineFormSet(request.POST, prefix="lines"),
+            TermsForm(request.POST),
+            BuyerForm(request.POST, customer=order.customer),
+        )
+    lines = LineFormSet(prefix="lines", initial=line_formset_initial(order))
+    terms = TermsForm(initial=TermsForm.initial_for(order))
+    problems = rules.qualification_problems(order) if request.GET.get("check") else {}
+    if problems:
+        # The saved order's gaps, next to their fields, as a refused save shows them.
+        terms = TermsForm(data=TermsForm.initial_for(order))
+        terms.is_valid()
+        _apply_problems(terms, lines, problems)
+    return lines, terms, BuyerForm(customer=order.customer)
+
+
+def _saved_message(request: WorkspaceRequest, order: Order) -> str:
+    done = _("Order %(number)s is qualified.") if "qualify" in request.POST else None
+    return (done or _("Order %(number)s saved.")) % {"number": order.number}
+
+
 @login_required
 def order_edit(request: WorkspaceRequest, number: str) -> HttpResponse:
-    """The qualification form: lines, payment scheme, delivery; save or save and qualify."""
+    """The qualification form: buyer, lines, payment scheme, delivery; save or save and
+    qualify."""
     order = order_for_change(request, number)
     if order.stage not in (Stage.NEW, Stage.QUALIFICATION):
         messages.error(request, str(rules.LINES_LOCKED))
         return redirect(order)
+    lines, terms, buyer = _edit_forms(request, order)
     status = 200
     if request.method == "POST":
-        lines = LineFormSet(request.POST, prefix="lines")
-        terms = TermsForm(request.POST)
-        if lines.is_valid() and terms.is_valid() and _save_terms(request, order, lines, terms):
-            done = _("Order %(number)s is qualified.") if "qualify" in request.POST else None
-            messages.success(
-                request, (done or _("Order %(number)s saved.")) % {"number": order.number}
-            )
+        valid = all([lines.is_valid(), terms.is_valid(), buyer.is_valid()])
+        if valid and _save_terms(request, order, lines, terms, buyer):
+            messages.success(request, _saved_message(request, order))
             return redirect(order)
         status = 422
-    else:
-        lines = LineFormSet(prefix="lines", initial=line_formset_initial(order))
-        terms = TermsForm(initial=TermsForm.initial_for(order))
-        problems = rules.qualification_problems(order) if request.GET.get("check") else {}
-        if problems:
-            # The saved order's gaps, next to their fields, as a refused save shows them.
-            terms = TermsForm(data=TermsForm.initial_for(order))
-            terms.is_valid()
-            _apply_problems(terms, lines, problems)
-    context = {"order": order, "lines": lines, "terms": terms}
+    context = {"order": order, "lines": lines, "terms": terms, "buyer": buyer}
     return _order_form_page(request, "orders/edit.html", context, status=status)
 
 
