@@ -4,6 +4,9 @@ keeping its number and date and going up a version."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -33,16 +36,35 @@ ISSUED: dict[str, str] = {
 REGENERATED = gettext_noop("Closing documents regenerated (version %(version)s)")
 
 
+def lines_of(kind: str, lines: list[Line]) -> list[Line]:
+    """The rows a document of `kind` shows: everything on a УПД, the goods on a waybill,
+    the services (the delivery) on an act."""
+    if kind == DocumentKind.WAYBILL:
+        return [line for line in lines if not line.is_service]
+    if kind == DocumentKind.ACT:
+        return [line for line in lines if line.is_service]
+    return lines
+
+
 def documents_for(lines: list[Line]) -> list[tuple[str, list[Line]]]:
     """Which documents the order gets (settings.CLOSING_DOCUMENTS) and the rows of each:
-    one УПД for everything, or a waybill for the goods and an act for the services (the
-    delivery), each only when it has rows."""
+    one УПД, or a waybill and an act, each only when it has rows."""
     if settings.CLOSING_DOCUMENTS != "act_waybill":
         return [(DocumentKind.UPD, lines)]
-    goods = [line for line in lines if not line.is_service]
-    services = [line for line in lines if line.is_service]
-    kinds = [(DocumentKind.WAYBILL, goods), (DocumentKind.ACT, services)]
-    return [(kind, rows) for kind, rows in kinds if rows]
+    kinds = [DocumentKind.WAYBILL, DocumentKind.ACT]
+    return [(kind, lines_of(kind, lines)) for kind in kinds if lines_of(kind, lines)]
+
+
+def upd_status(kind: str, vat_rate: Decimal | None) -> int | None:
+    """1: the УПД is also the VAT invoice; 2: only the transfer document (no VAT)."""
+    if kind != DocumentKind.UPD:
+        return None
+    return 1 if vat_rate is not None else 2
+
+
+def _totals(content: dict[str, Any]) -> tuple[Decimal, Decimal | None]:
+    tax = content["totals"]["tax"]
+    return Decimal(content["totals"]["gross"]), None if tax is None else Decimal(tax)
 
 
 def closing_documents_issue(*, order: Order, actor: User | None = None) -> list[ClosingDocument]:
@@ -63,17 +85,18 @@ def closing_documents_issue(*, order: Order, actor: User | None = None) -> list[
         for kind, lines in documents_for(order_lines(order, vat_rate)):
             year, number = next_number(f"closing-{kind}", year=today.year)
             content = document_content(order=order, lines=lines, issued_on=today, seller=seller)
+            total, vat_amount = _totals(content)
             document = ClosingDocument.objects.create(
                 order=order,
                 kind=kind,
                 year=year,
                 number=number,
                 issued_on=today,
-                upd_status=(1 if vat_rate is not None else 2) if kind == DocumentKind.UPD else None,
+                upd_status=upd_status(kind, vat_rate),
                 vat_rate=vat_rate,
                 currency=order.currency,
-                total=content["totals"]["gross"],
-                vat_amount=content["totals"]["tax"],
+                total=total,
+                vat_amount=vat_amount,
                 content=content,
             )
             event_record(
@@ -101,23 +124,18 @@ def closing_documents_regenerate(*, order: Order, actor: User | None) -> list[Cl
             raise OrderError(str(NONE_ISSUED))
         vat_rate = vat_rate_setting()
         seller = SellerProfile.load()
-        all_lines = order_lines(order, vat_rate)
-        rows: dict[str, list[Line]] = {
-            DocumentKind.UPD: all_lines,
-            DocumentKind.WAYBILL: [line for line in all_lines if not line.is_service],
-            DocumentKind.ACT: [line for line in all_lines if line.is_service],
-        }
+        lines = order_lines(order, vat_rate)
         version = max(d.version for d in documents) + 1
         for document in documents:
-            content = document_content(
-                order=order, lines=rows[document.kind], issued_on=document.issued_on, seller=seller
+            document.content = document_content(
+                order=order,
+                lines=lines_of(document.kind, lines),
+                issued_on=document.issued_on,
+                seller=seller,
             )
-            document.content = content
-            document.total = content["totals"]["gross"]
-            document.vat_amount = content["totals"]["tax"]
+            document.total, document.vat_amount = _totals(document.content)
             document.vat_rate = vat_rate
-            if document.kind == DocumentKind.UPD:
-                document.upd_status = 1 if vat_rate is not None else 2
+            document.upd_status = upd_status(document.kind, vat_rate)
             document.version = version
             document.regenerated_on = timezone.localdate()
             document.sent_at = None
