@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "windows-1251": "cp1251", "cp1251": "cp1251"}
 MAX_DOCUMENTS = 10_000
 MAX_TEXT = 200
+# 1C's document numbers are short ("00000017", "п/п 1234"); the booking's key holds one.
+MAX_NUMBER = 60
 # A paid date before 2000 or years ahead is a typo, not a payment (the ledger refuses it).
 EARLIEST_YEAR = 2000
 
@@ -69,8 +71,8 @@ def _text(element: Element | None) -> str:
     return element.text.strip()
 
 
-def _bounded(value: str, *, document: str, field: str) -> str:
-    if len(value) > MAX_TEXT:
+def _bounded(value: str, *, document: str, field: str, limit: int = MAX_TEXT) -> str:
+    if len(value) > limit:
         raise UploadRefused(
             str(BAD_FIELD) % {"document": document, "field": field, "value": value[:40] + "…"}
         )
@@ -116,18 +118,29 @@ def _document(element: Element) -> Document1C:
     ident = _bounded(_text(element.find("Ид")), document="?", field="Ид")
     number = _bounded(_text(element.find("Номер")), document=ident or "?", field="Номер")
     name = ident or number or "?"
-    values: dict[str, str] = {}
-    for item in element.iterfind("ЗначенияРеквизитов/ЗначениеРеквизита"):
-        key = _text(item.find("Наименование"))
-        values[key] = _bounded(_text(item.find("Значение")), document=name, field=key)
-    pay_number = _first(values, "Номер оплаты по 1С", "Номер платежного документа")
+    # Only the values read below are bounded: a long address among them refuses nothing.
+    values = {
+        _text(item.find("Наименование")): _text(item.find("Значение"))
+        for item in element.iterfind("ЗначенияРеквизитов/ЗначениеРеквизита")
+    }
+    pay_number = _bounded(
+        _first(values, "Номер оплаты по 1С", "Номер платежного документа"),
+        document=name,
+        field="Номер оплаты",
+        limit=MAX_NUMBER,
+    )
     pay_date = _first(values, "Дата оплаты по 1С", "Дата оплаты")
     paid_on = _date(pay_date, document=name, field="Дата оплаты")
     payment = None
     if pay_number and paid_on is not None:
         amount = _amount(values.get("Сумма оплаты", ""), document=name)
         payment = Payment1C(number=pay_number, paid_on=paid_on, amount=amount)
-    ship_number = values.get("Номер отгрузки по 1С", "")
+    ship_number = _bounded(
+        values.get("Номер отгрузки по 1С", ""),
+        document=name,
+        field="Номер отгрузки",
+        limit=MAX_NUMBER,
+    )
     shipped_on = _date(
         _first(values, "Дата отгрузки по 1С", "Дата отгрузки"), document=name, field="Дата отгрузки"
     )
@@ -142,22 +155,34 @@ def _document(element: Element) -> Document1C:
     )
 
 
+def _decoded(raw: bytes, codecs: list[str]) -> str | None:
+    for codec in codecs:
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 def _root(raw: bytes, *, default_encoding: str) -> Element:
     if not raw.strip():
         raise UploadRefused(str(EMPTY_FILE))
     if raw.startswith(b"\xef\xbb\xbf"):  # UTF-8's byte order mark, which some editors write
         raw, default_encoding = raw[3:], "utf-8"
     declared = _DECLARATION.match(raw)
-    encoding = declared.group(1).decode("ascii").lower() if declared else default_encoding
+    encoding = declared.group(1).decode("ascii").lower() if declared else "utf-8"
     codec = ENCODINGS.get(encoding)
     if codec is None:
         raise UploadRefused(str(UNKNOWN_ENCODING) % {"encoding": encoding})
-    try:
+    # Undeclared is UTF-8 by XML's rule; what is not UTF-8 is read in the exchange's
+    # encoding (windows-1251 bytes are seldom valid UTF-8, so the two do not mix up).
+    codecs = [codec] if declared else [codec, ENCODINGS[default_encoding]]
+    text = _decoded(raw, codecs)
+    if text is None:
         # Decoded here, strictly: expat would read windows-1251 bytes declared as UTF-8 up to
         # the first bad byte and name a line, not the cause.
-        text = raw.decode(codec)
-    except UnicodeDecodeError:
-        raise UploadRefused(str(BAD_ENCODING) % {"encoding": encoding}) from None
+        shown = encoding if declared else default_encoding
+        raise UploadRefused(str(BAD_ENCODING) % {"encoding": shown})
     if declared:
         # The declaration is dropped, the text is already decoded.
         text = text[text.index("?>") + 2 :]

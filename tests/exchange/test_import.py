@@ -135,3 +135,17 @@ def test_the_document_is_windows_1251_with_what_it_lacks_as_references(waiting):
     person = root.find("Документ/Контрагенты/Контрагент")
     assert person.find("ИНН") is None
     assert person.findtext("Контакты/Контакт/Значение") == "klient@example.ru"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "windows-1251"])
+def test_a_file_without_an_encoding_declared_is_read_either_way(session, waiting, encoding):
+    content = document_1c([Doc1C(waiting, payment_number="5", payment_date=today())])
+    undeclared = content.decode("cp1251").split("?>", 1)[1].encode(encoding)
+    assert _import(session, undeclared).payments == 1
+
+
+def test_a_payment_number_longer_than_any_1c_writes_refuses_the_file(session, waiting):
+    doc = Doc1C(waiting, payment_number="7" * 61, payment_date=today())
+    with pytest.raises(UploadRefused, match="Номер оплаты"):
+        _import(session, document_1c([doc]))
+    assert Payment.objects.count() == 0
