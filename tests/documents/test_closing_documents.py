@@ -73,6 +73,9 @@ def test_the_upd_pdf_holds_both_parties_requisites_lines_totals_and_the_total_in
     assert f"Всего к оплате (9) {ru(order.total_amount)} X без НДС {ru(order.total_amount)}" in text
     assert "Всего к оплате: Тридцать две тысячи рублей 00 копеек, без НДС." in text
     assert f"Заказ № {order.number}" in text
+    # Line 5: the prepayment it was paid by (a payment without a reference: its invoice).
+    invoice = order.invoices.get()
+    assert f"К платежно-расчетному документу № {invoice.number} от {today}" in text
     assert "Иванов И. И." in text and "Петрова А. С." in text
 
 
@@ -229,3 +232,11 @@ def test_a_failed_render_is_retried_and_the_e_mail_waits_for_it(
     assert document.pdf_is_current
     assert len(documents_mail()) == 1
     assert not Work.objects.filter(task=closing_document_render.name).exists()
+
+
+def test_a_person_s_upd_names_them_with_the_delivery_address_and_no_inn(won):
+    order = won(person())
+    text = pdf_text(document_pdf_bytes(order.closing_documents.get()))
+    assert "Покупатель: Анна Иванова" in text
+    assert "Адрес: Moscow, Tverskaya 1 (6а)" in text
+    assert "ИНН/КПП покупателя: — (6б)" in text
