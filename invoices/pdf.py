@@ -49,6 +49,7 @@ def invoice_context(invoice: Invoice, seller: SellerProfile | None = None) -> di
         "invoice": invoice,
         "order": invoice.order,
         "customer": invoice.order.customer,
+        "buyer": invoice.buyer,
         "seller": seller or SellerProfile.load(),
         "lines": lines,
         "lines_total": sum((line["amount"] for line in lines), Decimal("0.00")),

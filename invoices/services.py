@@ -36,7 +36,7 @@ from invoices.tasks import (
     receipt_send,
 )
 from notifications.client import tell_client
-from orders.models import DeliveryMethod, EventKind, Order
+from orders.models import Customer, DeliveryMethod, EventKind, Order
 from orders.queue import enqueue_after_commit
 from orders.services.common import event_record, lock_order, next_number
 
@@ -72,6 +72,20 @@ def invoice_lines_snapshot(order: Order) -> list[dict[str, str]]:
     return rows
 
 
+def invoice_buyer_snapshot(customer: Customer) -> dict[str, str]:
+    """The buyer as the invoice names it: a business by its name and requisites, a person
+    by name alone."""
+    return {
+        "kind": customer.kind,
+        "name": customer.buyer_name,
+        "contact": customer.name,
+        "inn": customer.inn,
+        "kpp": customer.kpp,
+        "ogrn": customer.ogrn,
+        "legal_address": customer.legal_address,
+    }
+
+
 def invoice_issue(
     *, order: Order, kind: str, amount: Decimal, actor: User | None = None
 ) -> Invoice:
@@ -89,6 +103,7 @@ def invoice_issue(
         amount=amount,
         currency=order.currency,
         lines=invoice_lines_snapshot(order),
+        buyer=invoice_buyer_snapshot(order.customer),
         order_total=order.total_amount,
         paid_before=order.paid_amount,
         due_date=due_date,

@@ -49,6 +49,9 @@ class Invoice(models.Model):
     )
     # What the invoice was issued for, frozen: later edits of the order do not change it.
     lines = models.JSONField(_("lines"), default=list)
+    # Who the invoice was issued to, frozen the same way: the buyer's name and requisites
+    # (invoices.services.invoice_buyer_snapshot); a later edit of the client leaves it.
+    buyer = models.JSONField(_("buyer"), default=dict, blank=True)
     order_total = models.DecimalField(
         _("order total"), max_digits=14, decimal_places=2, default=ZERO
     )
