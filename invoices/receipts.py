@@ -111,6 +111,8 @@ def receipt_items(lines: list[dict[str, str]], *, amount: Decimal, method: int) 
     items = []
     with override("ru"):
         for line, share in zip(lines, shares, strict=True):
+            if share <= 0:  # a kopeck's share rounded away: nothing of it is paid
+                continue
             delivery = bool(line.get("is_delivery"))
             quantity = Decimal(line["quantity"])
             if share == Decimal(line["amount"]):

@@ -10,6 +10,9 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
+from hypothesis import assume, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from invoices.models import (
     Payment,
@@ -380,3 +383,35 @@ def test_receipt_settings_that_cannot_work_are_refused_at_startup(settings, name
     else:
         setattr(settings, name, value)
     assert [e.id for e in invoice_settings_check(None)] == [error]
+
+
+prices = st.decimals(min_value="0.01", max_value="999999.99", places=2)
+quantities = st.decimals(min_value="0.001", max_value="999.999", places=3)
+
+
+@hypothesis_settings(max_examples=300)
+@given(
+    lines=st.lists(st.tuples(prices, quantities), min_size=1, max_size=8),
+    fraction=st.decimals(min_value="0.0001", max_value="1", places=4),
+    method=st.sampled_from(list(SettlementMethod)),
+)
+def test_any_share_of_any_lines_is_a_receipt_cloudpayments_takes(lines, fraction, method):
+    snapshot = [
+        {
+            "name": f"Изделие {n}",
+            "quantity": str(quantity),
+            "price": str(price),
+            "amount": str((price * quantity).quantize(Decimal("0.01"))),
+        }
+        for n, (price, quantity) in enumerate(lines)
+    ]
+    total = sum((Decimal(line["amount"]) for line in snapshot), Decimal("0"))
+    assume(total > 0)
+    amount = max((total * fraction).quantize(Decimal("0.01")), Decimal("0.01"))
+    receipt = {
+        "Items": receipt_items(snapshot, amount=amount, method=method),
+        "taxationSystem": 0,
+        "email": "klient@example.ru",
+    }
+    assert receipt_problem(receipt, total=amount) is None
+    assert all(item["amount"] > 0 for item in receipt["Items"])
