@@ -415,3 +415,18 @@ def test_any_share_of_any_lines_is_a_receipt_cloudpayments_takes(lines, fraction
     }
     assert receipt_problem(receipt, total=amount) is None
     assert all(item["amount"] > 0 for item in receipt["Items"])
+
+
+def test_admin_shows_a_payments_receipt_and_lists_receipts_read_only(
+    client, admin_client, receipts_on, manager, catalogue
+):
+    order = make_order(catalogue=catalogue, manager=manager)
+    payment = _pay_by_card(client, receipts_on, order.invoices.get(), 8001)
+    receipt = Receipt.objects.get(payment=payment)
+
+    page = admin_client.get(f"/admin/invoices/payment/{payment.pk}/change/").content.decode()
+    assert "Sent with the payment" in page and "Full prepayment" in page
+    listing = admin_client.get("/admin/invoices/receipt/").content.decode()
+    assert order.number in listing and "Send again" in listing
+    change = admin_client.get(f"/admin/invoices/receipt/{receipt.pk}/change/")
+    assert change.status_code == 200 and 'name="status"' not in change.content.decode()

@@ -165,6 +165,21 @@ class InvoiceAdmin(admin.ModelAdmin):
         )
 
 
+class ReceiptInline(admin.TabularInline):
+    """The payment's fiscal receipt (or the refund's return receipt), with its status."""
+
+    model = Receipt
+    fk_name = "payment"
+    fields = ["type", "method", "amount", "status", "external_id", "last_error", "sent_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
     list_display = [
@@ -182,6 +197,7 @@ class PaymentAdmin(admin.ModelAdmin):
     search_fields = ["invoice__number", "order__number", "external_id", "reference"]
     list_select_related = ["invoice", "order", "recorded_by", "reversal_of"]
     readonly_fields = [f.name for f in Payment._meta.fields]
+    inlines = [ReceiptInline]
     change_form_template = "admin/invoices/payment/change_form.html"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
