@@ -185,7 +185,9 @@ def _root(raw: bytes, *, default_encoding: str) -> Element:
         raise UploadRefused(str(BAD_ENCODING) % {"encoding": shown})
     if declared:
         # The declaration is dropped, the text is already decoded.
-        text = text[text.index("?>") + 2 :]
+        _declaration, closed, text = text.partition("?>")
+        if not closed:
+            raise UploadRefused(str(NOT_XML) % {"error": "<?xml …?>"})
     try:
         return fromstring(text.lstrip("\ufeff"))
     except DefusedXmlException:

@@ -149,3 +149,17 @@ def test_a_payment_number_longer_than_any_1c_writes_refuses_the_file(session, wa
     with pytest.raises(UploadRefused, match="Номер оплаты"):
         _import(session, document_1c([doc]))
     assert Payment.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'<?xml version="1.0" encoding="utf-8"',  # cut inside the declaration
+        b"\xef\xbb\xbf<a>\x98</a>",  # a UTF-8 mark before what is not UTF-8
+        b"<a>\x98</a>",  # neither UTF-8 nor windows-1251 (0x98 is unassigned there)
+        b"   \n",
+    ],
+)
+def test_a_file_cut_or_undecodable_is_refused_not_crashed_on(session, waiting, raw):
+    with pytest.raises(UploadRefused):
+        _import(session, raw)
