@@ -43,3 +43,25 @@ def test_the_docs_page_runs_only_our_own_script_files(client, db):
         attrs.strip() for (attrs, _body), src in zip(scripts, sources, strict=True) if not src
     ] == ['type="application/json" id="swagger-settings"']
     assert "/api/v1/openapi.json" in html
+
+
+def test_the_openapi_document_describes_the_buyer_and_its_requisites(client, db):
+    schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    intake = schemas["IntakeIn"]
+    assert "buyer" in intake["properties"] and "buyer" not in intake["required"]
+    buyer = schemas["BuyerIn"]["properties"]
+    assert set(buyer) == {"kind", "name", "inn", "kpp", "ogrn", "legal_address", "bank"}
+    assert "same customer" in intake["properties"]["buyer"]["description"]
+    assert "check digits are verified" in buyer["inn"]["description"]
+    assert set(schemas["BankIn"]["properties"]) == {
+        "name",
+        "bik",
+        "account",
+        "correspondent_account",
+    }
+    company = intake["examples"][1]["buyer"]
+    assert (company["kind"], company["inn"], company["kpp"]) == (
+        "company",
+        "7707083893",
+        "773601001",
+    )

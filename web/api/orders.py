@@ -30,7 +30,8 @@ from core.phones import MAX_INPUT as PHONE_MAX_INPUT
 from core.phones import PHONE_INVALID, PhoneError, phone_normalize
 from orders.models import ZERO, ApiKey, ApiScope, Customer, DeliveryMethod, Order, OrderLine, Source
 from orders.rules import OrderError
-from orders.services.orders import LineInput, customer_find_or_create
+from orders.services.customers import buyer_find_or_create
+from orders.services.orders import LineInput
 from pipeline.orders import order_create
 from production.models import Product
 from web.api.base import (
@@ -46,6 +47,7 @@ from web.api.base import (
     grouped,
     text,
 )
+from web.api.buyer import BuyerIn
 
 MAX_LINES = 200
 SKU_MAX_LENGTH = cast(int, Product._meta.get_field("sku").max_length)  # a CharField's: set
@@ -238,7 +240,26 @@ class IntakeIn(Input):
                         "cost": "700",
                     },
                     "comment": "Позвоните заранее",
-                }
+                },
+                {
+                    "external_id": "shop-1002",
+                    "customer": {"name": "Ольга Смирнова", "email": "olga@romashka.ru"},
+                    "buyer": {
+                        "kind": "company",
+                        "name": "ООО «Ромашка»",
+                        "inn": "7707083893",
+                        "kpp": "773601001",
+                        "ogrn": "1027700132195",
+                        "legal_address": "117997, г. Москва, ул. Вавилова, д. 19",
+                        "bank": {
+                            "name": "ПАО Сбербанк",
+                            "bik": "044525225",
+                            "account": "40702810938000000001",
+                            "correspondent_account": "30101810400000000225",
+                        },
+                    },
+                    "lines": [{"sku": "TBL-OAK-160", "quantity": 2}],
+                },
             ]
         }
     )
@@ -246,7 +267,12 @@ class IntakeIn(Input):
     external_id: text(  # type: ignore[valid-type]
         Order._meta.get_field("external_id").max_length, required=True, numbers=True
     ) = Field(description="The shop's order id. The same id again answers with the same order.")
-    customer: CustomerIn
+    customer: CustomerIn = Field(description="The contact: who ordered and hears from us.")
+    buyer: BuyerIn | None = Field(
+        None,
+        description="Who pays and is named on the invoice, with its requisites; a person "
+        "when absent. The same INN is always the same customer.",
+    )
     lines: Annotated[list[LineIn], BeforeValidator(_lines)] = Field(
         description=f"1 to {MAX_LINES} lines."
     )
@@ -317,7 +343,10 @@ def intake(request: HttpRequest, payload: IntakeIn) -> Status:
     delivery = payload.delivery or DeliveryIn()
     try:
         with transaction.atomic():
-            customer = customer_find_or_create(**payload.customer.model_dump())
+            customer = buyer_find_or_create(
+                **payload.customer.model_dump(),
+                requisites=payload.buyer.requisites() if payload.buyer else None,
+            )
             order = order_create(
                 customer=customer,
                 lines=[line.as_input() for line in payload.lines],
