@@ -163,3 +163,24 @@ def test_any_bytes_under_any_name_are_answered_without_a_5xx(
     # A NUL in the name is refused before us (config.inputs); anything else gets our word.
     assert answer.status_code == 400 or answer.content.decode().split("\n")[0] == "failure"
     assert Payment.objects.count() == 0
+
+
+PARAMS = st.dictionaries(
+    st.sampled_from(["type", "mode", "filename", "version", "sessid"]),
+    st.one_of(
+        st.sampled_from(["sale", "catalog", "checkauth", "init", "query", "success", "import"]),
+        st.text(st.characters(exclude_categories=("Cs",)), max_size=30),
+    ),
+    max_size=5,
+)
+
+
+# What a Cookie header can carry at all (the test client writes it as latin-1).
+TOKENS = st.text(st.characters(min_codepoint=0x21, max_codepoint=0xFF, exclude_characters=";,"))
+
+
+@given(params=PARAMS, token=st.one_of(st.none(), TOKENS))
+def test_any_parameters_and_cookie_are_answered_without_a_5xx(client, cookie, params, token):
+    client.cookies["conveyor_1c"] = cookie if token is None else token  # None: signed in
+    answer = client.get(URL, params)
+    assert answer.status_code < 500
