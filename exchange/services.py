@@ -36,6 +36,8 @@ from pipeline.work import task_complete
 # already sent inside that window are remembered by version instead.
 LAG = dt.timedelta(minutes=2)
 LOG_DOCUMENT_CHARS = 20_000
+# 1C calls every few minutes, six calls an exchange: the log keeps a quarter's worth.
+LOG_KEEP = dt.timedelta(days=90)
 
 KEY_REFUSED = gettext_lazy("Wrong login or password: the password is an API key of Conveyor.")
 SCOPE_MISSING = gettext_lazy(
@@ -99,7 +101,10 @@ def session_start(*, password: str) -> tuple[ExchangeSession, str]:
         raise ExchangeRefused(str(SCOPE_MISSING))
     token = secrets.token_urlsafe(32)
     now = timezone.now()
+    # Housekeeping at each sign-in (an indexed delete, usually of nothing): sessions past
+    # their time with the files never imported, and the log past LOG_KEEP.
     ExchangeSession.objects.filter(key=key, expires_at__lt=now).delete()
+    ExchangeLog.objects.filter(created_at__lt=now - LOG_KEEP).delete()
     session = ExchangeSession.objects.create(
         key=key,
         token_hash=sha256(token.encode()).hexdigest(),

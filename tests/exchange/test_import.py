@@ -12,8 +12,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from exchange.commerceml import orders_document
-from exchange.models import ExchangeSession
+from exchange.models import ExchangeLog, ExchangeSession, ExchangeUpload, Mode
 from exchange.services import (
+    exchange_log,
     orders_confirm,
     orders_query,
     session_start,
@@ -163,3 +164,16 @@ def test_a_payment_number_longer_than_any_1c_writes_refuses_the_file(session, wa
 def test_a_file_cut_or_undecodable_is_refused_not_crashed_on(session, waiting, raw):
     with pytest.raises(UploadRefused):
         _import(session, raw)
+
+
+def test_a_sign_in_clears_expired_sessions_with_their_files_and_the_old_log(exchange_key):
+    old_session = session_start(password=exchange_key)[0]
+    upload_append(session=old_session, filename="orders.xml", chunk=b"<a/>")
+    ExchangeSession.objects.update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+    old = exchange_log(mode=Mode.INIT, ok=True)
+    ExchangeLog.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=91))
+    recent = exchange_log(mode=Mode.INIT, ok=True)
+    session_start(password=exchange_key)
+    assert list(ExchangeLog.objects.all()) == [recent]
+    assert not ExchangeUpload.objects.exists()
+    assert ExchangeSession.objects.count() == 1
