@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.utils import translation
 
 from orders.models import Customer, EventKind, Stage
@@ -183,3 +184,49 @@ def test_the_form_shows_the_clients_requisites_with_russian_hints(client, staff,
     assert "10 цифр для организации, 12 — для ИП" in html
     assert 'inputmode="numeric"' in html and 'autocomplete="off"' in html
     assert "Покупатель" in html
+
+
+def test_the_order_page_shows_a_business_buyers_requisites(client, staff, order_factory):
+    business = order_factory(stage=Stage.QUALIFICATION)
+    person = order_factory(stage=Stage.QUALIFICATION, name="Boris Buyer")
+    client.force_login(staff["manager"])
+    post(client, business, **COMPANY)
+
+    with translation.override("ru"):
+        page = client.get(business.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ru")
+        private = client.get(person.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ru")
+    html = " ".join(page.content.decode().split())
+
+    assert "<dt>Покупатель</dt><dd>Организация</dd>" in html
+    assert "<dt>ИНН</dt><dd>7707083893</dd>" in html
+    assert "<dt>КПП</dt><dd>773601001</dd>" in html
+    assert "<dt>ОГРН</dt><dd>1027700132195</dd>" in html
+    assert "ПАО Сбербанк, БИК 044525225<br>Расчётный счёт 40702810938000000001" in html
+    assert "data-requisites" not in private.content.decode()
+
+
+def test_the_buyers_pages_in_russian_have_no_english_word(client, staff, order_factory):
+    from tests.workspace.test_russian import _names, english_words
+
+    Customer.objects.create(
+        name="Ольга",
+        phone="+79000000077",
+        kind="company",
+        company="ООО «Ромашка»",
+        inn="7707083893",
+        kpp="773601001",
+        legal_address="Москва",
+    )
+    order = order_factory(stage=Stage.QUALIFICATION)
+    client.force_login(staff["manager"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+
+    offer = client.post(f"/orders/{order.number}/edit/", form_data([("TBL-1", "1", "")]) | COMPANY)
+    sole_trader = {"buyer-inn": "500100732259", "buyer-kind": "sole_trader", "buyer-ogrn": ""}
+    assert post(client, order, **(COMPANY | sole_trader)).status_code == 302
+    page = client.get(order.get_absolute_url())
+
+    assert offer.status_code == 422
+    assert english_words(offer.content.decode(), _names()) == set()
+    assert "data-requisites" in page.content.decode()
+    assert english_words(page.content.decode(), _names()) == set()

@@ -37,9 +37,26 @@ from web.requests import admin_user
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["name", "company", "email", "phone_shown", "language", "do_not_notify"]
-    search_fields = ["name", "company", "email", "phone"]
-    list_filter = ["language", "do_not_notify"]
+    list_display = ["name", "company", "kind", "inn", "email", "phone_shown", "language"]
+    search_fields = ["name", "company", "email", "phone", "inn"]
+    list_filter = ["kind", "language", "do_not_notify"]
+    # The requisites are checked by Customer.clean (the rule the qualification form and the
+    # API use), each refusal under its field; an INN already on file is refused.
+    fieldsets = [
+        (None, {"fields": ["name", "email", "phone", "language", "do_not_notify", "notes"]}),
+        (
+            _("Requisites"),
+            {
+                "fields": ["kind", "company", "inn", "kpp", "ogrn", "legal_address"],
+                "description": _(
+                    "For a sole trader or a company: printed on its invoices and closing "
+                    "documents. A sole trader has a 12-digit INN, a company a 10-digit INN "
+                    "and a KPP."
+                ),
+            },
+        ),
+        (_("Bank details"), {"fields": ["bank_name", "bik", "account", "correspondent_account"]}),
+    ]
 
     @admin.display(description=_("phone"), ordering="phone")
     def phone_shown(self, customer: Customer) -> str:
