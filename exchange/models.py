@@ -154,8 +154,8 @@ class ExchangeLog(models.Model):
 
     class Meta:
         verbose_name = _("1C exchange log entry")
-        verbose_name_plural = _("1C exchange log")
+        verbose_name_plural = _("1C exchange log entries")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.mode}"
+        return f"{timezone.localtime(self.created_at):%Y-%m-%d %H:%M:%S} {self.get_mode_display()}"

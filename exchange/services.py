@@ -216,6 +216,7 @@ class ImportResult:
     repeated: int = 0
     shipments: int = 0
     skipped: int = 0
+    size: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -230,7 +231,7 @@ def upload_import(*, session: ExchangeSession, filename: str) -> ImportResult:
     raw = bytes(upload.content)
     upload.delete()
     documents = upload_read(raw, default_encoding=exchange_encoding())
-    result = ImportResult(documents=len(documents))
+    result = ImportResult(documents=len(documents), size=len(raw))
     with transaction.atomic():
         for document in documents:
             _document_apply(document, result)
@@ -350,7 +351,7 @@ def exchange_log(
     LOG_DOCUMENT_CHARS characters."""
     counts = {}
     if result is not None:
-        documents = result.documents
+        documents, size = result.documents, size or result.size
         counts = {
             "payments": result.payments,
             "repeated": result.repeated,

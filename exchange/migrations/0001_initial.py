@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': '1C exchange log entry',
-                'verbose_name_plural': '1C exchange log',
+                'verbose_name_plural': '1C exchange log entries',
                 'ordering': ['-created_at', '-id'],
             },
         ),

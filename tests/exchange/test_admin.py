@@ -26,7 +26,7 @@ def entries(db) -> list[ExchangeLog]:
             ok=False,
             login="1С:УНФ",
             direction=Direction.FROM_1C,
-            errors="Файл — не корректный XML: no element found: line 1, column 0.",
+            errors="Файл содержит некорректный XML: no element found: line 1, column 0.",
             document="<?xml version='1.0'?>\x00<Комм",
         ),
     ]
@@ -35,8 +35,8 @@ def entries(db) -> list[ExchangeLog]:
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("en", ["1C exchange log", "Orders imported", "from 1C", "Payments recorded"]),
-        ("ru", ["Журнал обмена с 1С", "Загрузка заказов", "из 1С", "Оплат записано"]),
+        ("en", ["1C exchange log entries", "Orders imported", "from 1C", "Payments recorded"]),
+        ("ru", ["Записи обмена с 1С", "Загрузка заказов", "из 1С", "Оплат записано"]),
     ],
 )
 def test_the_log_lists_each_call_with_its_counts_in_the_readers_language(
@@ -46,7 +46,7 @@ def test_the_log_lists_each_call_with_its_counts_in_the_readers_language(
     page = admin_client.get("/admin/exchange/exchangelog/").content.decode()
     for word in words:
         assert word in page
-    assert "не корректный XML" in page
+    assert "некорректный XML" in page
 
 
 def test_an_entry_is_read_not_edited(admin_client, entries):

@@ -23,18 +23,18 @@ class ReadOnly(admin.ModelAdmin):
 
 @admin.register(ExchangeLog)
 class ExchangeLogAdmin(ReadOnly):
+    # The errors right after the outcome: on a laptop the columns past them scroll away.
     list_display = [
         "created_at",
-        "login",
         "mode",
-        "direction",
         "ok",
+        "short_errors",
         "documents",
         "payments",
         "repeated",
         "shipments",
         "skipped",
-        "short_errors",
+        "login",
     ]
     list_filter = ["mode", "ok", "direction", "created_at"]
     search_fields = ["login", "filename", "errors"]
