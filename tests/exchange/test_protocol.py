@@ -48,3 +48,14 @@ def test_the_orders_document_is_in_the_configured_encoding(signed_in, settings, 
     assert answer["Content-Type"] == f"application/xml; charset={encoding}"
     assert answer.content.startswith(f'<?xml version="1.0" encoding="{encoding}"?>'.encode())
     assert "КоммерческаяИнформация".encode(encoding) in answer.content
+
+
+def test_a_chunk_over_file_limit_is_refused_with_failure(signed_in, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    answer = signed_in.post(
+        f"{URL}?type=sale&mode=file&filename=orders.xml",
+        data=b"x" * 1025,
+        content_type="application/octet-stream",
+    )
+    assert answer.content.decode() == "failure\nЧасть файла больше file_limit."
+    assert ExchangeLog.objects.filter(mode="file", ok=False).count() == 1
