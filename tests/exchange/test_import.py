@@ -177,3 +177,20 @@ def test_a_sign_in_clears_expired_sessions_with_their_files_and_the_old_log(exch
     assert list(ExchangeLog.objects.all()) == [recent]
     assert not ExchangeUpload.objects.exists()
     assert ExchangeSession.objects.count() == 1
+
+
+def test_the_orders_document_costs_the_same_queries_for_one_order_or_many(
+    exchange_key, staff, catalogue, django_assert_num_queries
+):
+    key = ApiKey.objects.get()
+    make_order(catalogue=catalogue, manager=staff["manager"], email="one@example.ru")
+    # savepoint; the watermark (get_or_create: select for update, then a savepoint, the
+    # insert and its release); the changed orders; the watermark saved; the orders with
+    # their clients; their lines; their payments; savepoint released.
+    with django_assert_num_queries(11):
+        assert orders_query(key=key)[1] == 1
+    orders_confirm(key=key)
+    for i in range(3):
+        make_order(catalogue=catalogue, manager=staff["manager"], email=f"m{i}@example.ru")
+    with django_assert_num_queries(8):  # the watermark is there now: found, not inserted
+        assert orders_query(key=key)[1] == 3
