@@ -28,6 +28,7 @@ from invoices.models import UNPAID_STATUSES, Invoice, Payment, PaymentSource
 from orders.models import OPEN_TASK_STATUSES, ApiKey, ApiScope, Order, Stage, TaskKind
 from orders.rules import OrderError
 from orders.services.api_keys import api_key_authenticate
+from orders.services.common import lock_order
 from pipeline.payments import payment_register
 from pipeline.work import task_complete
 
@@ -253,6 +254,9 @@ def _document_apply(document: Document1C, result: ImportResult) -> None:
         result.skipped += 1
         result.notes.append(str(DELETED_ORDER) % {"document": name})
         return
+    # The same file imported twice at once: the second waits here, then finds the payment
+    # booked and the order shipped, instead of tripping over the first one's changes.
+    found = lock_order(found.pk)
     try:
         if document.payment is not None:
             _payment_apply(found, document.payment, result)

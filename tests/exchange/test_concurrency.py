@@ -1,0 +1,55 @@
+"""Two exchanges of 1C's importing the same file at once (a second 1C base, or a retry
+while the first still runs), against a live server on PostgreSQL."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
+
+import pytest
+
+from invoices.models import Payment, PaymentSource
+from orders.models import Stage, TimelineEvent
+from tests.exchange.conftest import Doc1C, OneC, document_1c, today
+from tests.factories import order_in_delivery, refreshed
+from tests.invoices.conftest import make_order
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_same_file_imported_at_once_books_once_and_answers_success(
+    live_server, exchange_key, staff, catalogue
+):
+    waiting = make_order(catalogue=catalogue, manager=staff["manager"])
+    shipping = order_in_delivery(
+        manager=staff["manager"], worker=staff["production"], catalogue=catalogue
+    )
+    content = document_1c(
+        [
+            # The shipment first: no other order's lock orders the imports before it.
+            Doc1C(shipping, shipment_number="12", shipment_date=today()),
+            Doc1C(waiting, payment_number="44", payment_date=today()),
+        ]
+    )
+    clients = [
+        OneC(url=f"{live_server.url}/exchange/1c/", login="1c", password=exchange_key)
+        for _ in range(4)
+    ]
+    for client in clients:
+        assert client.checkauth().text.startswith("success")
+        client.init()
+        assert client.upload("orders.xml", content) == ["success"]
+    barrier = Barrier(len(clients))
+
+    def run(client: OneC) -> str:
+        barrier.wait()
+        return client.import_("orders.xml")
+
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        answers = list(pool.map(run, clients))
+    assert answers == ["success"] * 4
+    assert Payment.objects.filter(source=PaymentSource.EXCHANGE_1C).count() == 1
+    assert refreshed(waiting).stage == Stage.PRODUCTION
+    assert refreshed(shipping).stage == Stage.WON
+    assert TimelineEvent.objects.filter(to_stage=Stage.WON).count() == 1
+    assert TimelineEvent.objects.filter(to_stage=Stage.PRODUCTION, order=waiting).count() == 1
