@@ -20,10 +20,12 @@ CURRENCY = "RUB"
 SUGGESTIONS = 3
 
 FULL_NUMBER = re.compile(r"INV\s*[-‐–—_ ]?\s*(\d{4})\s*[-‐–—_ /]\s*(\d{1,5})(?!\d)", re.IGNORECASE)
-# «счет № 16», «счёту N16», «сч. 16», «сч.№16», «по счету на оплату № 16»; not the «16» of
-# «расчетный счет 4070…» (a number of more than five digits is no invoice's).
+# «счет № 16», «счёту N16», «сч. 16», «сч.№16», «по счету на оплату № 16», «по счету-оферте
+# № 16»; not the «16» of «расчетный счет 4070…» (more than five digits is no invoice's
+# number) nor of an amount («счет 16,50»).
 SHORT_NUMBER = re.compile(
-    r"(?<![а-яёa-z])сч(?:[её]т[а-я]{0,2})?\.?\s*(?:на\s+оплату\s*)?(?:№|N|#|No\.?)?\s*(\d{1,5})(?![\d.,])",
+    r"(?<![а-яёa-z])сч(?:[её]т[а-я]{0,2})?(?:[-‐ ]?(?:оферт|договор)[а-я]{0,2})?\.?\s*"
+    r"(?:на\s+оплату\s*)?(?:№|N|#|No\.?)?\s*(\d{1,5})(?!\d|[.,]\d)",
     re.IGNORECASE,
 )
 
