@@ -109,7 +109,11 @@ class Customer(models.Model):
             value = getattr(self, field).strip()
             if not value:
                 if required:
-                    errors[field] = str(_("Required for a business buyer."))
+                    errors[field] = str(
+                        _("Required for a company.")
+                        if field == "kpp"
+                        else _("Required for a business buyer.")
+                    )
                 continue
             try:
                 setattr(self, field, check(value))

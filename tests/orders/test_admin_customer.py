@@ -6,10 +6,21 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.utils import translation
 
 from orders.models import Customer
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _language_restored():
+    # A request in Russian leaves Russian active in this thread (LocaleMiddleware does not
+    # restore it); the tests run after these expect the default.
+    language = translation.get_language()
+    yield
+    translation.activate(language)
+
 
 FORM = {
     "name": "Ольга Смирнова",

@@ -282,7 +282,10 @@ class BuyerForm(forms.Form):
 
     # Not sent (a form without the buyer panel): the client's requisites stay as they are.
     kind = forms.ChoiceField(
-        label=_("Buyer"), choices=Customer.Kind.choices, widget=forms.RadioSelect, required=False
+        label=_("Kind of buyer"),
+        choices=Customer.Kind.choices,
+        widget=forms.RadioSelect,
+        required=False,
     )
     company = forms.CharField(
         label=_("Name on documents"),
