@@ -233,13 +233,17 @@ def upload_import(*, session: ExchangeSession, filename: str) -> ImportResult:
     upload.delete()
     documents = upload_read(raw, default_encoding=exchange_encoding())
     result = ImportResult(documents=len(documents), size=len(raw))
+    found = [(order, doc) for doc in documents if (order := _order_of(doc, result)) is not None]
     with transaction.atomic():
-        for document in documents:
-            _document_apply(document, result)
+        # Orders are locked in one order (their ids) whatever the file's: two imports at
+        # once wait for each other instead of deadlocking.
+        for order, document in sorted(found, key=lambda pair: pair[0].pk):
+            _document_apply(order, document, result)
     return result
 
 
-def _document_apply(document: Document1C, result: ImportResult) -> None:
+def _order_of(document: Document1C, result: ImportResult) -> Order | None:
+    """The order a document of 1C's speaks of, or None (noted) for one to skip."""
     name = document.ident or document.number or "?"
     # <Ид> is the number we sent; 1C's own <Номер> only when no order has that.
     found = None
@@ -249,22 +253,26 @@ def _document_apply(document: Document1C, result: ImportResult) -> None:
     if found is None:
         result.skipped += 1
         result.notes.append(str(UNKNOWN_ORDER) % {"document": name})
-        return
+        return None
     if document.deleted:
         result.skipped += 1
         result.notes.append(str(DELETED_ORDER) % {"document": name})
-        return
+        return None
+    return found
+
+
+def _document_apply(order: Order, document: Document1C, result: ImportResult) -> None:
     # The same file imported twice at once: the second waits here, then finds the payment
     # booked and the order shipped, instead of tripping over the first one's changes.
-    found = lock_order(found.pk)
+    order = lock_order(order.pk)
     try:
         if document.payment is not None:
-            _payment_apply(found, document.payment, result)
+            _payment_apply(order, document.payment, result)
         if document.shipment is not None:
-            _shipment_apply(found, document.shipment, result)
+            _shipment_apply(order, document.shipment, result)
     except OrderError as exc:
         raise UploadRefused(
-            str(REFUSED_FOR_ORDER) % {"number": found.number, "reason": exc.message}
+            str(REFUSED_FOR_ORDER) % {"number": order.number, "reason": exc.message}
         ) from exc
 
 
