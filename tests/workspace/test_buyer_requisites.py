@@ -158,6 +158,9 @@ def test_the_same_inn_is_the_same_client_once_the_manager_confirms(client, staff
     first_client.refresh_from_db()
     assert (first_client.kind, first_client.inn) == ("person", "")  # left as it was
     assert order.events.filter(kind=EventKind.CUSTOMER).count() == 1
+    with translation.override("ru"):
+        page = client.get(order.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Заказ перешёл от клиента Anna Client к клиенту ООО «Ромашка» (ИНН 7707083893)." in page
 
 
 def test_a_tick_for_another_client_does_not_attach(client, staff, order_factory):
