@@ -34,6 +34,10 @@ INN_TAKEN = _(
     "INN %(inn)s is already on file for the client %(buyer)s. Tick “Attach the order to "
     "this client” to move the order to them, or correct the INN."
 )
+SHARED_BUSINESS = _(
+    "%(buyer)s has other orders, so its requisites stay. Make a private person's purchase "
+    "a separate order for that person."
+)
 INN_TAKEN_NOW = _("INN %(inn)s was just saved for another client: send the form again.")
 
 
@@ -76,6 +80,10 @@ def order_buyer_save(
         if order.stage not in (Stage.NEW, Stage.QUALIFICATION):
             raise OrderError(str(rules.LINES_LOCKED))
         customer = order.customer
+        if _business_to_person(customer, requisites, order):
+            raise OrderError(
+                errors={"kind": [str(SHARED_BUSINESS) % {"buyer": customer.buyer_name}]}
+            )
         errors = requisites_errors(customer, requisites)
         if errors:
             raise OrderError(errors={field: [message] for field, message in errors.items()})
@@ -94,6 +102,16 @@ def order_buyer_save(
         if order.customer_id != customer.pk:
             _order_move_to(order, customer, actor)
     return order
+
+
+def _business_to_person(customer: Customer, requisites: dict[str, Any], order: Order) -> bool:
+    """A business with other orders made a person: its requisites would vanish from them
+    (and from the 1C exchange), so it is refused."""
+    return (
+        customer.kind != Customer.Kind.PERSON
+        and requisites.get("kind") == Customer.Kind.PERSON
+        and customer.orders.exclude(pk=order.pk).exists()
+    )
 
 
 def inn_taken_message(holder: Customer) -> str:

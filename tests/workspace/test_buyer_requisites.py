@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from orders.models import Customer, EventKind, Stage
+from orders.models import Customer, EventKind, Order, Stage
 from orders.services.customers import INN_TAKEN
 from tests.workspace.test_qualification import form_data
 
@@ -243,3 +243,21 @@ def test_the_buyers_pages_in_russian_have_no_english_word(client, staff, order_f
     assert english_words(offer.content.decode(), _names()) == set()
     assert "data-requisites" in page.content.decode()
     assert english_words(page.content.decode(), _names()) == set()
+
+
+def test_a_company_with_other_orders_is_not_made_a_person(client, staff, order_factory):
+    order = order_factory(stage=Stage.QUALIFICATION)
+    client.force_login(staff["manager"])
+    post(client, order, **COMPANY)
+    other = order_factory(stage=Stage.QUALIFICATION, name="Boris Buyer")
+    Order.objects.filter(pk=other.pk).update(customer=order.customer)
+
+    response = post(client, order, **(COMPANY | {"buyer-kind": "person"}))
+
+    assert response.status_code == 422
+    assert (
+        "Тип покупателя: У клиента ООО «Ромашка» есть другие заказы, и его реквизиты не "
+        "меняются." in response.content.decode()
+    )
+    buyer = Customer.objects.get(pk=order.customer_id)
+    assert (buyer.kind, buyer.inn) == ("company", "7707083893")
