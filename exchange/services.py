@@ -73,6 +73,10 @@ def exchange_file_limit() -> int:
     return min(settings.EXCHANGE_1C_FILE_LIMIT, body_limit or settings.EXCHANGE_1C_FILE_LIMIT)
 
 
+def exchange_zip() -> bool:
+    return settings.EXCHANGE_1C_ZIP
+
+
 def exchange_max_file() -> int:
     return settings.EXCHANGE_1C_MAX_FILE
 
@@ -227,11 +231,14 @@ def upload_import(*, session: ExchangeSession, filename: str) -> ImportResult:
     and order, so the same file again records nothing twice."""
     filename = file_name_clean(filename)
     upload = ExchangeUpload.objects.filter(session=session, filename=filename).first()
+    if upload is None and filename.lower().endswith(".xml"):
+        # With zip=yes 1C uploads an archive and names the XML file inside it.
+        upload = ExchangeUpload.objects.filter(session=session, filename__iendswith=".zip").first()
     if upload is None:
         raise UploadRefused(str(FILE_UNKNOWN) % {"name": filename})
     raw = bytes(upload.content)
     upload.delete()
-    documents = upload_read(raw, default_encoding=exchange_encoding())
+    documents = upload_read(raw, default_encoding=exchange_encoding(), max_size=exchange_max_file())
     result = ImportResult(documents=len(documents), size=len(raw))
     found = [(order, doc) for doc in documents if (order := _order_of(doc, result)) is not None]
     with transaction.atomic():

@@ -10,7 +10,10 @@ date ("Номер оплаты по 1С", "Дата оплаты по 1С"; or "
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+import zipfile
+import zlib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from xml.etree.ElementTree import Element, ParseError
@@ -35,6 +38,9 @@ NOT_COMMERCEML = _("The file is not a CommerceML document (Коммерческ�
 TOO_MANY = _("The file holds more than %(n)s documents.")
 BAD_FIELD = _("Document %(document)s: %(field)s “%(value)s” is not valid.")
 EMPTY_FILE = _("The file is empty.")
+ZIP_NOT_ONE_XML = _("The ZIP archive must hold exactly one XML file.")
+ZIP_UNREADABLE = _("The ZIP archive cannot be read.")
+ZIP_TOO_LARGE = _("The file in the ZIP archive is larger than %(n)s bytes.")
 
 _DECLARATION = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
 
@@ -196,9 +202,49 @@ def _root(raw: bytes, *, default_encoding: str) -> Element:
         raise UploadRefused(str(NOT_XML) % {"error": error}) from None
 
 
-def upload_read(raw: bytes, *, default_encoding: str) -> list[Document1C]:
-    """Every order document of 1C's file, or UploadRefused saying why none is taken."""
-    root = _root(raw, default_encoding=default_encoding)
+# What zipfile raises for an archive cut short, encrypted, compressed in a way it lacks,
+# or corrupt.
+_ZIP_BROKEN = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    RuntimeError,
+    NotImplementedError,
+    EOFError,
+    OSError,
+    zlib.error,
+    ValueError,
+)
+
+
+def _unzipped(raw: bytes, *, max_size: int) -> bytes:
+    """The XML file inside a ZIP archive (1C zips its file when told zip=yes), read no
+    further than `max_size`: an archive's own word for its size is not trusted."""
+    if not raw.startswith(b"PK\x03\x04"):
+        return raw
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            members = [
+                m
+                for m in archive.infolist()
+                if m.filename.lower().endswith(".xml") and not m.is_dir()
+            ]
+            if len(members) != 1:
+                raise UploadRefused(str(ZIP_NOT_ONE_XML))
+            with archive.open(members[0]) as member:
+                content = member.read(max_size + 1)
+    except UploadRefused:
+        raise
+    except _ZIP_BROKEN:
+        raise UploadRefused(str(ZIP_UNREADABLE)) from None
+    if len(content) > max_size:
+        raise UploadRefused(str(ZIP_TOO_LARGE) % {"n": max_size})
+    return content
+
+
+def upload_read(raw: bytes, *, default_encoding: str, max_size: int) -> list[Document1C]:
+    """Every order document of 1C's file (XML, or XML in a ZIP archive), or UploadRefused
+    saying why none is taken."""
+    root = _root(_unzipped(raw, max_size=max_size), default_encoding=default_encoding)
     if root.tag != "КоммерческаяИнформация":
         raise UploadRefused(str(NOT_COMMERCEML))
     elements = root.findall("Документ") + root.findall("Контейнер/Документ")

@@ -5,7 +5,9 @@ nothing: not even the good payment in the same file before the bad part."""
 from __future__ import annotations
 
 import base64
+import io
 import itertools
+import zipfile
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -56,7 +58,7 @@ def bodies(draw) -> tuple[bytes, dict]:
         "extra": draw(st.dictionaries(TEXT, st.one_of(TEXT, FLAGS), max_size=3)),
         "number_1c": draw(TEXT),
     }
-    mangle = draw(st.sampled_from(["none", "truncate", "salt", "redeclare", "raw"]))
+    mangle = draw(st.sampled_from(["none", "truncate", "salt", "redeclare", "raw", "zip"]))
     return second, {
         "encoding": draw(st.sampled_from(["windows-1251", "utf-8"])),
         "mangle": mangle,
@@ -87,6 +89,12 @@ def _build(good: Order, target: Order, second: dict, how: dict) -> bytes:
         body = body.replace(how["encoding"].encode(), other.encode(), 1)
     elif how["mangle"] == "raw":
         body = how["raw"]
+    elif how["mangle"] == "zip":  # zipped as with zip=yes, and sometimes cut short
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("orders.xml", body)
+        body = buffer.getvalue()
+        body = body[: how["cut"]] if how["cut"] < len(body) else body
     return body
 
 

@@ -4,6 +4,8 @@ what is skipped and noted, and the watermark over a batch."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 from decimal import Decimal
 from xml.etree import ElementTree as ET
 
@@ -194,3 +196,34 @@ def test_the_orders_document_costs_the_same_queries_for_one_order_or_many(
         make_order(catalogue=catalogue, manager=staff["manager"], email=f"m{i}@example.ru")
     with django_assert_num_queries(8):  # the watermark is there now: found, not inserted
         assert orders_query(key=key)[1] == 3
+
+
+def _zip(*files: tuple[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files:
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_a_zipped_file_is_imported_under_the_name_of_the_xml_inside(session, waiting):
+    content = document_1c([Doc1C(waiting, payment_number="3", payment_date=today())])
+    upload_append(session=session, filename="orders.zip", chunk=_zip(("orders.xml", content)))
+    assert upload_import(session=session, filename="orders.xml").payments == 1
+
+
+@pytest.mark.parametrize(
+    "archive",
+    [
+        _zip(("a.xml", b"<a/>"), ("b.xml", b"<b/>")),  # two files: which one?
+        _zip(("readme.txt", b"hello")),  # no XML at all
+        _zip(("orders.xml", b" " * 50_000)),  # unpacks past the limit (set to 10 kB)
+        _zip(("orders.xml", b"<a/>" * 100))[:60],  # cut short
+    ],
+    ids=["two files", "no xml", "too large unpacked", "cut"],
+)
+def test_a_zip_that_is_not_one_sound_xml_file_is_refused(session, settings, archive):
+    settings.EXCHANGE_1C_MAX_FILE = 10_000
+    upload_append(session=session, filename="orders.zip", chunk=archive)
+    with pytest.raises(UploadRefused, match="ZIP"):
+        upload_import(session=session, filename="orders.zip")

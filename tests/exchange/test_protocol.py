@@ -59,3 +59,9 @@ def test_a_chunk_over_file_limit_is_refused_with_failure(signed_in, settings):
     )
     assert answer.content.decode() == "failure\nЧасть файла больше file_limit."
     assert ExchangeLog.objects.filter(mode="file", ok=False).count() == 1
+
+
+def test_1c_is_asked_to_zip_its_files_when_set(signed_in, settings):
+    settings.EXCHANGE_1C_ZIP = True
+    answer = signed_in.get(URL, {"type": "sale", "mode": "init"})
+    assert answer.content.decode().startswith("zip=yes\n")

@@ -26,6 +26,7 @@ from exchange.services import (
     exchange_encoding,
     exchange_file_limit,
     exchange_log,
+    exchange_zip,
     orders_confirm,
     orders_query,
     session_find,
@@ -105,7 +106,8 @@ def checkauth(request: HttpRequest) -> HttpResponse:
 
 def init(request: HttpRequest, session: ExchangeSession) -> HttpResponse:
     _log(request, session, Mode.INIT, ok=True)
-    return _answer("zip=no", f"file_limit={exchange_file_limit()}")
+    zipped = "yes" if exchange_zip() else "no"
+    return _answer(f"zip={zipped}", f"file_limit={exchange_file_limit()}")
 
 
 def query(request: HttpRequest, session: ExchangeSession) -> HttpResponse:
