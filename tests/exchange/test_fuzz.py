@@ -192,3 +192,22 @@ def test_any_parameters_and_cookie_are_answered_without_a_5xx(client, cookie, pa
     client.cookies["conveyor_1c"] = cookie if token is None else token  # None: signed in
     answer = client.get(URL, params)
     assert answer.status_code < 500
+
+
+CREDENTIALS = st.one_of(
+    st.binary(max_size=120),
+    # Shaped like a key, so the lookup by its prefix runs: with a NUL, or not UTF-8.
+    st.tuples(st.binary(max_size=10), st.binary(max_size=10)).map(
+        lambda parts: b"1c:cvr_" + parts[0] + b"_" + parts[1]
+    ),
+    st.sampled_from([b"1c:cvr_\x00_x", b"1c:cvr_ab\xff_x", b":", b"\x00:\x00"]),
+)
+
+
+@given(credentials=CREDENTIALS, scheme=st.sampled_from(["Basic", "basic", "Bearer"]))
+def test_any_credentials_are_answered_without_a_5xx(client, db, settings, credentials, scheme):
+    settings.EXCHANGE_1C_FAILURES_PER_HOUR = 10**9  # every example reaches the key lookup
+    header = f"{scheme} {base64.b64encode(credentials).decode()}"
+    answer = client.get(URL, {"type": "sale", "mode": "checkauth"}, HTTP_AUTHORIZATION=header)
+    assert answer.status_code == 401
+    assert answer.content.decode().startswith("failure\n")
