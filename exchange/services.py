@@ -285,8 +285,9 @@ def _document_apply(order: Order, document: Document1C, result: ImportResult) ->
 
 
 def _payment_apply(order: Order, payment: Payment1C, result: ImportResult) -> None:
-    # One bank payment may settle several orders: the order is part of the key.
-    external_id = f"{order.number}/{payment.number}/{payment.paid_on.isoformat()}"[:100]
+    # One bank payment may settle several orders: the order is part of the key. The date is
+    # not: an accountant correcting it in 1C must not book the same payment again.
+    external_id = f"{order.number}/{payment.number}"
     if Payment.objects.filter(source=PaymentSource.EXCHANGE_1C, external_id=external_id).exists():
         result.repeated += 1
         return

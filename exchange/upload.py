@@ -98,7 +98,8 @@ def _date(value: str, *, document: str, field: str) -> dt.date | None:
     except ValueError:
         day = None
     if day is None or not EARLIEST_YEAR <= day.year <= dt.date.today().year + 1:
-        raise UploadRefused(str(BAD_FIELD) % {"document": document, "field": field, "value": value})
+        shown = value[:40] + ("…" if len(value) > 40 else "")
+        raise UploadRefused(str(BAD_FIELD) % {"document": document, "field": field, "value": shown})
     return day
 
 

@@ -227,3 +227,13 @@ def test_a_zip_that_is_not_one_sound_xml_file_is_refused(session, settings, arch
     upload_append(session=session, filename="orders.zip", chunk=archive)
     with pytest.raises(UploadRefused, match="ZIP"):
         upload_import(session=session, filename="orders.zip")
+
+
+def test_a_payment_whose_date_1c_corrected_is_not_booked_again(session, waiting):
+    _import(session, document_1c([Doc1C(waiting, payment_number="12", payment_date=today())]))
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    again = _import(
+        session, document_1c([Doc1C(waiting, payment_number="12", payment_date=yesterday)])
+    )
+    assert (again.payments, again.repeated) == (0, 1)
+    assert Payment.objects.count() == 1
