@@ -149,7 +149,10 @@ def _order_requisites(order: Order) -> list[tuple[str, str]]:
     paid_on = _paid_on(order)
     pairs = [
         ("Статус заказа", str(Stage(order.stage).label)),
-        ("Дата изменения статуса", timezone.localtime(order.stage_changed_at).isoformat()),
+        (
+            "Дата изменения статуса",
+            f"{timezone.localtime(order.stage_changed_at):%Y-%m-%d %H:%M:%S}",
+        ),
         ("Отменен", _bool(order.stage == Stage.LOST)),
         ("Финальный статус", _bool(order.stage in (Stage.WON, Stage.LOST))),
         ("Заказ оплачен", _bool(paid_on is not None)),
