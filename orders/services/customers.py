@@ -31,8 +31,8 @@ REQUISITE_FIELDS = (
     "correspondent_account",
 )
 INN_TAKEN = _(
-    "INN %(inn)s is already on file for the client %(buyer)s. Tick “Attach the order to "
-    "this client” to move the order to them, or correct the INN."
+    "Already on file for the client %(buyer)s. Tick “Attach the order to this client” to "
+    "move the order to them, or correct the INN."
 )
 SHARED_BUSINESS = _(
     "%(buyer)s has other orders, so its requisites stay. Make a private person's purchase "
@@ -115,7 +115,7 @@ def _business_to_person(customer: Customer, requisites: dict[str, Any], order: O
 
 
 def inn_taken_message(holder: Customer) -> str:
-    return str(INN_TAKEN) % {"inn": holder.inn, "buyer": holder.buyer_name}
+    return str(INN_TAKEN) % {"buyer": holder.buyer_name}
 
 
 def _order_move_to(order: Order, customer: Customer, actor: User) -> None:

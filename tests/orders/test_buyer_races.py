@@ -31,7 +31,7 @@ def test_two_managers_saving_one_new_inn_make_one_customer(staff, catalogue):
 
     refused = [r for r in results if isinstance(r, Exception)]
     assert len(refused) == 1 and isinstance(refused[0], OrderError)
-    assert "7707083893" in refused[0].errors["inn"][0]
+    assert "ООО «Ромашка»" in refused[0].errors["inn"][0]
     assert Customer.objects.filter(inn="7707083893").count() == 1
 
 
