@@ -8,6 +8,9 @@ import re
 import pytest
 from django.conf import settings
 from django.utils import translation
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from orders.models import Customer, EventKind, Order, Stage
 from orders.services.customers import INN_TAKEN
@@ -261,3 +264,24 @@ def test_a_company_with_other_orders_is_not_made_a_person(client, staff, order_f
     )
     buyer = Customer.objects.get(pk=order.customer_id)
     assert (buyer.kind, buyer.inn) == ("company", "7707083893")
+
+
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    fields=st.fixed_dictionaries(
+        {},
+        optional={
+            f"buyer-{name}": st.text(max_size=30)
+            for name in ("kind", "company", "inn", "kpp", "ogrn", "bik", "account", "attach")
+        },
+    )
+)
+def test_any_buyer_typed_is_saved_or_refused_on_the_page(client, staff, order_factory, fields):
+    order = order_factory(stage=Stage.QUALIFICATION)
+    client.force_login(staff["manager"])
+
+    response = post(client, order, **fields)
+
+    assert response.status_code in (302, 422)
+    if response.status_code == 302:
+        Customer.objects.get(pk=order.customer_id).full_clean()  # what was kept is valid
