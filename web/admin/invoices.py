@@ -165,16 +165,13 @@ class InvoiceAdmin(admin.ModelAdmin):
         )
 
 
-RECEIPT_FIELDS = ["type", "method", "amount", "status", "external_id", "last_error", "sent_at"]
-
-
 class ReceiptInline(admin.TabularInline):
     """The payment's fiscal receipt (or the refund's return receipt), with its status."""
 
     model = Receipt
     fk_name = "payment"
-    fields = RECEIPT_FIELDS
-    readonly_fields = RECEIPT_FIELDS
+    fields = ("type", "method", "amount", "status", "external_id", "last_error", "sent_at")
+    readonly_fields = ("type", "method", "amount", "status", "external_id", "last_error", "sent_at")
     extra = 0
     can_delete = False
     show_change_link = True
