@@ -82,7 +82,7 @@ def _miss(request: HttpRequest) -> None:
 
 def checkauth(request: HttpRequest) -> HttpResponse:
     login, password = _basic(request)
-    if _too_many_misses(request):
+    if _too_many_misses(request):  # not logged: a guesser must not write a row a guess
         return _failure(_("Too many failed sign-ins; try again in an hour."), status=429)
     try:
         session, token = session_start(password=password)
