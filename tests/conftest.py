@@ -10,6 +10,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.utils import translation
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -60,6 +61,15 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.section("tests that needed the real services and did not run")
         for line in _NEEDED_SERVICES:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Every test starts in the site's language: a page requested in Russian leaves Russian
+    active in the thread, which would change the next test's messages."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
