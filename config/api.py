@@ -48,7 +48,8 @@ status; accounting (1C) reports payments it saw on the bank account.
 **Keys.** Every call carries `Authorization: Bearer <key>`. An administrator makes a key in
 admin (API keys) or with `manage.py create_api_key "Web shop" --scope intake --scope read`;
 only its hash is stored. A key holds scopes: `intake` (create orders), `accounting` (record
-payments), `read` (order status). A key without the operation's scope gets 403. A `read` key
+payments), `read` (order status), `exchange` (the 1C exchange at `/exchange/1c/`, not this
+API: docs/exchange-1c.md). A key without the operation's scope gets 403. A `read` key
 reads the orders it sent in; a key that also holds `accounting` reads any order.
 
 **Errors.** Bad input is refused as a whole with 400 and every problem under its field:

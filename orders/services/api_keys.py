@@ -31,7 +31,8 @@ def api_key_create(*, name: str, scopes: Iterable[str]) -> tuple[ApiKey, str]:
 
 def api_key_authenticate(plain: str) -> ApiKey | None:
     parts = plain.split("_")
-    if len(parts) < 3 or parts[0] != "cvr":
+    # A prefix with a NUL or of the wrong size is no key (PostgreSQL refuses a NUL outright).
+    if len(parts) < 3 or parts[0] != "cvr" or "\x00" in plain or len(parts[1]) > 12:
         return None
     key = ApiKey.objects.filter(prefix=parts[1], revoked_at__isnull=True).first()
     if key is None or not secrets.compare_digest(key.key_hash, sha256(plain.encode()).hexdigest()):

@@ -54,3 +54,11 @@ def test_an_admin_narrows_a_keys_scopes(admin_client, client, invoice):
         f"/api/v1/orders/{invoice.order.number}/", headers={"Authorization": f"Bearer {plain}"}
     )
     assert status.status_code == 403
+
+
+@pytest.mark.parametrize("plain", ["cvr_ab\x00cd_secret", "cvr_" + "p" * 40 + "_secret"])
+def test_a_key_with_a_nul_or_an_overlong_prefix_is_a_bad_key_not_a_crash(client, db, plain):
+    response = client.get(
+        "/api/v1/orders/2026-00001/", headers={"Authorization": f"Bearer {plain}"}
+    )
+    assert response.status_code == 401
