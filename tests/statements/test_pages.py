@@ -265,3 +265,9 @@ def test_any_invoice_typed_for_a_payment_gets_an_answer(client, accountant, invo
     else:  # only the invoice's own number books the payment, and once
         assert number.strip().upper() == invoice.number
         assert Payment.objects.count() == 1
+
+
+def test_the_receivables_page_leads_to_the_statements(client, accountant):
+    client.force_login(accountant)
+    page = client.get("/invoices/").content.decode()
+    assert 'href="/invoices/statements/" id="bank-statements"' in page
