@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from decimal import ROUND_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from typing import Any
 
 from django.conf import settings
@@ -92,13 +92,19 @@ def vat_code(rate: str, method: int) -> int | None:
 
 
 def _split(amounts: Sequence[Decimal], total: Decimal) -> list[Decimal]:
-    """`total` shared in proportion to `amounts`, each rounded to the kopeck; the last
-    share takes the rounding, so the shares add up to `total` exactly."""
+    """`total` shared in proportion to `amounts`, to the kopeck: each share rounded down,
+    the kopecks left over going one each to the shares that lost most (the later of equal
+    ones), so the shares add up to `total` exactly and none passes its exact part."""
     whole = sum(amounts, ZERO)
     if total == whole:
         return list(amounts)
-    shares = [(amount * total / whole).quantize(CENT) for amount in amounts[:-1]]
-    return [*shares, total - sum(shares, ZERO)]
+    exact = [amount * total / whole for amount in amounts]
+    shares = [part.quantize(CENT, rounding=ROUND_DOWN) for part in exact]
+    left = int((total - sum(shares, ZERO)) / CENT)
+    by_loss = sorted(range(len(shares)), key=lambda n: (exact[n] - shares[n], n), reverse=True)
+    for n in by_loss[:left]:
+        shares[n] += CENT
+    return shares
 
 
 def receipt_items(lines: list[dict[str, str]], *, amount: Decimal, method: int) -> list[dict]:

@@ -250,6 +250,10 @@ def test_a_card_refund_sends_the_matching_return_receipt(
     assert Receipt.objects.filter(type=ReceiptType.INCOME_RETURN).count() == 1
     assert len(fake_cp.receipts) == 1
 
+    receipts = client.get(order.get_absolute_url()).content.decode()
+    receipts = receipts[receipts.index('data-testid="receipts"') :]
+    assert "Return of income · Full prepayment" in receipts and "2u3jXNbh5bk00001" in receipts
+
 
 def test_with_receipts_off_no_payment_carries_one(
     client, settings, fake_cp, seller, staff, manager, catalogue
@@ -348,7 +352,7 @@ def test_a_receipt_cloudpayments_refuses_is_failed_at_once_with_its_reason(
     [
         (Decimal("100.00"), [33.33, 33.33, 33.34]),
         (Decimal("0.03"), [0.01, 0.01, 0.01]),
-        (Decimal("1000.01"), [333.34, 333.34, 333.33]),
+        (Decimal("1000.01"), [333.33, 333.34, 333.34]),
     ],
 )
 def test_a_share_of_the_lines_adds_up_to_the_amount_to_the_kopeck(amount, expected):
@@ -430,3 +434,25 @@ def test_admin_shows_a_payments_receipt_and_lists_receipts_read_only(
     assert order.number in listing and "Send again" in listing
     change = admin_client.get(f"/admin/invoices/receipt/{receipt.pk}/change/")
     assert change.status_code == 200 and 'name="status"' not in change.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        ("en", ["Fiscal receipts", "Income · Full prepayment", "Sent with the payment"]),
+        ("ru", ["Фискальные чеки", "Приход · Предоплата 100\xa0%", "Передан с оплатой"]),
+    ],
+)
+def test_the_order_page_lists_the_receipts_with_their_status(
+    client, receipts_on, manager, accountant, catalogue, language, shown
+):
+    order = make_order(catalogue=catalogue, manager=manager)
+    _pay_by_card(client, receipts_on, order.invoices.get(), 9001)
+    client.force_login(accountant)
+
+    page = client.get(order.get_absolute_url(), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    receipts = page[page.index('data-testid="receipts"') :]
+    for text in shown:
+        assert text in receipts
+    assert ("32,000.00\xa0₽" if language == "en" else "32\xa0000,00\xa0₽") in receipts
