@@ -12,10 +12,10 @@ side, alternating request by request between the two:
   newest order);
 - the default board's HTML size and element count.
 
-Rows are bulk-inserted (the services would take hours for 100k orders) but are what the
-services produce: customers, lines with costs, tasks, timeline events, invoices and
-payments, with the denormalised money on the order. The board counters are kept by the
-same database trigger as in production, row by row, during the inserts.
+The data is made by bench/seed.py (INSERT … SELECT generate_series; the services would take
+hours for 100k orders), and is what the services produce: customers, lines with costs,
+tasks, timeline events, invoices and payments, with the denormalised money on the order and
+the board counters rebuilt from the orders at the end.
 
     .venv/bin/python bench/board.py [--orders 100000] [--small 1000] [--repeat 60]
 """
@@ -23,13 +23,10 @@ same database trigger as in production, row by row, during the inserts.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
-import random
 import statistics
 import sys
 import time
-from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -39,20 +36,7 @@ sys.path.insert(0, str(ROOT))
 SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = os.environ.get("BENCH_DATABASE", "conveyor_bench3")
 
-# Where 100 orders are, on a usual day of a company that has worked a few years.
-STAGE_SHARE = {
-    "new": 2,
-    "qualification": 5,
-    "prepayment": 7,
-    "production": 12,
-    "postpayment": 3,
-    "delivery_details": 3,
-    "delivery": 6,
-    "won": 50,
-    "lost": 12,
-}
 MANAGERS = 20
-CENT = Decimal("0.01")
 
 
 def _server_connection():
@@ -143,222 +127,13 @@ def django_setup() -> None:
 # ----------------------------------------------------------------------------- data
 
 
-class Filler:
-    """Adds orders in batches; numbers, dates and money consistent with the services."""
+class Staff:
+    """Who the cases log in as, from what the seeder made."""
 
-    def __init__(self) -> None:
-        from django.contrib.auth.models import Group, User
-
-        from orders import roles
-        from production.models import Product
-
-        self.rng = random.Random(42)
-        self.now = dt.datetime.now(dt.UTC)
-        self.made = 0
-        self.managers = []
-        sales = Group.objects.get(name=roles.SALES_MANAGERS)
-        for i in range(MANAGERS):
-            user = User.objects.create_user(
-                f"manager{i}", password="bench", first_name=f"Manager {i}"
-            )
-            user.groups.add(sales)
-            self.managers.append(user)
-        self.head = User.objects.create_user("head", password="bench", first_name="Head")
-        self.head.groups.add(Group.objects.get(name=roles.HEAD_OF_SALES))
-        self.admin = User.objects.create_superuser("admin", "admin@bench.test", "bench")
-        self.worker = User.objects.create_user("worker", password="bench")
-        self.worker.groups.add(Group.objects.get(name=roles.PRODUCTION))
-        self.products = [
-            Product.objects.create(
-                sku=f"P-{i:03d}",
-                name=f"Product {i}",
-                price=Decimal(self.rng.randrange(900, 60000)),
-                lead_time_days=3,
-                labour_minutes=60,
-                labour_rate=Decimal(600),
-            )
-            for i in range(40)
-        ]
-        self.stages = [stage for stage, share in STAGE_SHARE.items() for _ in range(share)]
-
-    def add(self, count: int, *, span_days: int) -> None:
-        for start in range(0, count, 5000):
-            self._batch(min(5000, count - start), span_days=span_days)
-
-    def _batch(self, count: int, *, span_days: int) -> None:
-        from django.db import transaction
-
-        from invoices.models import Invoice, Payment
-        from orders.models import (
-            Customer,
-            Order,
-            OrderLine,
-            Task,
-            TimelineEvent,
-        )
-
-        rng = self.rng
-        with transaction.atomic():
-            customers = Customer.objects.bulk_create(
-                [
-                    Customer(
-                        name=f"Client {self.made + i}",
-                        company=f"Company {rng.randrange(5000)}" if rng.random() < 0.4 else "",
-                        email=f"client{self.made + i}@example.com",
-                        phone=f"+7 9{rng.randrange(10**9):09d}",
-                    )
-                    for i in range(count)
-                ],
-                batch_size=2000,
-            )
-            orders, lines, tasks, events, invoices = [], [], [], [], []
-            for i, customer in enumerate(customers):
-                seq = self.made + i + 1
-                created = self.now - dt.timedelta(seconds=rng.randrange(span_days * 86400))
-                stage = rng.choice(self.stages)
-                order_lines = []
-                for position in range(1, rng.randint(1, 4) + 1):
-                    product = rng.choice(self.products)
-                    quantity = Decimal(rng.randint(1, 5))
-                    order_lines.append(
-                        OrderLine(
-                            position=position,
-                            product=product,
-                            sku=product.sku,
-                            name=product.name,
-                            price=product.price,
-                            quantity=quantity,
-                            unit_cost=(product.price * Decimal("0.6")).quantize(CENT),
-                            status="made"
-                            if stage not in ("new", "qualification", "prepayment", "production")
-                            else "pending",
-                        )
-                    )
-                lines_total = sum((line.price * line.quantity for line in order_lines), Decimal(0))
-                delivery = Decimal(rng.choice([0, 500, 1500]))
-                total = lines_total + delivery
-                paid = {
-                    "prepayment": Decimal(0),
-                    "production": total,
-                    "postpayment": (total / 2).quantize(CENT),
-                    "new": Decimal(0),
-                    "qualification": Decimal(0),
-                    "lost": Decimal(0),
-                }.get(stage, total)
-                made = (
-                    len(order_lines)
-                    if stage not in ("new", "qualification", "prepayment", "production")
-                    else 0
-                )
-                if stage == "production":
-                    made = rng.randrange(len(order_lines))
-                is_open = stage not in ("won", "lost")
-                due = created + dt.timedelta(days=rng.randint(1, 40)) if is_open else None
-                orders.append(
-                    Order(
-                        number=f"{created.year}-{seq:06d}",
-                        customer=customer,
-                        manager=self.managers[seq % MANAGERS],
-                        source=rng.choice(["web_shop", "manager"]),
-                        stage=stage,
-                        stage_changed_at=min(
-                            self.now, created + dt.timedelta(days=rng.randint(0, 30))
-                        ),
-                        payment_scheme="full_prepayment"
-                        if stage not in ("new", "qualification")
-                        else "",
-                        prepayment_amount=total
-                        if stage not in ("new", "qualification")
-                        else Decimal(0),
-                        delivery_method="pickup" if delivery == 0 else "carrier",
-                        delivery_cost=delivery if delivery else None,
-                        delivery_address="" if delivery == 0 else f"City, street {seq}",
-                        lines_total=lines_total,
-                        total_amount=total,
-                        paid_amount=paid,
-                        cost_amount=sum(
-                            (line.unit_cost * line.quantity for line in order_lines), Decimal(0)
-                        ),
-                        lines_count=len(order_lines),
-                        lines_made=made,
-                        next_due_at=due,
-                        created_at=created,
-                        lost_reason="Too expensive" if stage == "lost" else "",
-                    )
-                )
-                lines.append(order_lines)
-            Order.objects.bulk_create(orders, batch_size=2000)
-            flat_lines = []
-            for order, order_lines in zip(orders, lines, strict=True):
-                for line in order_lines:
-                    line.order = order
-                    flat_lines.append(line)
-                open_task = order.stage not in ("won", "lost")
-                tasks.append(
-                    Task(
-                        order=order,
-                        kind="take_into_work" if order.stage == "new" else "custom",
-                        department="sales",
-                        title=f"Work on {order.number}",
-                        assignee=order.manager,
-                        status="open" if open_task else "done",
-                        due_at=order.next_due_at or order.created_at,
-                        created_at=order.created_at,
-                    )
-                )
-                events.append(
-                    TimelineEvent(
-                        order=order, kind="created", to_stage="new", created_at=order.created_at
-                    )
-                )
-                events.append(
-                    TimelineEvent(
-                        order=order,
-                        kind="stage",
-                        from_stage="new",
-                        to_stage=order.stage,
-                        created_at=order.stage_changed_at,
-                    )
-                )
-                if order.payment_scheme:
-                    invoices.append(
-                        Invoice(
-                            number=f"INV-{order.number}",
-                            order=order,
-                            kind="prepayment",
-                            amount=order.total_amount,
-                            paid_amount=order.paid_amount,
-                            status="paid" if order.paid_amount >= order.total_amount else "issued",
-                            order_total=order.total_amount,
-                            issued_at=order.created_at,
-                        )
-                    )
-            OrderLine.objects.bulk_create(flat_lines, batch_size=5000)
-            Task.objects.bulk_create(tasks, batch_size=5000)
-            TimelineEvent.objects.bulk_create(events, batch_size=5000)
-            Invoice.objects.bulk_create(invoices, batch_size=5000)
-            Payment.objects.bulk_create(
-                [
-                    Payment(
-                        invoice=invoice,
-                        order=invoice.order,
-                        amount=invoice.paid_amount,
-                        source="manual",
-                        paid_at=invoice.issued_at,
-                    )
-                    for invoice in invoices
-                    if invoice.paid_amount > 0
-                ],
-                batch_size=5000,
-            )
-        self.made += count
-
-
-def analyze() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
+    def __init__(self, people: dict[str, list]) -> None:
+        self.managers = people["managers"]
+        self.head = people["head"][0]
+        self.admin = people["admin"][0]
 
 
 # ----------------------------------------------------------------------------- measuring
@@ -519,14 +294,16 @@ def main() -> None:
         django_setup()
         from django.core.management import call_command
 
+        from bench.seed import seed
+
         fillers = {}
         for side, count, years in (("small", args.small, 1), ("large", args.orders, 3)):
             started = time.perf_counter()
             use(side)
             call_command("migrate", verbosity=0)
-            fillers[side] = Filler()
-            fillers[side].add(count, span_days=years * 365)
-            analyze()
+            fillers[side] = Staff(
+                seed(count, managers=MANAGERS, span_days=years * 365, verbose=False)
+            )
             print(f"filled {count:,} orders in {time.perf_counter() - started:.0f} s", flush=True)
 
         cases: dict[tuple[str, str], Case] = {}
