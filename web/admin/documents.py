@@ -14,6 +14,7 @@ from documents.models import ClosingDocument
 from documents.services import closing_documents_regenerate
 from orders.models import Order
 from orders.rules import OrderError
+from web.admin.read_only import ReadOnlyAdmin
 from web.requests import admin_user
 
 # Everything is shown and nothing is edited: a document changes only by regeneration.
@@ -40,7 +41,7 @@ FIELDS = (
 
 
 @admin.register(ClosingDocument)
-class ClosingDocumentAdmin(admin.ModelAdmin):
+class ClosingDocumentAdmin(ReadOnlyAdmin):
     list_display = [
         "__str__",
         "order",
@@ -84,16 +85,3 @@ class ClosingDocumentAdmin(admin.ModelAdmin):
 
     def has_regenerate_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("documents.regenerate_closingdocument")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: ClosingDocument | None = None
-    ) -> bool:
-        return False
-
-    def has_delete_permission(
-        self, request: HttpRequest, obj: ClosingDocument | None = None
-    ) -> bool:
-        return False

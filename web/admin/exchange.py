@@ -4,25 +4,14 @@ only: 1C writes these, people read them."""
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from exchange.models import ExchangeLog, ExchangeWatermark
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+from web.admin.read_only import ReadOnlyAdmin
 
 
 @admin.register(ExchangeLog)
-class ExchangeLogAdmin(ReadOnly):
+class ExchangeLogAdmin(ReadOnlyAdmin):
     # The errors right after the outcome: on a laptop the columns past them scroll away.
     list_display = [
         "created_at",
@@ -66,7 +55,7 @@ class ExchangeLogAdmin(ReadOnly):
 
 
 @admin.register(ExchangeWatermark)
-class ExchangeWatermarkAdmin(ReadOnly):
+class ExchangeWatermarkAdmin(ReadOnlyAdmin):
     list_display = [
         "key",
         "confirmed_at",

@@ -33,6 +33,7 @@ from invoices.services import (
 )
 from orders.rules import OrderError
 from pipeline.payments import payment_register
+from web.admin.read_only import ReadOnlyAdmin
 from web.requests import admin_user
 
 
@@ -264,7 +265,7 @@ class SellerProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProviderEvent)
-class ProviderEventAdmin(admin.ModelAdmin):
+class ProviderEventAdmin(ReadOnlyAdmin):
     list_display = [
         "received_at",
         "kind",
@@ -278,15 +279,6 @@ class ProviderEventAdmin(admin.ModelAdmin):
     list_filter = ["kind", "signature_ok", "result_code", "followup_pending"]
     search_fields = ["transaction_id", "invoice_number", "body"]
     readonly_fields = [f.name for f in ProviderEvent._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(ReconciliationIssue)
@@ -324,7 +316,7 @@ class ReconciliationIssueAdmin(admin.ModelAdmin):
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(admin.ModelAdmin):
+class ReceiptAdmin(ReadOnlyAdmin):
     """Fiscal receipts, as sent: read only; one that failed is sent again by "retry"."""
 
     list_display = [
@@ -343,15 +335,6 @@ class ReceiptAdmin(admin.ModelAdmin):
     list_select_related = ["order"]
     readonly_fields = [f.name for f in Receipt._meta.fields]
     actions = ["retry_receipts"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("invoices.register_payment")
