@@ -7,16 +7,14 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 
 from documents.models import ClosingDocument
 
 # The invoices' font configuration: one per process, warmed by invoices.pdf.renderer_warm
 # in each worker, so a closing document renders as fast as an invoice.
-from invoices.pdf import FONTS_DIR, _font_config
+from invoices.pdf import FONTS_DIR, _font_config, pdf_version_save
 from invoices.words import amount_in_words, plural
 
 logger = logging.getLogger(__name__)
@@ -96,21 +94,14 @@ def document_pdf_store(document_id: int) -> bool:
         return False
     logger.info("rendering closing document %s (version %s)", document.pk, version)
     content = document_render_pdf_bytes(document)
-    with transaction.atomic():
-        locked = ClosingDocument.objects.select_for_update().get(pk=document_id)
-        if locked.version != version or (locked.pdf and locked.pdf_version >= version):
-            return False
-        old = locked.pdf.name if locked.pdf else ""
-        name = locked.file_name.replace(".pdf", f"-v{version}.pdf")
-        locked.pdf.save(name, ContentFile(content), save=False)
-        locked.pdf_version = version
-        locked.pdf_rendered_at = timezone.now()
-        locked.pdf_error = ""
-        locked.save(update_fields=["pdf", "pdf_version", "pdf_rendered_at", "pdf_error"])
-        if old and old != locked.pdf.name:
-            storage = locked.pdf.storage
-            transaction.on_commit(lambda: storage.delete(old))
-    return True
+    return pdf_version_save(
+        ClosingDocument,
+        document_id,
+        version_field="version",
+        version=version,
+        file_name=document.file_name.replace(".pdf", f"-v{version}.pdf"),
+        content=content,
+    )
 
 
 def document_pdf_bytes(document: ClosingDocument) -> bytes | None:

@@ -8,9 +8,10 @@ import logging
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -119,12 +120,37 @@ def invoice_pdf_store(invoice_id: int) -> bool:
         return False
     logger.info("rendering the PDF of invoice %s (version %s)", invoice.number, version)
     content = invoice_render_pdf_bytes(invoice)
+    return pdf_version_save(
+        Invoice,
+        invoice_id,
+        version_field="content_version",
+        version=version,
+        file_name=f"{invoice.number}-v{version}.pdf",
+        content=content,
+    )
+
+
+def pdf_version_save(
+    model: type[models.Model],
+    pk: int,
+    *,
+    version_field: str,
+    version: int,
+    file_name: str,
+    content: bytes,
+) -> bool:
+    """Store a rendered PDF of `version` on a record with the fields pdf, pdf_version,
+    pdf_rendered_at and pdf_error (an invoice, a closing document), under the row's lock;
+    False when a newer version overtook the render or this one is already stored. The file
+    it replaces is deleted once the change is committed."""
     with transaction.atomic():
-        locked = Invoice.objects.select_for_update().get(pk=invoice_id)
-        if locked.content_version != version or (locked.pdf and locked.pdf_version >= version):
+        locked: Any = model._default_manager.select_for_update().get(pk=pk)
+        if getattr(locked, version_field) != version or (
+            locked.pdf and locked.pdf_version >= version
+        ):
             return False
         old = locked.pdf.name if locked.pdf else ""
-        locked.pdf.save(f"{invoice.number}-v{version}.pdf", ContentFile(content), save=False)
+        locked.pdf.save(file_name, ContentFile(content), save=False)
         locked.pdf_version = version
         locked.pdf_rendered_at = timezone.now()
         locked.pdf_error = ""
