@@ -99,8 +99,7 @@ class ExchangeRefused(Exception):
 def session_start(*, password: str) -> tuple[ExchangeSession, str]:
     """checkauth: the password is an API key with the `exchange` scope. Returns the session
     and the cookie's value, given once (only its hash is kept)."""
-    # A NUL cannot be looked up in PostgreSQL (a 500); no key holds one anyway.
-    key = None if "\x00" in password else api_key_authenticate(password.strip())
+    key = api_key_authenticate(password.strip())  # refuses a NUL before any lookup
     if key is None:
         raise ExchangeRefused(str(KEY_REFUSED))
     if not key.allows(ApiScope.EXCHANGE):
