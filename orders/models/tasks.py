@@ -106,6 +106,18 @@ class Task(models.Model):
                 name="task_open_assignee_idx",
                 condition=Q(status__in=["open", "in_progress"]),
             ),
+            # The delivery list and the production board read open tasks of one kind or
+            # department, soonest due first, a page at a time.
+            models.Index(
+                fields=["kind", "due_at", "id"],
+                name="task_open_kind_idx",
+                condition=Q(status__in=["open", "in_progress"]),
+            ),
+            models.Index(
+                fields=["department", "due_at", "id"],
+                name="task_open_department_idx",
+                condition=Q(status__in=["open", "in_progress"]),
+            ),
         ]
 
     def __str__(self) -> str:
