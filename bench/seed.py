@@ -448,6 +448,28 @@ def _counters_fill_sql() -> str:
     return migration.FILL
 
 
+# Maintained summaries (totals, roll-ups) beside the board counters: an app that keeps one
+# lists, in its module `<app>.summaries`, SUMMARIES_REBUILD (statements that refill it from
+# the rows, run here after the seed), SUMMARIES_TABLES (emptied by --fresh, vacuumed after)
+# and SUMMARIES_CHECK ({label: a query counting the rows that differ}, run by --check).
+SUMMARY_APPS = ["orders", "invoices", "production", "logistics"]
+
+
+def _summaries() -> list:
+    modules = []
+    for app in SUMMARY_APPS:
+        try:
+            modules.append(importlib.import_module(f"{app}.summaries"))
+        except ModuleNotFoundError as error:
+            if error.name != f"{app}.summaries":
+                raise
+    return modules
+
+
+def _summary_tables() -> list[str]:
+    return [table for module in _summaries() for table in getattr(module, "SUMMARIES_TABLES", [])]
+
+
 def seed(
     orders: int,
     *,
@@ -471,7 +493,7 @@ def seed(
     with connection.cursor() as cursor:
         if fresh:
             cursor.execute(
-                f"TRUNCATE {', '.join(SEEDED_TABLES)} RESTART IDENTITY CASCADE;"
+                f"TRUNCATE {', '.join(SEEDED_TABLES + _summary_tables())} RESTART IDENTITY CASCADE;"
                 " DELETE FROM orders_yearcounter WHERE name IN ('order', 'invoice');"
             )
         cursor.execute("SELECT EXISTS (SELECT 1 FROM orders_order)")
@@ -528,17 +550,21 @@ def seed(
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM orders_boardcounter")
         cursor.execute(_counters_fill_sql())
+        for module in _summaries():
+            for statement in getattr(module, "SUMMARIES_REBUILD", []):
+                cursor.execute(statement)
         for table in SEEDED_TABLES:
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
                 f" COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
             )
-    say(f"  board counters rebuilt in {time.perf_counter() - counters_started:.1f} s")
+    say(f"  board counters and summaries rebuilt in {time.perf_counter() - counters_started:.1f} s")
     # VACUUM as well: it sets the visibility map, without which the covering indexes the
     # board reads would not serve index-only scans until autovacuum came by.
     analyze_started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM (ANALYZE) {', '.join(SEEDED_TABLES)}, orders_yearcounter")
+        tables = [*SEEDED_TABLES, *_summary_tables(), "orders_yearcounter"]
+        cursor.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
     say(f"  VACUUM ANALYZE in {time.perf_counter() - analyze_started:.1f} s")
     spent = time.perf_counter() - started
     say(
@@ -624,7 +650,10 @@ def seed_check(repeat: int = 10) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM orders_order")
         print(f"  {cursor.fetchone()[0]:,} orders")
-        for label, sql in CHECKS.items():
+        checks = dict(CHECKS)
+        for module in _summaries():
+            checks.update(getattr(module, "SUMMARIES_CHECK", {}))
+        for label, sql in checks.items():
             started = time.perf_counter()
             cursor.execute(sql)
             wrong = cursor.fetchone()[0]
