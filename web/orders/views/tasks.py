@@ -1,4 +1,4 @@
-"""My tasks: every open task of the signed-in person."""
+"""My tasks: the signed-in person's open tasks, a page at a time."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from orders.models import Task, TaskKind
 from orders.rules import OrderError, person
 from orders.selectors.access import departments_headed
-from orders.selectors.tasks import task_list_for_user
+from orders.selectors.tasks import TaskCursor, task_list_for_user
 from pipeline.work import task_complete, task_reassign
 from web.orders.views.common import error_text, next_url
 from web.requests import WorkspaceRequest
@@ -28,11 +28,21 @@ ONE_CLICK_TASKS = {TaskKind.TAKE_INTO_WORK, TaskKind.PRODUCE_LINE, TaskKind.CUST
 @login_required
 @require_GET
 def my_tasks(request: WorkspaceRequest) -> HttpResponse:
-    tasks = task_list_for_user(request.user)
+    """Soonest due first, a page at a time; "more" (a link, or htmx appending the next
+    page in place) continues after the last task shown."""
+    after = TaskCursor.parse(request.GET.get("after"))
+    tasks, next_cursor = task_list_for_user(request.user, after=after)
+    template = "orders/tasks.html#page" if request.htmx and after else "orders/tasks.html"
     return render(
         request,
-        "orders/tasks.html",
-        {"tasks": tasks, "now": timezone.now(), "one_click": ONE_CLICK_TASKS},
+        template,
+        {
+            "tasks": tasks,
+            "after": after,
+            "next_cursor": next_cursor,
+            "now": timezone.now(),
+            "one_click": ONE_CLICK_TASKS,
+        },
     )
 
 
