@@ -1,0 +1,540 @@
+"""Does every list page stay flat from 1,000 to 1,000,000 orders?
+
+Measures, in one Django process and one run, every list page (and the order page) of three
+companies side by side: 1k, 100k and 1M orders, each in a database of its own with an open
+connection of its own. Requests go through django.test.Client with DEBUG=0, each page as
+the person who works there, alternating request by request between the sizes (the order of
+the sizes turns every round), so that the load of the machine at any moment weighs on all
+of them alike. After warm-up rounds it prints, per page: the median and p95 server time at
+each size, the ratio of the largest to the smallest size's median, the HTML size at the
+largest and the number of queries at each size; Django admin's order and task lists are
+measured in the same run as the reference (no target).
+
+Targets (exit status 1 when one is missed, listing the misses):
+
+- the board, one manager and all managers: largest / smallest median ≤ 1.2;
+- every other page: ≤ 1.3;
+- a ratio over its target still passes when the largest size's median is within 2 ms of the
+  smallest's (--floor): a few milliseconds of noise would otherwise decide fast pages;
+- at most 110 KB of HTML at the largest size;
+- the same number of queries at every size (a count that grows with the data is a query per
+  row somewhere);
+- every page answers 200 at every size.
+
+The databases are copies of the seeded templates (`CREATE DATABASE <prefix>_1m TEMPLATE
+conveyor_tpl_1m`, made by bench/seed.py: `DATABASE_URL=…/conveyor_tpl_1m bench/seed.py
+--orders 1000000`), migrated to this tree (then VACUUM ANALYZE if a migration ran), and
+dropped at the end. --seed seeds fresh, empty databases with bench/seed.py instead (1M
+takes several minutes); --keep reuses copies left by an earlier --keep run and keeps them.
+
+    .venv/bin/python bench/pages.py [--sizes 1k,100k,1m] [--pages board,tasks]
+        [--repeat 30] [--warmup 3] [--budget 40] [--floor 2] [--keep] [--seed]
+        [--prefix conveyor_pages] [--templates conveyor_tpl]
+    .venv/bin/python bench/pages.py --smoke     # 1k only: every page answers 200, queries
+
+--pages keeps the pages whose key contains one of the words (`--pages board` is every
+board; the keys are listed by --list). A page whose requests are slow stops being sampled
+once it has used --budget seconds (all sizes together) and has at least 5 rounds: the table
+shows how many samples each page got. --smoke runs on the smallest size only and checks
+that every page answers 200 with at most 30 queries (a query per row would show there).
+
+The server is BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432); no Redis is used
+(tasks run eagerly, the cache is in memory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.test import Client
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.board import SERVER, _server_connection, _server_execute, client_for  # noqa: E402
+
+BOARD_TARGET = 1.2
+PAGE_TARGET = 1.3
+HTML_LIMIT_KB = 110
+SMOKE_QUERY_CEILING = 30
+MIN_ROUNDS = 5
+MANAGERS = 20
+
+# ----------------------------------------------------------------------------- pages
+
+
+@dataclass
+class Place:
+    """What a size's URLs are made of, read from its database."""
+
+    users: dict[str, Any]
+    order_number: str
+    number_prefix: str
+    month: tuple[dt.date, dt.date]
+    year: tuple[dt.date, dt.date]
+
+
+@dataclass(frozen=True)
+class Page:
+    key: str
+    who: str  # the username the page is requested as (made by bench/seed.py staff_make)
+    url: Callable[[Place], str]
+    target: float | None = PAGE_TARGET  # None: a reference, no target
+
+    @property
+    def reference(self) -> bool:
+        return self.target is None
+
+
+def _q(path: str, **params: object) -> Callable[[Place], str]:
+    return lambda place: f"{path}?{urlencode(params)}" if params else path
+
+
+def _period(path: str, span: str) -> Callable[[Place], str]:
+    def url(place: Place) -> str:
+        start, end = place.month if span == "month" else place.year
+        return f"{path}?{urlencode({'start': start.isoformat(), 'end': end.isoformat()})}"
+
+    return url
+
+
+# Search words, the same at every size. Seeded clients are "Client <i>" with
+# client<i>@example.com and random +79… phones: "Client 7" matches 1 client in 9 (a common
+# name), "nt123@ex" one client's e-mail, "912-34" the phones holding those digits.
+COMMON_NAME = "Client 7"
+EMAIL_PART = "nt123@ex"
+PHONE_DIGITS = "912-34"
+
+PAGES = [
+    Page("board-one-manager", "manager0", _q("/board/"), BOARD_TARGET),
+    Page("board-all-managers", "head", _q("/board/", who="all"), BOARD_TARGET),
+    Page("board-overdue", "head", _q("/board/", who="all", overdue=1)),
+    Page("board-search-name", "head", _q("/board/", who="all", q=COMMON_NAME)),
+    Page("board-search-phone", "head", _q("/board/", who="all", q=PHONE_DIGITS)),
+    Page("board-search-email", "head", _q("/board/", who="all", q=EMAIL_PART)),
+    Page(
+        "board-search-number",
+        "head",
+        lambda place: f"/board/?{urlencode({'who': 'all', 'q': place.number_prefix})}",
+    ),
+    Page("customer-search", "manager0", _q("/customers/search/", q=COMMON_NAME)),
+    Page("my-tasks-manager", "manager0", _q("/tasks/")),
+    Page("my-tasks-worker", "worker0", _q("/tasks/")),
+    Page("shop-floor", "worker0", _q("/production/")),
+    Page("production-board", "production_head", _q("/production/board/")),
+    Page("deliveries", "logistics", _q("/logistics/")),
+    Page("receivables", "accountant", _q("/invoices/")),
+    Page("receivables-overdue", "accountant", _q("/invoices/", overdue=1)),
+    Page("receivables-search", "accountant", _q("/invoices/", q=COMMON_NAME)),
+    Page("payments-journal-month", "accountant", _period("/invoices/payments/", "month")),
+    Page("margin-month", "accountant", _period("/production/margin/", "month")),
+    Page("margin-year", "accountant", _period("/production/margin/", "year")),
+    Page("order-page", "head", lambda place: f"/orders/{place.order_number}/"),
+    Page("admin-order-list", "admin", _q("/admin/orders/order/"), None),
+    Page("admin-task-list", "admin", _q("/admin/orders/task/"), None),
+]
+
+
+def place_read(today: dt.date) -> Place:
+    """The users and the URLs' data of the database in use."""
+    from django.contrib.auth.models import User
+
+    from orders.models import Order
+
+    users = {user.username: user for user in User.objects.filter(username__in=_usernames())}
+    missing = _usernames() - users.keys()
+    if missing:
+        raise SystemExit(f"users missing (not made by bench/seed.py?): {sorted(missing)}")
+    # An order in production with several lines: lines, tasks, invoices, payments, timeline.
+    order = (
+        Order.objects.filter(stage="production", lines_count__gte=3)
+        .order_by("-created_at")
+        .values_list("number", flat=True)
+        .first()
+    )
+    if order is None:
+        raise SystemExit("no order in production with 3 lines or more")
+    # Numbers are "<year>-<seq>": "<year>-001" starts 100 numbers of a year that has had at
+    # least 200 orders at every size (the year of half a year ago).
+    number_year = (today - dt.timedelta(days=183)).year
+    # The last full month, and the twelve months it ends.
+    month_end = today.replace(day=1) - dt.timedelta(days=1)
+    if month_end.month == 12:
+        year_start = dt.date(month_end.year, 1, 1)
+    else:
+        year_start = dt.date(month_end.year - 1, month_end.month + 1, 1)
+    return Place(
+        users=users,
+        order_number=order,
+        number_prefix=f"{number_year}-001",
+        month=(month_end.replace(day=1), month_end),
+        year=(year_start, month_end),
+    )
+
+
+def _usernames() -> set[str]:
+    return {page.who for page in PAGES}
+
+
+# ----------------------------------------------------------------------------- databases
+
+
+def size_parse(text: str) -> int:
+    text = text.strip().lower()
+    scale = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
+    digits = text[:-1] if scale > 1 else text
+    if not digits.isdigit():
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 1k, 100k, 1m)")
+    return int(digits) * scale
+
+
+def database_exists(name: str) -> bool:
+    connection = _server_connection()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            return cursor.fetchone() is not None
+    finally:
+        connection.close()
+
+
+def database_copy(name: str, template: str) -> None:
+    """CREATE DATABASE … TEMPLATE, retried while someone else is connected to the template
+    (PostgreSQL refuses to copy a database in use)."""
+    import psycopg2  # type: ignore[import-untyped]
+
+    _server_execute(f'DROP DATABASE IF EXISTS "{name}"')
+    for attempt in range(20):
+        try:
+            _server_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            return
+        except psycopg2.errors.ObjectInUse:
+            if attempt == 19:
+                raise
+            print(f"  {template} is in use, waiting to copy it", flush=True)
+            time.sleep(15)
+
+
+# Each size has its own connection, open all along; `use` points the default alias at one.
+_WRAPPERS: dict[str, BaseDatabaseWrapper] = {}
+
+
+def connections_make(names: dict[str, str]) -> None:
+    from django.db import connections
+
+    base = connections["default"]
+    for label, name in names.items():
+        _WRAPPERS[label] = base.__class__({**base.settings_dict, "NAME": name}, alias="default")
+
+
+def use(label: str) -> None:
+    from django.db import connections
+
+    connections["default"] = _WRAPPERS[label]
+
+
+def connections_close() -> None:
+    for wrapper in _WRAPPERS.values():
+        wrapper.close()
+
+
+def migrate() -> tuple[int, float]:
+    """Migrates the database in use; VACUUM ANALYZE after any migration, which may have
+    rewritten rows (index-only scans need the visibility map) or filled a new table."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    started = time.perf_counter()
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    call_command("migrate", verbosity=0)
+    if plan:
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE)")
+    return len(plan), time.perf_counter() - started
+
+
+def django_setup(database: str) -> None:
+    os.environ["DATABASE_URL"] = f"{SERVER}/{database}"
+    os.environ["DEBUG"] = "0"
+    from bench.seed import django_setup as seed_django_setup
+
+    seed_django_setup()
+
+
+# ----------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Case:
+    """One page at one size."""
+
+    page: Page
+    size: str
+    url: str
+    client: Client
+    samples: list[float] = field(default_factory=list)
+    status: int = 0
+    html: int = 0
+    queries: int = 0
+    error: str = ""
+
+    def get(self):
+        use(self.size)
+        start = time.perf_counter()
+        try:
+            response = self.client.get(self.url)
+        except Exception as error:  # a page that raises is reported, the run goes on
+            self.error = f"{type(error).__name__}: {error}"[:200]
+            return None
+        elapsed = (time.perf_counter() - start) * 1000
+        self.status = response.status_code
+        if self.status != 200:
+            self.error = f"answered {self.status}"
+        return elapsed, response
+
+    def count(self) -> None:
+        """Status, HTML size and queries, from one request outside the timed ones."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        use(self.size)
+        with CaptureQueriesContext(connection) as captured:
+            got = self.get()
+        if got is not None:
+            self.html = len(got[1].content)
+            self.queries = len(captured.captured_queries)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.samples)
+        return ordered[min(len(ordered) - 1, round(0.95 * len(ordered)) - 1)]
+
+
+def cases_make(pages: list[Page], places: dict[str, Place]) -> dict[str, list[Case]]:
+    cases: dict[str, list[Case]] = {page.key: [] for page in pages}
+    for size, place in places.items():
+        use(size)
+        clients = {who: client_for(user) for who, user in place.users.items()}
+        for page in pages:
+            cases[page.key].append(Case(page, size, page.url(place), clients[page.who]))
+    return cases
+
+
+def measure(cases: dict[str, list[Case]], *, warmup: int, repeat: int, budget: float) -> None:
+    """Warm-up rounds, one counted request per case, then `repeat` timed rounds; in a round
+    each page is requested at every size in turn, the sizes' order turning every round."""
+    for _ in range(warmup):
+        for row in cases.values():
+            for case in row:
+                if not case.error:
+                    case.get()
+    for row in cases.values():
+        for case in row:
+            if not case.error:
+                case.count()
+    spent = dict.fromkeys(cases, 0.0)
+    for round_ in range(repeat):
+        for key, row in cases.items():
+            if any(case.error for case in row):
+                continue
+            if round_ >= MIN_ROUNDS and spent[key] > budget * 1000:
+                continue
+            turn = round_ % len(row)
+            for case in row[turn:] + row[:turn]:
+                got = case.get()
+                if got is not None and not case.error:
+                    case.samples.append(got[0])
+                    spent[key] += got[0]
+        print(f"  round {round_ + 1}/{repeat}", end="\r", flush=True)
+    print(" " * 30, end="\r")
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def report(cases: dict[str, list[Case]], sizes: list[str], floor: float) -> list[str]:
+    """Prints the table; returns the targets missed."""
+    small, large = sizes[0], sizes[-1]
+    missed: list[str] = []
+    width = max(len(key) for key in cases) + 2
+    print()
+    print(
+        f"server time, ms: median / p95 (n samples per size, sizes interleaved);"
+        f" ratio = {large} / {small} medians"
+    )
+    head = f"{'page':{width}}" + "".join(f"{size:>17}" for size in sizes)
+    head += f"{'ratio':>8}{'target':>8}{'KB @' + large:>10}{'queries':>12}  n    verdict"
+    print(head)
+    for key, row in cases.items():
+        line = f"{key:{width}}"
+        broken = [f"{case.size}: {case.error}" for case in row if case.error]
+        if broken:
+            print(line + "  BROKEN  " + "; ".join(broken))
+            missed.append(f"{key}: {'; '.join(broken)}")
+            continue
+        for case in row:
+            line += f"{case.median:>9.1f} /{case.p95:>6.1f}"
+        first, last = row[0], row[-1]
+        ratio = last.median / first.median
+        page = first.page
+        counts = [case.queries for case in row]
+        kb = last.html / 1024
+        line += f"{ratio:>8.2f}"
+        line += f"{'ref' if page.reference else f'≤ {page.target}':>8}"
+        line += f"{kb:>10.1f}"
+        line += f"{counts[0] if len(set(counts)) == 1 else '/'.join(map(str, counts)):>12}"
+        line += f"  {len(first.samples):<4} "
+        verdict = []
+        if not page.reference:
+            assert page.target is not None
+            if ratio > page.target:
+                if last.median - first.median <= floor:
+                    verdict.append("ok (floor)")
+                else:
+                    verdict.append("SLOW")
+                    missed.append(f"{key}: {large}/{small} = {ratio:.2f} > {page.target}")
+            if kb > HTML_LIMIT_KB:
+                verdict.append("HTML")
+                missed.append(f"{key}: {kb:.0f} KB of HTML at {large} > {HTML_LIMIT_KB} KB")
+        if counts[-1] > counts[0]:
+            verdict.append("QUERIES")
+            if not page.reference:
+                missed.append(f"{key}: {counts[-1]} queries at {large}, {counts[0]} at {small}")
+        print(line + (" ".join(verdict) or ("ok" if not page.reference else "reference")))
+    print()
+    print(
+        f"targets: board (one manager, all managers) ≤ {BOARD_TARGET}, every other page"
+        f" ≤ {PAGE_TARGET}, a ratio over its target passing when the {large} median is"
+        f" within {floor:g} ms of the {small} one (noise floor: 'ok (floor)');"
+        f" ≤ {HTML_LIMIT_KB} KB of HTML at {large}; queries not growing with the data."
+        " The admin lists are the reference (no target)."
+    )
+    return missed
+
+
+def smoke_report(cases: dict[str, list[Case]]) -> list[str]:
+    missed = []
+    print()
+    width = max(len(key) for key in cases) + 2
+    print(f"{'page':{width}}{'status':>7}{'queries':>9}{'KB':>8}  url")
+    for key, row in cases.items():
+        case = row[0]
+        print(
+            f"{key:{width}}{case.status:>7}{case.queries:>9}{case.html / 1024:>8.1f}"
+            f"  {case.url}" + (f"  {case.error}" if case.error else "")
+        )
+        if case.error:
+            missed.append(f"{key}: {case.error}")
+        elif case.queries > SMOKE_QUERY_CEILING:
+            missed.append(f"{key}: {case.queries} queries > {SMOKE_QUERY_CEILING}")
+    return missed
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n")[0],
+        epilog="Details in the module's docstring (bench/pages.py).",
+    )
+    parser.add_argument("--sizes", default="1k,100k,1m", help="orders per company, smallest first")
+    parser.add_argument("--pages", default="", help="words a page's key must contain")
+    parser.add_argument("--list", action="store_true", help="list the pages' keys and stop")
+    parser.add_argument("--repeat", type=int, default=30, help="timed rounds")
+    parser.add_argument("--warmup", type=int, default=3, help="rounds before timing")
+    parser.add_argument("--budget", type=float, default=40, help="seconds per page at most")
+    parser.add_argument("--floor", type=float, default=2, help="ms a ratio may be noise")
+    parser.add_argument("--smoke", action="store_true", help="smallest size: 200s, queries")
+    parser.add_argument("--keep", action="store_true", help="reuse and keep the databases")
+    parser.add_argument("--seed", action="store_true", help="seed fresh databases")
+    parser.add_argument("--prefix", default="conveyor_pages", help="the databases' names")
+    parser.add_argument("--templates", default="conveyor_tpl", help="the templates' names")
+    args = parser.parse_args()
+
+    words = [word for word in args.pages.split(",") if word]
+    pages = [page for page in PAGES if not words or any(word in page.key for word in words)]
+    if args.list:
+        print("\n".join(page.key for page in PAGES))
+        return
+    if not pages:
+        parser.error(f"no page matches {args.pages!r} (see --list)")
+    labels = [label.strip().lower() for label in args.sizes.split(",") if label.strip()]
+    counts = {label: size_parse(label) for label in labels}
+    labels.sort(key=counts.__getitem__)
+    if args.smoke:
+        labels = labels[:1]
+    names = {label: f"{args.prefix}_{label}" for label in labels}
+
+    for label, name in names.items():
+        if args.keep and database_exists(name):
+            print(f"{label}: reusing {name}", flush=True)
+        elif args.seed:
+            _server_execute(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+        else:
+            template = f"{args.templates}_{label}"
+            if not database_exists(template):
+                raise SystemExit(f"no template {template}: make it with bench/seed.py or --seed")
+            started = time.perf_counter()
+            database_copy(name, template)
+            print(f"{label}: copied {template} in {time.perf_counter() - started:.0f} s")
+    missed: list[str] = []
+    try:
+        django_setup(names[labels[0]])
+        connections_make(names)
+        from django.utils import timezone
+
+        from bench.seed import seed
+        from orders.models import Order
+
+        today = timezone.localdate()
+        places = {}
+        for label in labels:
+            use(label)
+            applied, spent = migrate()
+            print(f"{label}: {applied} migrations applied in {spent:.0f} s", flush=True)
+            if args.seed and not Order.objects.exists():
+                seed(counts[label], managers=MANAGERS)
+            places[label] = place_read(today)
+        cases = cases_make(pages, places)
+        if args.smoke:
+            measure(cases, warmup=1, repeat=0, budget=0)
+            missed = smoke_report(cases)
+        else:
+            started = time.perf_counter()
+            measure(cases, warmup=args.warmup, repeat=args.repeat, budget=args.budget)
+            print(f"measured in {time.perf_counter() - started:.0f} s")
+            missed = report(cases, labels, args.floor)
+    finally:
+        connections_close()
+        if not args.keep:
+            for name in names.values():
+                _server_execute(f'DROP DATABASE IF EXISTS "{name}"')
+    if missed:
+        print("MISSED:")
+        for line in missed:
+            print(f"  {line}")
+        sys.exit(1)
+    print("all targets met")
+
+
+if __name__ == "__main__":
+    main()
