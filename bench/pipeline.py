@@ -1,0 +1,528 @@
+#!/usr/bin/env python
+"""The pipeline at full speed: orders driven through the whole funnel against a live stack,
+as fast as it takes them; orders a minute, the time of each step and the worker's time per
+task kind.
+
+The stack is the soak's (bench/soak.py) without its faults: gunicorn (DEBUG=0, one pool of
+2 processes), Celery worker pools (prefork, 2 processes each, every queue), one beat,
+PostgreSQL (a database created here from a migrated template, dropped at the end), a private
+redis-server, the fake CloudPayments for payment links, and an SMTP sink on loopback that
+counts the messages and the connections they came over. Each order goes the soak's way: the
+shop's intake API, the manager's session takes and qualifies it (half prepaid), a signed
+CloudPayments Pay notification, the production worker's session finishes each line, the
+accounting import pays the balance, the manager enters the delivery details and logistics
+completes the delivery. Orders are fed as fast as the funnel takes them, with at most
+--in-flight open at once.
+
+`--workers 1,2` runs the funnel twice, with one worker pool and then with two (the
+scale-out path: more workers, sharing only PostgreSQL, Redis and the media storage), each on
+a fresh copy of the same database, and prints them side by side.
+
+    .venv/bin/python bench/pipeline.py [--orders 300] [--workers 1,2] [--in-flight 60]
+        [--pg postgres://postgres@127.0.0.1:5432]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import re
+import shutil
+import signal
+import socketserver
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.payments import free_port, pct, server_env  # noqa: E402
+from bench.soak import API_SECRET, BIN, PUBLIC_ID, Driver, Http, Stack, log, prepare  # noqa: E402
+
+# The queues a worker pool takes (config/settings.py CELERY_TASK_ROUTES).
+QUEUES = "pdf,email,default"
+# An action answered but with nothing to show for it this long is taken again.
+REPEAT_AFTER = 30
+TASK_LINE = re.compile(r"Task (?P<name>[\w.]+)\[[^\]]+\] (?P<outcome>succeeded|raised|retry)")
+TASK_TIME = re.compile(r" in (?P<seconds>[\d.e-]+)s")
+
+
+# ----------------------------------------------------------------------------- SMTP sink
+
+
+class SmtpSink(socketserver.ThreadingTCPServer):
+    """Just enough SMTP to take messages: counts the connections and the messages."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _SmtpSession)
+        self.lock = threading.Lock()
+        self.connections = 0
+        self.messages = 0
+        self.port = self.server_address[1]
+
+    def start(self) -> SmtpSink:
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return self
+
+    def counts(self) -> tuple[int, int]:
+        with self.lock:
+            return self.connections, self.messages
+
+
+class _SmtpSession(socketserver.StreamRequestHandler):
+    server: SmtpSink
+
+    def reply(self, line: str) -> None:
+        self.wfile.write(line.encode() + b"\r\n")
+
+    def handle(self) -> None:
+        with self.server.lock:
+            self.server.connections += 1
+        self.reply("220 sink")
+        while line := self.rfile.readline():
+            verb = line.decode("latin-1").strip().split(" ", 1)[0].upper()
+            if verb in ("EHLO", "HELO"):
+                self.reply("250 sink")
+            elif verb == "DATA":
+                self.reply("354 go on")
+                while self.rfile.readline() not in (b".\r\n", b".\n", b""):
+                    pass
+                with self.server.lock:
+                    self.server.messages += 1
+                self.reply("250 taken")
+            elif verb == "QUIT":
+                self.reply("221 bye")
+                return
+            else:  # MAIL, RCPT, RSET, NOOP
+                self.reply("250 ok")
+
+
+# ----------------------------------------------------------------------------- the stack
+
+
+class PipelineStack(Stack):
+    """The soak's stack with `pools` worker pools (each its own main process, 2 pool
+    processes, every queue) and each pool's log of its own, read for the task timings."""
+
+    def __init__(self, workdir: Path, env: dict[str, str], redis_port: int, web_port: int, pools):
+        super().__init__(workdir, env, redis_port, web_port)
+        self.pools: list[subprocess.Popen] = []
+        self.pool_count = pools
+
+    def start_worker(self) -> None:
+        for n in range(self.pool_count):
+            self.pools.append(
+                subprocess.Popen(
+                    [
+                        *(str(BIN / "celery"), "-A", "config", "worker", "-n", f"pool{n}@%h"),
+                        *("-Q", QUEUES, "--pool", "prefork", "--concurrency", "2"),
+                        *("--loglevel", "INFO", "--without-gossip", "--without-mingle"),
+                    ],
+                    cwd=ROOT,
+                    env=self.env,
+                    stdout=(self.workdir / f"pool{n}.log").open("ab"),
+                    stderr=subprocess.STDOUT,
+                )
+            )
+
+    def stop(self) -> None:
+        for process in self.pools:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.pools:
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        super().stop()
+
+
+class TimedHttp(Http):
+    """The soak's client, timing every request by its kind."""
+
+    def __init__(self, base: str):
+        super().__init__(base)
+        self.times: dict[str, list[float]] = defaultdict(list)
+
+    def request(self, session: requests.Session, kind: str, method: str, path: str, **kw):
+        started = time.perf_counter()
+        try:
+            return super().request(session, kind, method, path, **kw)
+        finally:
+            with self.lock:
+                self.times[kind].append(time.perf_counter() - started)
+
+
+# ----------------------------------------------------------------------------- one run
+
+
+def worker_times(workdir: Path) -> dict[str, tuple[int, float, int]]:
+    """Per task name: runs, seconds in all, failures; from the pools' logs (Celery writes
+    one line per task run with its time)."""
+    runs: Counter[str] = Counter()
+    seconds: Counter[str] = Counter()
+    failed: Counter[str] = Counter()
+    for path in workdir.glob("pool*.log"):
+        for line in path.read_text(errors="replace").splitlines():
+            match = TASK_LINE.search(line)
+            if match is None:
+                continue
+            name = match["name"].rsplit(".", 1)[-1]
+            runs[name] += 1
+            if match["outcome"] != "succeeded":
+                failed[name] += 1
+            timing = TASK_TIME.search(line, match.end())
+            if timing:
+                seconds[name] += float(timing["seconds"])
+    return {name: (runs[name], seconds[name], failed[name]) for name in runs}
+
+
+def stage_dwell(numbers: list[str]) -> dict[str, list[float]]:
+    """Seconds each order stayed in each stage, from the timeline's stage entries."""
+    from orders.models import TimelineEvent
+
+    entries = defaultdict(list)
+    rows = (
+        TimelineEvent.objects.filter(order__number__in=numbers)
+        .exclude(to_stage="")
+        .order_by("order_id", "created_at", "id")
+        .values_list("order_id", "to_stage", "created_at")
+    )
+    for order_id, stage, at in rows:
+        entries[order_id].append((stage, at))
+    dwell: dict[str, list[float]] = defaultdict(list)
+    for stages in entries.values():
+        for (stage, at), (_, after) in itertools.pairwise(stages):
+            dwell[stage].append((after - at).total_seconds())
+    return dwell
+
+
+def run_funnel(args, *, pools: int, template: str, keys: dict[str, str], sink: SmtpSink, cp_url):
+    import psycopg2
+
+    dbname = f"{template.removesuffix('_tpl')}_{pools}w"
+    admin = psycopg2.connect(args.pg.rstrip("/") + "/postgres")
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE DATABASE "{dbname}" TEMPLATE "{template}"')
+    workdir = Path(tempfile.mkdtemp(prefix="conveyor-pipeline-"))
+    redis_port, web_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        **server_env(
+            pg=args.pg,
+            dbname=dbname,
+            redis_port=redis_port,
+            workdir=workdir,
+            DJANGO_SETTINGS_MODULE="config.settings",
+            SECRET_KEY="pipeline-only-secret-key-" + "x" * 40,
+            SITE_URL=f"http://127.0.0.1:{web_port}",
+            CSRF_TRUSTED_ORIGINS=f"http://127.0.0.1:{web_port}",
+            CLOUDPAYMENTS_PUBLIC_ID=PUBLIC_ID,
+            CLOUDPAYMENTS_API_SECRET=API_SECRET,
+            CLOUDPAYMENTS_BASE_URL=cp_url,
+            CLOUDPAYMENTS_TIMEOUT="2",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=str(sink.port),
+            EMAIL_USE_TLS="0",
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            LOG_LEVEL="WARNING",
+            STATIC_MANIFEST="0",
+            PYTHONUNBUFFERED="1",
+        ),
+    }
+    # This process reads the same database to choose each order's next step.
+    from django.conf import settings
+    from django.db import connections
+
+    connections.close_all()
+    settings.DATABASES["default"]["NAME"] = dbname
+    stack = PipelineStack(workdir, env, redis_port, web_port, pools)
+    mail_before = sink.counts()
+    try:
+        stack.start_redis()
+        stack.start_web()
+        stack.start_worker()
+        stack.start_beat()
+        time.sleep(3)  # the pools warm their PDF renderers
+        log(f"{pools} worker pool(s) up: web :{web_port}, redis :{redis_port}, in {workdir}")
+        result = drive(args, stack, keys)
+    finally:
+        stack.stop()
+        connections.close_all()
+        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        admin.close()
+    result["tasks"] = worker_times(workdir)
+    connected, mailed = sink.counts()
+    result["smtp"] = (connected - mail_before[0], mailed - mail_before[1])
+    result["pools"] = pools
+    if os.environ.get("PIPELINE_KEEP"):
+        log(f"kept {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return result
+
+
+def drive(args, stack: Stack, keys: dict[str, str]) -> dict:
+    from django.db import close_old_connections, connection
+
+    from orders.models import Order, Stage
+
+    http = TimedHttp(f"http://127.0.0.1:{stack.web_port}")
+    names = {"manager": "soak-manager", "production": "soak-maker", "logistics": "soak-courier"}
+    local = threading.local()
+
+    def session_of(role: str) -> requests.Session:
+        if not hasattr(local, "sessions"):
+            local.sessions = {}
+        if role not in local.sessions:
+            local.sessions[role] = http.login(names[role])
+        return local.sessions[role]
+
+    driver = Driver(http, keys, {})
+    stop = threading.Event()
+    won_at: list[float] = []
+    started = time.monotonic()
+
+    def feed() -> None:
+        for i in range(args.orders):
+            while not stop.is_set() and len(driver.numbers) - len(won_at) >= args.in_flight:
+                time.sleep(0.05)
+            if stop.is_set():
+                break
+            driver.intake(i)
+
+    def work(shard: int) -> None:
+        try:
+            while not stop.is_set():
+                close_old_connections()
+                with driver.lock:
+                    numbers = [n for i, n in driver.numbers.items() if i % args.threads == shard]
+                orders = list(
+                    Order.objects.filter(number__in=numbers)
+                    .exclude(stage__in=[Stage.WON, Stage.LOST])
+                    .prefetch_related("invoices")
+                    .select_related("customer")
+                )
+                now = time.monotonic()
+                for order in orders:
+                    key = (order.pk, order.stage)
+                    last = driver.last_action.get(key)
+                    if last is not None:
+                        wait = REPEAT_AFTER if driver.answered.get(key) else 5
+                        if now - last < wait:
+                            continue
+                    driver.last_action[key] = now
+                    try:
+                        answers = driver.step(order, session_of)
+                    except Exception as exc:  # taken again later
+                        log(f"step of {order.number} ({order.stage}) failed: {exc!r}")
+                        answers = [None]
+                    driver.answered[key] = all(
+                        answer is not None and answer.status_code < 500 for answer in answers
+                    )
+                time.sleep(0.1)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=feed)] + [
+        threading.Thread(target=work, args=(n,)) for n in range(args.threads)
+    ]
+    for thread in threads:
+        thread.start()
+    last_change, last_won = time.monotonic(), 0
+    try:
+        while True:
+            close_old_connections()
+            won = Order.objects.filter(stage=Stage.WON).count()
+            now = time.monotonic()
+            won_at.extend([now - started] * (won - len(won_at)))
+            if won != last_won:
+                last_change, last_won = now, won
+            if won >= args.orders:
+                break
+            if now - last_change > args.quiet_seconds:
+                log(f"no progress for {args.quiet_seconds} s: stop waiting")
+                break
+            if int(now - started) // 10 != int(now - started - 0.5) // 10:
+                log(f"won {won}/{args.orders}")
+            time.sleep(0.5)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=120)
+    wall = time.monotonic() - started
+    close_old_connections()
+    numbers = list(driver.numbers.values())
+    result = {
+        "orders": args.orders,
+        "won": len(won_at),
+        "wall": wall,
+        "won_at": won_at,
+        "http": dict(http.times),
+        "errors": dict(http.errors),
+        "dwell": stage_dwell(numbers),
+    }
+    connection.close()
+    return result
+
+
+# ----------------------------------------------------------------------------- report
+
+
+STAGES = [
+    "new",
+    "qualification",
+    "prepayment",
+    "production",
+    "postpayment",
+    "delivery_details",
+    "delivery",
+]
+
+
+def report(results: list[dict]) -> None:
+    for r in results:
+        per_min = r["won"] / r["wall"] * 60
+        # The steady part: between the 10th and the 90th percentile of orders won.
+        won_at = r["won_at"]
+        steady = float("nan")
+        if len(won_at) >= 20:
+            a, b = won_at[len(won_at) // 10], won_at[len(won_at) * 9 // 10]
+            steady = (len(won_at) * 8 // 10) / (b - a) * 60 if b > a else float("nan")
+        print()
+        print(
+            f"== {r['pools']} worker pool(s) × 2 processes: {r['won']}/{r['orders']} orders won "
+            f"in {r['wall']:.0f} s: {per_min:.0f} orders/min overall, {steady:.0f} steady "
+            f"(10th–90th percentile); answers >= 500: {sum(r['errors'].values())}"
+        )
+        print(f"   {'step (HTTP)':<26} {'count':>6} {'mean ms':>8} {'p50':>7} {'p95':>7}")
+        for kind, times in sorted(r["http"].items()):
+            ms = [t * 1000 for t in times]
+            print(
+                f"   {kind:<26} {len(ms):6d} {sum(ms) / len(ms):8.1f} {pct(ms, 50):7.1f} "
+                f"{pct(ms, 95):7.1f}"
+            )
+        print(f"   {'time in stage (s)':<26} {'orders':>6} {'mean':>8} {'p50':>7} {'p95':>7}")
+        for stage in STAGES:
+            values = r["dwell"].get(stage, [])
+            if values:
+                print(
+                    f"   {stage:<26} {len(values):6d} {sum(values) / len(values):8.2f} "
+                    f"{pct(values, 50):7.2f} {pct(values, 95):7.2f}"
+                )
+        capacity = r["pools"] * 2 * r["wall"]
+        busy = sum(seconds for _, seconds, _ in r["tasks"].values())
+        print(
+            f"   worker: busy {busy:.0f} s of {capacity:.0f} s ({busy / capacity:.0%}); "
+            f"{busy / max(r['won'], 1) * 1000:.0f} ms per order won"
+        )
+        print(
+            f"   {'task':<28} {'runs':>6} {'/order':>7} {'mean ms':>8} {'total s':>8} "
+            f"{'share':>6} {'failed':>6}"
+        )
+        for name, (runs, seconds, failed) in sorted(
+            r["tasks"].items(), key=lambda item: -item[1][1]
+        ):
+            print(
+                f"   {name:<28} {runs:6d} {runs / max(r['won'], 1):7.2f} "
+                f"{seconds / runs * 1000:8.1f} {seconds:8.1f} {seconds / max(busy, 1e-9):6.0%} "
+                f"{failed:6d}"
+            )
+        connected, mailed = r["smtp"]
+        print(
+            f"   SMTP: {mailed} messages over {connected} connections "
+            f"({mailed / max(connected, 1):.1f} a connection)"
+        )
+    if len(results) > 1:
+        base = results[0]["won"] / results[0]["wall"]
+        print()
+        print("scale-out, side by side in this run:")
+        for r in results:
+            rate = r["won"] / r["wall"]
+            print(f"   {r['pools']} pool(s): {rate * 60:6.0f} orders/min   ×{rate / base:.2f}")
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--orders", type=int, default=300)
+    parser.add_argument("--workers", default="1", help="worker pools per run, e.g. 1,2")
+    parser.add_argument("--in-flight", type=int, default=60, help="open orders at most")
+    parser.add_argument("--threads", type=int, default=6, help="driver threads")
+    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--quiet-seconds", type=int, default=120)
+    args = parser.parse_args()
+    pools = [int(n) for n in args.workers.split(",")]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    import psycopg2
+
+    template = f"conveyor_hpipe_{os.getpid()}_tpl"
+    admin = psycopg2.connect(args.pg.rstrip("/") + "/postgres")
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE DATABASE "{template}"')
+    from tests.invoices.fake_cloudpayments import FakeCloudPayments
+
+    fake_cp = FakeCloudPayments(PUBLIC_ID, API_SECRET).start()
+    sink = SmtpSink().start()
+    workdir = Path(tempfile.mkdtemp(prefix="conveyor-pipeline-"))
+    os.environ.update(
+        server_env(
+            pg=args.pg,
+            dbname=template,
+            redis_port=free_port(),
+            workdir=workdir,
+            DJANGO_SETTINGS_MODULE="config.settings",
+            SECRET_KEY="pipeline-only-secret-key-" + "x" * 40,
+            LOG_LEVEL="WARNING",
+            STATIC_MANIFEST="0",
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        )
+    )
+    results = []
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connections
+
+        started = time.monotonic()
+        call_command("migrate", verbosity=0)
+        keys: dict[str, str] = {}
+        prepare(keys)
+        connections.close_all()
+        log(f"template database ready in {time.monotonic() - started:.0f} s")
+        for n in pools:
+            results.append(
+                run_funnel(
+                    args, pools=n, template=template, keys=keys, sink=sink, cp_url=fake_cp.url
+                )
+            )
+    finally:
+        fake_cp.stop()
+        sink.shutdown()
+        from django.db import connections
+
+        connections.close_all()
+        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+        admin.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+    report(results)
+
+
+if __name__ == "__main__":
+    main()
