@@ -167,3 +167,29 @@ class LineCost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id}: {self.total}"
+
+
+class MarginDay(models.Model):
+    """The margin report's roll-up: lines made per local day and product, orders lost left
+    out. Kept by production.summaries as lines are made and orders lost, so the report
+    reads a few rows per day of the period instead of every line."""
+
+    day = models.DateField(_("day"))
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="+", verbose_name=_("product")
+    )
+    quantity = models.DecimalField(_("quantity"), max_digits=20, decimal_places=3, default=0)
+    revenue = models.DecimalField(_("revenue"), max_digits=20, decimal_places=2, default=0)
+    cost = models.DecimalField(_("cost"), max_digits=20, decimal_places=2, default=0)
+    lines = models.IntegerField(_("lines"), default=0)
+
+    class Meta:
+        verbose_name = _("margin of a day")
+        verbose_name_plural = _("margin by day")
+        constraints = [
+            # Also the report's index: a range of days, then the products of each.
+            models.UniqueConstraint(fields=["day", "product"], name="margin_day_product_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.product_id}"

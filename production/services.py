@@ -18,6 +18,7 @@ from orders.rules import OrderError
 from orders.services.common import event_record, order_recalculate
 from orders.services.tasks import task_close, task_create
 from production.models import BillOfMaterialsItem, LineCost, Product
+from production.summaries import margin_lines_count
 
 NOT_A_PRODUCTION_TASK = gettext_lazy("This is not a production task.")
 AMOUNT_NEGATIVE = gettext_lazy("The amount cannot be negative.")
@@ -141,6 +142,7 @@ def line_mark_made(
     if actual_cost is not None:
         line.actual_cost = actual_cost
     line.save(update_fields=["status", "made_at", "actual_cost"])
+    margin_lines_count(lines=[line])
     event_record(
         order=order,
         kind=EventKind.PRODUCTION,

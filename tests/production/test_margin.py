@@ -4,10 +4,10 @@ import io
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.models import OrderLine
 from pipeline.orders import order_cancel
 from pipeline.work import production_task_done
 from production.selectors import margin_by_product
@@ -48,8 +48,8 @@ def period_of_work(staff, catalogue):
         task=production_tasks(second)[0], actor=worker, materials_cost=Decimal("1500.00")
     )  # 1,500.00 + standard labour 3 × 600.00
     old = order_in_production(manager=manager, catalogue=catalogue, lines=[("table", "1")])
-    production_task_done(task=production_tasks(old)[0], actor=worker)
-    OrderLine.objects.filter(order=old).update(made_at=timezone.now() - dt.timedelta(days=400))
+    with time_machine.travel(timezone.now() - dt.timedelta(days=400), tick=False):
+        production_task_done(task=production_tasks(old)[0], actor=worker)
     lost = order_in_production(manager=manager, catalogue=catalogue)
     production_task_done(task=production_tasks(lost)[0], actor=worker)
     order_cancel(order=lost, actor=manager, reason="Client changed their mind")
