@@ -46,6 +46,7 @@ from orders.models import (
 from orders.services.common import event_record, order_recalculate
 from orders.services.tasks import task_close
 from production.services import production_start
+from production.summaries import margin_order_lost
 
 
 class Event(enum.StrEnum):
@@ -216,6 +217,11 @@ def void_invoices(ctx: Context) -> None:
     invoices_close_for_cancel(order=ctx.order, actor=ctx.actor)
 
 
+def leave_margin_report(ctx: Context) -> None:
+    """production: the made lines leave the margin report"""
+    margin_order_lost(order=ctx.order)
+
+
 def always(order: Order) -> bool:
     """always"""
     return True
@@ -310,7 +316,7 @@ ON_ENTER: dict[Stage, tuple[Step, ...]] = {
         tell_client("delivery_details"),
     ),
     Stage.WON: (tell_client_delivered, send_settlement_receipt, issue_closing_documents),
-    Stage.LOST: (),
+    Stage.LOST: (leave_margin_report,),
 }
 
 
