@@ -52,6 +52,7 @@ from pipeline.orders import (
 from pipeline.payments import payment_register
 from pipeline.work import task_complete
 from production.models import LineCost, Product
+from production.summaries import margin_days_rebuild
 from web.management.demo_data import BUYERS, CUSTOMERS
 from web.management.demo_stories import STORIES, Note, Story
 
@@ -156,6 +157,8 @@ class Teller:
                     f"Demo order {order.number} stopped in {order.stage}, not {run.story.stage}"
                 )
             orders.append(order)
+        # The steps moved made_at back after the roll-up had counted each line on its day.
+        margin_days_rebuild()
         # A client is on file from their first order on.
         for customer in self.customers.values():
             first = customer.orders.order_by("created_at").first()
