@@ -1,16 +1,21 @@
 import csv
 import datetime as dt
 import io
-from decimal import Decimal
+import random
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 import time_machine
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from orders.models import LineStatus, Order, OrderLine, Stage
 from pipeline.orders import order_cancel
 from pipeline.work import production_task_done
+from production.models import BillOfMaterialsItem, MarginDay, Material, Product
 from production.selectors import margin_by_product
+from production.summaries import SUMMARIES_CHECK, margin_days_rebuild
 from tests.factories import order_in_production, production_tasks
 
 pytestmark = pytest.mark.django_db
@@ -141,3 +146,149 @@ def test_the_csv_writes_a_round_quantity_as_a_spreadsheet_reads_it(
         )
     )
     assert rows[1][:3] == ["CHR-1", "Oak chair", "100"]  # not 1E+2
+
+
+# ------------------------------------------------------------------ the roll-up vs the lines
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def margin_from_lines(start: dt.date, end: dt.date) -> dict[str, tuple]:
+    """The report recomputed from every line, as it was before the roll-up: per product,
+    quantity, revenue and cost of the lines made in the period (local days), lost orders
+    left out, each line rounded to kopecks half away from zero."""
+    totals: dict[str, list] = {}
+    for line in OrderLine.objects.filter(status=LineStatus.MADE).select_related("order"):
+        if line.order.stage == Stage.LOST or not start <= timezone.localdate(line.made_at) <= end:
+            continue
+        cost = line.actual_cost
+        if cost is None:
+            cost = _cents(line.unit_cost * line.quantity)
+        row = totals.setdefault(line.sku, [Decimal(0), Decimal(0), Decimal(0)])
+        row[0] += line.quantity
+        row[1] += _cents(line.quantity * line.price - line.discount)
+        row[2] += cost
+    return {sku: tuple(row) for sku, row in totals.items()}
+
+
+def margin_from_report(start: dt.date, end: dt.date) -> dict[str, tuple]:
+    rows, _total = margin_by_product(start=start, end=end)
+    return {row.sku: (row.quantity, row.revenue, row.cost) for row in rows}
+
+
+@pytest.fixture
+def cord(catalogue) -> Product:
+    """Sold by the metre at a price and a cost whose kopecks round half up: 1.5 m is 15.015
+    and 4.995."""
+    product = Product.objects.create(sku="CRD-1", name="Cord", price=Decimal("10.01"))
+    thread = Material.objects.create(name="Thread", unit="m", unit_cost=Decimal("3.33"))
+    BillOfMaterialsItem.objects.create(product=product, material=thread, quantity=Decimal(1))
+    catalogue["cord"] = product
+    return product
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_the_report_from_the_roll_up_equals_the_lines_whatever_is_made_costed_or_lost(
+    staff, catalogue, cord, seed
+):
+    """Random orders made line by line at moments around local midnights, some with actual
+    costs, some lost before, during or after production: after every event the report of
+    each day and of the whole period equals the recomputation from the lines."""
+    rng = random.Random(seed)
+    worker, manager = staff["production"], staff["manager"]
+    # 21:30 UTC is 00:30 in Moscow: the line belongs to the next local day.
+    base = timezone.now().replace(hour=21, minute=30, second=0, microsecond=0)
+    moments = [base - dt.timedelta(days=d, hours=h) for d in range(3) for h in (0, 1, 12)]
+    orders = [
+        order_in_production(
+            manager=manager,
+            catalogue=catalogue,
+            lines=[
+                (rng.choice(["table", "chair", "cord"]), rng.choice(["1", "1.5", "2.25", "3"]))
+                for _ in range(rng.randint(1, 3))
+            ],
+        )
+        for _ in range(4)
+    ]
+    events = [("make", task) for order in orders for task in production_tasks(order)]
+    events += [("lose", order) for order in rng.sample(orders, 2)]
+    rng.shuffle(events)
+    days = sorted({timezone.localdate(moment) for moment in moments})
+    for kind, target in events:
+        if kind == "lose":
+            order_cancel(order=target, actor=manager, reason="Client changed their mind")
+        elif Order.objects.get(pk=target.order_id).stage != Stage.LOST:
+            costs = rng.choice([{}, {"materials_cost": Decimal("2100.50")}, {"labour_minutes": 7}])
+            with time_machine.travel(rng.choice(moments), tick=False):
+                production_task_done(task=target, actor=worker, **costs)
+        for day in days:
+            assert margin_from_report(day, day) == margin_from_lines(day, day)
+        assert margin_from_report(days[0], days[-1]) == margin_from_lines(days[0], days[-1])
+    if connection.vendor == "postgresql":
+        stored = sorted(row[1:] for row in MarginDay.objects.filter(lines__gt=0).values_list())
+        with connection.cursor() as cursor:
+            for sql in SUMMARIES_CHECK.values():
+                cursor.execute(sql)
+                assert cursor.fetchone()[0] == 0
+        margin_days_rebuild()
+        assert sorted(row[1:] for row in MarginDay.objects.values_list()) == stored
+
+
+def test_a_line_is_counted_on_the_local_day_it_was_made(staff, catalogue, cord):
+    order = order_in_production(
+        manager=staff["manager"], catalogue=catalogue, lines=[("cord", "1.5")]
+    )
+    moment = dt.datetime(2026, 3, 9, 22, 15, tzinfo=dt.UTC)  # 01:15 on 10 March in Moscow
+    with time_machine.travel(moment, tick=False):
+        production_task_done(task=production_tasks(order)[0], actor=staff["production"])
+
+    assert margin_from_report(dt.date(2026, 3, 9), dt.date(2026, 3, 9)) == {}
+    assert margin_from_report(dt.date(2026, 3, 10), dt.date(2026, 3, 10)) == {
+        "CRD-1": (Decimal("1.5"), Decimal("15.02"), Decimal("5.00"))
+    }
+
+
+def test_two_lines_of_one_day_and_product_add_up_in_one_row(staff, catalogue):
+    worker = staff["production"]
+    for quantity in ("2", "3"):
+        order = order_in_production(
+            manager=staff["manager"], catalogue=catalogue, lines=[("chair", quantity)]
+        )
+        production_task_done(task=production_tasks(order)[0], actor=worker)
+
+    row = MarginDay.objects.get()
+    assert (row.quantity, row.revenue, row.cost, row.lines) == (
+        Decimal("5"),
+        Decimal("20000.00"),
+        Decimal("5750.00"),
+        2,
+    )
+
+
+@pytest.mark.parametrize("days", [1, 60])
+def test_the_report_runs_one_query_whatever_the_number_of_days_and_lines(
+    client, head_of_sales, catalogue, django_assert_num_queries, days
+):
+    today = timezone.localdate()
+    MarginDay.objects.bulk_create(
+        MarginDay(
+            day=today - dt.timedelta(days=i),
+            product=product,
+            quantity=Decimal(2),
+            revenue=Decimal("100.00"),
+            cost=Decimal("40.00"),
+            lines=1,
+        )
+        for i in range(days)
+        for product in catalogue.values()
+    )
+    client.force_login(head_of_sales)
+    query = {"start": (today - dt.timedelta(days=90)).isoformat(), "end": today.isoformat()}
+    # session, user, the permission check (the user's and the groups' permissions), the
+    # roll-up's rows of the period summed per product; the navigation: the task count,
+    # unread notifications, role.
+    with django_assert_num_queries(8):
+        page = client.get(reverse("production:margin_report"), query)
+    assert [row.quantity for row in page.context["rows"]] == [Decimal(2 * days)] * 2
