@@ -5,27 +5,29 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import groupby
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, Min, QuerySet, Sum, Window
+from django.contrib.auth.models import User
+from django.db.models import QuerySet, Sum
 
 from orders import roles
 from orders.models import CENT, ZERO, Department, Order, Task
+from orders.selectors.tasks import TASK_PAGE, CappedCount, TaskCursor, capped_count, task_page
 from production.models import MarginDay
 
 
-def task_list_for_shop_floor(*, user) -> QuerySet[Task]:
-    """The person's open production tasks with their orders and clients, by order (the
-    order whose next task is due soonest first), then soonest deadline first within the
-    order (one query: the order's first deadline is a window over the same rows)."""
-    return (
+def task_list_for_shop_floor(
+    *, user, after: TaskCursor | None = None, limit: int = TASK_PAGE
+) -> tuple[list[Task], TaskCursor | None]:
+    """A page of the person's open production tasks, soonest due first, with their orders,
+    clients and lines, and the cursor of the next page (one query on the open tasks'
+    (assignee, due_at) index, reading limit + 1 rows)."""
+    queryset = (
         Task.objects.open()
         .filter(assignee=user, department=Department.PRODUCTION)
         .select_related("order__customer", "line")
-        .annotate(order_first_due=Window(Min("due_at"), partition_by=[F("order_id")]))
-        .order_by("order_first_due", "order_id", "due_at", "id")
     )
+    return task_page(queryset, after=after, limit=limit)
 
 
 @dataclass
@@ -45,22 +47,56 @@ class OrderTasks:
 
 
 def tasks_by_order(tasks: list[Task]) -> list[OrderTasks]:
-    """Tasks as task_list_for_shop_floor orders them, grouped under their orders (no query:
-    each task carries its order)."""
-    return [
-        OrderTasks(order=group[0].order, tasks=group)
-        for group in (list(rows) for _, rows in groupby(tasks, key=lambda task: task.order_id))
-    ]
+    """A page of tasks, soonest due first, grouped under their orders: the order whose
+    next task is due soonest first, its tasks soonest first (no query: each task carries
+    its order). An order with tasks on the next page shows there again."""
+    groups: dict[int, OrderTasks] = {}
+    for task in tasks:
+        group = groups.setdefault(task.order_id, OrderTasks(order=task.order, tasks=[]))
+        group.tasks.append(task)
+    return list(groups.values())
 
 
-def task_list_for_board() -> QuerySet[Task]:
-    """Every open production task with its worker (one query)."""
-    return (
+# Tasks on a page of the production board: a few screens of cards across the workers.
+BOARD_PAGE = 60
+
+
+@dataclass
+class BoardPage:
+    """A page of the production board: the department's open tasks soonest due first,
+    in a column per worker."""
+
+    columns: list[tuple[User | None, list[Task]]]
+    count: CappedCount
+    next_cursor: TaskCursor | None
+
+
+def _worker_order(worker: User | None) -> tuple:
+    if worker is None:  # the unassigned last
+        return (1, "", "")
+    return (0, worker.first_name, worker.username)
+
+
+def task_list_for_board(*, after: TaskCursor | None = None, limit: int = BOARD_PAGE) -> BoardPage:
+    """The next `limit` open production tasks, soonest due first, with their orders,
+    lines and workers, by keyset on the partial (department, due_at, id) index of open
+    tasks, put in a column per worker; and the department's open tasks counted up to a cap
+    on the same index (two queries, each reading a bounded number of index entries)."""
+    queryset = (
         Task.objects.open()
         .filter(department=Department.PRODUCTION)
         .select_related("order", "line", "assignee")
-        .order_by("assignee__first_name", "assignee__username", "due_at", "id")
     )
+    tasks, next_cursor = task_page(queryset, after=after, limit=limit)
+    by_worker: dict[int | None, list[Task]] = {}
+    for task in tasks:
+        by_worker.setdefault(task.assignee_id, []).append(task)
+    columns = sorted(
+        ((column[0].assignee, column) for column in by_worker.values()),
+        key=lambda item: _worker_order(item[0]),
+    )
+    count = capped_count(Task.objects.open().filter(department=Department.PRODUCTION))
+    return BoardPage(columns=columns, count=count, next_cursor=next_cursor)
 
 
 def production_workers() -> QuerySet:

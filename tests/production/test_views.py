@@ -1,5 +1,7 @@
 import datetime as dt
+import re
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -7,8 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders import roles
-from orders.models import Stage, TaskStatus
+from orders.models import Department, Stage, Task, TaskKind, TaskStatus
+from orders.selectors.tasks import COUNT_CAP, TASK_PAGE
 from production.models import LineCost
+from production.selectors import BOARD_PAGE
 from tests.conftest import make_user
 from tests.factories import customer, order_in_production, production_tasks
 
@@ -82,8 +86,8 @@ def test_the_shop_floor_runs_a_fixed_number_of_queries(
     for _ in range(orders):
         order_in_production(manager=staff["manager"], catalogue=catalogue)
     client.force_login(staff["production"])
-    # Queries: the session, the user, the open tasks with their orders, clients and lines
-    # (grouped by order from the same rows); the layout's user and group permissions,
+    # Queries: the session, the user, a page of open tasks with their orders, clients and
+    # lines (grouped by order from the same rows); the layout's user and group permissions,
     # open-task count, unread notifications and role.
     with django_assert_num_queries(8):
         page = client.get(reverse("production:shop_floor"))
@@ -168,7 +172,7 @@ def test_the_board_lists_tasks_by_worker_and_reassigns(
     fedor = make_user("fedor", roles.PRODUCTION, first_name="Fedor")
     client.force_login(head_of_production)
     page = client.get(reverse("production:board"))
-    assert [(w, len(t)) for w, t in page.context["columns"]] == [(staff["production"], 2)]
+    assert [(w, len(t)) for w, t in page.context["page"].columns] == [(staff["production"], 2)]
     table = production_tasks(order)[0]
     moved = client.post(
         reverse("production:task_reassign", args=[table.pk]), {"assignee": fedor.pk}
@@ -193,3 +197,118 @@ def test_the_last_line_done_on_the_shop_floor_moves_the_order(client, staff, cat
         client.post(reverse("production:task_done", args=[task.pk]))
     order.refresh_from_db()
     assert order.stage == Stage.POSTPAYMENT
+
+
+def _more_tasks(order, assignee, count: int) -> list[Task]:
+    """Many open production tasks at once (no services), an hour apart, the first overdue."""
+    line = order.lines.first()
+    start = timezone.now() - dt.timedelta(hours=1, minutes=30)
+    return Task.objects.bulk_create(
+        Task(
+            order=order,
+            line=line,
+            kind=TaskKind.PRODUCE_LINE,
+            title=f"Make part #{i}",
+            department=Department.PRODUCTION,
+            assignee=assignee,
+            due_at=start + dt.timedelta(hours=i),
+        )
+        for i in range(count)
+    )
+
+
+def _more_link(html: str) -> str:
+    found = re.search(r'<p class="sf-next"><a class="[^"]*" href="([^"]+)"', html)
+    assert found is not None
+    return unescape(found.group(1))
+
+
+def test_the_shop_floor_shows_a_page_and_more_continues_after_it(client, staff, catalogue):
+    order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    worker = staff["production"]
+    made = _more_tasks(order, worker, TASK_PAGE + 5)
+    client.force_login(worker)
+
+    first = client.get(reverse("production:shop_floor"))
+
+    shown = [task.pk for task in first.context["tasks"]]
+    assert len(shown) == TASK_PAGE and shown[0] == made[0].pk
+    second = client.get(_more_link(first.content.decode()))
+    rest = [task.pk for task in second.context["tasks"]]
+    assert len(rest) == 7 and not set(rest) & set(shown)  # 5 more and the order's own two
+    assert 'class="sf-next"' not in second.content.decode()
+    fragment = client.get(_more_link(first.content.decode()), headers={"HX-Request": "true"})
+    body = fragment.content.decode()
+    assert body.count("data-task=") == 7 and "<h1>" not in body
+
+
+@pytest.mark.parametrize("extra", [1, 60])
+def test_the_shop_floor_runs_the_same_queries_whatever_the_number_of_tasks(
+    client, staff, catalogue, extra, django_assert_num_queries
+):
+    order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    _more_tasks(order, staff["production"], extra)
+    client.force_login(staff["production"])
+    # The session, the user, a page of tasks; permissions (2), task count, notifications,
+    # role.
+    with django_assert_num_queries(8):
+        page = client.get(reverse("production:shop_floor"))
+    assert len(page.context["tasks"]) == min(extra + 2, TASK_PAGE)
+
+
+def test_the_board_shows_the_soonest_tasks_by_worker_a_page_at_a_time(
+    client, staff, catalogue, head_of_production
+):
+    order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    fedor = make_user("fedor", roles.PRODUCTION, first_name="Fedor")
+    mine = _more_tasks(order, staff["production"], BOARD_PAGE)
+    fedors = _more_tasks(order, fedor, 3)
+    client.force_login(head_of_production)
+
+    first = client.get(reverse("production:board"))
+
+    page = first.context["page"]
+    shown = {task.pk for _worker, tasks in page.columns for task in tasks}
+    assert len(shown) == BOARD_PAGE
+    # Each worker's soonest are on the first page: Fedor's three, and the rest of it.
+    assert {t.pk for t in fedors} <= shown and mine[0].pk in shown
+    assert [worker for worker, _tasks in page.columns] == [fedor, staff["production"]]
+    assert str(page.count) == str(BOARD_PAGE + 5)
+    second = client.get(_more_link(first.content.decode()))
+    rest = {task.pk for _worker, tasks in second.context["page"].columns for task in tasks}
+    assert len(rest) == 5 and not rest & shown
+
+
+def test_the_board_counts_up_to_its_cap(client, staff, catalogue, head_of_production):
+    order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    _more_tasks(order, staff["production"], COUNT_CAP)
+    client.force_login(head_of_production)
+    page = client.get(reverse("production:board"))
+    assert str(page.context["page"].count) == "1,000+"
+
+
+@pytest.mark.parametrize("extra", [1, 70])
+def test_the_board_runs_the_same_queries_whatever_the_number_of_tasks(
+    client, staff, catalogue, head_of_production, extra, django_assert_num_queries
+):
+    order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    _more_tasks(order, staff["production"], extra)
+    _more_tasks(order, None, 2)
+    client.force_login(head_of_production)
+    # The session, the user, the head check, a page of tasks with orders, lines and
+    # workers, their capped count, the workers; permissions (2), task count,
+    # notifications, role.
+    with django_assert_num_queries(11):
+        client.get(reverse("production:board"))
+
+
+def test_a_reassign_from_a_later_page_returns_to_it(client, staff, catalogue, head_of_production):
+    order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    task = production_tasks(order)[0]
+    client.force_login(head_of_production)
+    back = reverse("production:board") + "?after=2026-01-01T00:00:00%2B00:00~1"
+    moved = client.post(
+        reverse("production:task_reassign", args=[task.pk]),
+        {"assignee": staff["production"].pk, "next": back},
+    )
+    assert moved.status_code == 302 and moved["Location"] == back

@@ -3,8 +3,6 @@ board, and the margin report."""
 
 from __future__ import annotations
 
-from itertools import groupby
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
@@ -19,6 +17,7 @@ from core.exports import csv_download
 from orders import roles
 from orders.models import Department, Task
 from orders.rules import OrderError
+from orders.selectors.tasks import TaskCursor
 from orders.services.tasks import task_start
 from pipeline.work import production_task_done, task_reassign
 from production.selectors import (
@@ -58,11 +57,24 @@ def _back(request: WorkspaceRequest, default: str = "production:shop_floor") -> 
 
 @login_required
 def shop_floor(request: WorkspaceRequest) -> HttpResponse:
-    # Queries: the session, the user, the open tasks with their orders, clients and lines;
-    # the groups by order are made from those rows.
-    tasks = list(task_list_for_shop_floor(user=request.user))
-    context = {"tasks": tasks, "groups": tasks_by_order(tasks), "form": TaskDoneForm()}
-    return render(request, "production/shop_floor.html", context)
+    """The person's production tasks soonest due first, a page at a time, under their
+    orders; "more" (a link, or htmx appending in place) continues after the last one."""
+    # Queries: the session, the user, a page of open tasks with their orders, clients and
+    # lines; the groups by order are made from those rows.
+    after = TaskCursor.parse(request.GET.get("after"))
+    tasks, next_cursor = task_list_for_shop_floor(user=request.user, after=after)
+    context = {
+        "tasks": tasks,
+        "groups": tasks_by_order(tasks),
+        "next_cursor": next_cursor,
+        "after": after,
+        "form": TaskDoneForm(),
+        # Where "done" returns: the page the person is on, also for rows htmx appended.
+        "back": (request.htmx.current_url_abs_path if request.htmx else None)
+        or request.get_full_path(),
+    }
+    template = "production/shop_floor.html#page" if request.htmx and after else None
+    return render(request, template or "production/shop_floor.html", context)
 
 
 @login_required
@@ -115,17 +127,14 @@ def task_done(request: WorkspaceRequest, pk: int) -> HttpResponse:
 def board(request: WorkspaceRequest) -> HttpResponse:
     if not is_head_of_production(request.user):
         raise PermissionDenied
-    # Queries: the session, the user, the head check, the tasks with orders, lines and
-    # workers, the workers for the reassign menus.
-    tasks = list(task_list_for_board())
-    columns = [
-        (worker, list(worker_tasks))
-        for worker, worker_tasks in groupby(tasks, key=lambda task: task.assignee)
-    ]
+    # Queries: the session, the user, the head check, a page of open tasks with orders,
+    # lines and workers, their capped count, the workers for the reassign menus.
+    after = TaskCursor.parse(request.GET.get("after"))
+    page = task_list_for_board(after=after)
     return render(
         request,
         "production/board.html",
-        {"columns": columns, "workers": list(production_workers()), "count": len(tasks)},
+        {"page": page, "after": after, "workers": list(production_workers())},
     )
 
 
@@ -138,12 +147,12 @@ def task_reassign_view(request: WorkspaceRequest, pk: int) -> HttpResponse:
     form = ReassignForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a production worker."))
-        return redirect("production:board")
+        return _back(request, "production:board")
     try:
         task_reassign(task=task, assignee=form.cleaned_data["assignee"], actor=request.user)
     except OrderError as error:
         messages.error(request, error.message)
-    return redirect("production:board")
+    return _back(request, "production:board")
 
 
 @login_required
