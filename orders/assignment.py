@@ -29,21 +29,30 @@ def _load(department: str) -> Coalesce:
 
 
 def pick_assignee(department: str, *, team_id: int | None = None) -> User | None:
-    """Lock the department's profiles so concurrent assignments see each other's choice.
-    With `team_id`, only members of that production team are candidates."""
+    """The least loaded present member of the department (with `team_id`, of that
+    production team); on a tie, whoever was given work least recently.
+
+    Nobody waits here for another transaction. A profile being given work by a transaction
+    that has not committed yet is locked until that commit; a second pick skips it (SKIP
+    LOCKED) and takes the next, so work picked at the same moment is spread, as it would
+    be one pick after the other. Waiting on those locks instead made two payments whose
+    lines went to two teams in opposite order each hold the worker the other wanted: a
+    deadlock. When every candidate is being given work right now, the first of them is
+    taken without a lock and without touching its round-robin time."""
     group = DEPARTMENT_GROUPS[department]
-    candidates = StaffProfile.objects.select_for_update(of=("self",)).filter(
+    candidates = StaffProfile.objects.filter(
         user__is_active=True, is_present=True, user__groups__name=group
     )
     if team_id is not None:
         candidates = candidates.filter(user__production_teams=team_id)
-    profile = (
+    ranked = (
         candidates.annotate(load=_load(department))
         .order_by("load", F("last_assigned_at").asc(nulls_first=True), "user_id")
         .select_related("user")
-        .first()
     )
+    profile = ranked.select_for_update(of=("self",), skip_locked=True, no_key=True).first()
     if profile is None:
-        return None
+        taken = ranked.first()
+        return taken.user if taken is not None else None
     StaffProfile.objects.filter(pk=profile.pk).update(last_assigned_at=timezone.now())
     return profile.user
