@@ -3,45 +3,94 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
+from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from orders.models import Task, TaskKind
+from orders.selectors.tasks import COUNT_CAP, CappedCount, TaskCursor, task_page
+
+# Cards per group and per "more": a delivery card carries its shipping form, so four full
+# groups stay under 100 KB.
+DELIVERY_PAGE = 15
+DELIVERY_GROUPS = ("overdue", "today", "tomorrow", "later")
 
 
 @dataclass
-class DeliveryList:
-    overdue: list[Task] = field(default_factory=list)
-    today: list[Task] = field(default_factory=list)
-    tomorrow: list[Task] = field(default_factory=list)
-    later: list[Task] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return len(self.overdue) + len(self.today) + len(self.tomorrow) + len(self.later)
+class DeliveryGroup:
+    key: str
+    tasks: list[Task]
+    count: CappedCount
+    next_cursor: TaskCursor | None
 
 
-def task_list_for_deliveries(*, now: dt.datetime | None = None) -> DeliveryList:
-    """Every open delivery task, sorted into overdue / today / tomorrow / later by its
-    deadline in the company's time zone (one query)."""
-    now = now or timezone.now()
+def delivery_bounds(now: dt.datetime) -> dict[str, tuple[dt.datetime | None, dt.datetime | None]]:
+    """Each group's deadlines as a half-open range [from, to) of moments: overdue before
+    now; today until the company's next midnight; tomorrow until the one after; later from
+    there. Ranges, not a date of each deadline, so the index on due_at reads only them."""
     today = timezone.localdate(now)
-    tasks = (
-        Task.objects.open()
-        .filter(kind=TaskKind.DELIVER)
-        .select_related("order__customer", "order__carrier", "assignee")
-        .order_by("due_at", "id")
-    )
-    result = DeliveryList()
-    for task in tasks:
-        day = timezone.localdate(task.due_at)
-        if task.due_at < now:
-            result.overdue.append(task)
-        elif day == today:
-            result.today.append(task)
-        elif day == today + dt.timedelta(days=1):
-            result.tomorrow.append(task)
-        else:
-            result.later.append(task)
-    return result
+    zone = timezone.get_current_timezone()
+
+    def midnight(day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+
+    tomorrow, after = midnight(today + dt.timedelta(days=1)), midnight(today + dt.timedelta(days=2))
+    return {
+        "overdue": (None, now),
+        "today": (now, tomorrow),
+        "tomorrow": (tomorrow, after),
+        "later": (after, None),
+    }
+
+
+def _open_deliveries(bounds: tuple[dt.datetime | None, dt.datetime | None]) -> QuerySet[Task]:
+    start, end = bounds
+    queryset = Task.objects.open().filter(kind=TaskKind.DELIVER)
+    if start is not None:
+        queryset = queryset.filter(due_at__gte=start)
+    if end is not None:
+        queryset = queryset.filter(due_at__lt=end)
+    return queryset
+
+
+def _capped_counts(querysets: list[QuerySet[Task]], cap: int) -> list[CappedCount]:
+    """Each queryset's rows counted up to cap + 1, in one query: a scalar subquery per
+    count, each a LIMIT over the partial (kind, due_at, id) index."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for queryset in querysets:
+        sql, part_params = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        parts.append(f"(SELECT count(*) FROM ({sql}) counted)")
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        row = cursor.fetchone()
+    return [CappedCount(count=count, cap=cap) for count in row]
+
+
+def task_list_for_deliveries(
+    *,
+    now: dt.datetime | None = None,
+    only: str | None = None,
+    after: TaskCursor | None = None,
+    limit: int = DELIVERY_PAGE,
+) -> list[DeliveryGroup]:
+    """Open delivery tasks in overdue / today / tomorrow / later by their deadline in the
+    company's time zone: each group's first `limit` tasks soonest due first with their
+    orders, customers, carriers and responsible people, its count up to a cap, and the
+    cursor of its next tasks. With `only`, that group alone, after the cursor. One query per
+    group shown and one for the counts, each reading a bounded range of the partial
+    (kind, due_at, id) index of open tasks."""
+    bounds = delivery_bounds(now or timezone.now())
+    keys = [only] if only in DELIVERY_GROUPS else list(DELIVERY_GROUPS)
+    querysets = [_open_deliveries(bounds[key]) for key in keys]
+    counts = _capped_counts(querysets, COUNT_CAP)
+    groups = []
+    for key, queryset, count in zip(keys, querysets, counts, strict=True):
+        related = queryset.select_related("order__customer", "order__carrier", "assignee")
+        tasks, next_cursor = task_page(related, after=after if only else None, limit=limit)
+        groups.append(DeliveryGroup(key=key, tasks=tasks, count=count, next_cursor=next_cursor))
+    return groups

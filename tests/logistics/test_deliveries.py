@@ -1,11 +1,15 @@
 import datetime as dt
+import re
+from html import unescape
 
 import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.models import DeliveryMethod, PaymentScheme, Stage, Task, TaskKind
+from logistics.selectors import DELIVERY_PAGE
+from orders.models import DeliveryMethod, Department, PaymentScheme, Stage, Task, TaskKind
+from orders.selectors.tasks import COUNT_CAP
 from pipeline.work import task_complete
 from tests.factories import carrier, order_in_delivery, order_in_production, production_tasks
 
@@ -38,7 +42,7 @@ def test_the_delivery_list_sorts_tasks_into_overdue_today_and_tomorrow(client, s
     )
     client.force_login(staff["logistics"])
     page = client.get(reverse("logistics:deliveries"))
-    sections = {key: [t.order.number for t in tasks] for key, _, tasks in page.context["sections"]}
+    sections = {g.key: [t.order.number for t in g.tasks] for g, _label in page.context["sections"]}
     assert sections == {
         "overdue": [orders[0].number],
         "today": [orders[1].number],
@@ -54,12 +58,13 @@ def test_the_delivery_list_runs_a_fixed_number_of_queries(
     for _ in range(orders):
         order_in_delivery(manager=staff["manager"], worker=staff["production"], catalogue=catalogue)
     client.force_login(staff["logistics"])
-    # Queries: the session, the user, the logistics group check, the open delivery tasks
-    # with their orders, customers, carriers and responsible people; the layout's user and
-    # group permissions, open-task count, unread notifications and role.
-    with django_assert_num_queries(9):
+    # Queries: the session, the user, the logistics group check, the groups' capped
+    # counts, each of the four groups' first open delivery tasks with their orders,
+    # customers, carriers and responsible people; the layout's user and group permissions,
+    # open-task count, unread notifications and role.
+    with django_assert_num_queries(13):
         page = client.get(reverse("logistics:deliveries"))
-    assert page.context["count"] == orders
+    assert sum(int(group.count) for group, _label in page.context["sections"]) == orders
 
 
 def test_completing_with_a_tracking_number_wins_the_order_and_tells_the_client(
@@ -216,3 +221,111 @@ def test_a_delivery_task_in_my_tasks_leads_to_where_it_is_done(client, staff, ca
     assert response.status_code == 302 and response["Location"] == where
     task.refresh_from_db()
     assert task.is_open
+
+
+def _deliveries(order, count: int, *, start: dt.datetime, step: dt.timedelta) -> list[Task]:
+    """Many open delivery tasks at once (no services), `step` apart from `start`."""
+    return Task.objects.bulk_create(
+        Task(
+            order=order,
+            kind=TaskKind.DELIVER,
+            title=f"Ship #{i}",
+            department=Department.LOGISTICS,
+            due_at=start + i * step,
+        )
+        for i in range(count)
+    )
+
+
+def test_each_group_shows_its_soonest_and_more_continues_that_group(client, staff, catalogue):
+    order = order_in_delivery(
+        manager=staff["manager"], worker=staff["production"], catalogue=catalogue
+    )
+    Task.objects.filter(kind=TaskKind.DELIVER).delete()
+    now = timezone.now()
+    overdue = _deliveries(
+        order, DELIVERY_PAGE + 3, start=now - dt.timedelta(days=30), step=dt.timedelta(hours=1)
+    )
+    later = _deliveries(order, 2, start=now + dt.timedelta(days=5), step=dt.timedelta(hours=1))
+    client.force_login(staff["logistics"])
+
+    page = client.get(reverse("logistics:deliveries"))
+
+    groups = {group.key: group for group, _label in page.context["sections"]}
+    assert [t.pk for t in groups["overdue"].tasks] == [t.pk for t in overdue[:DELIVERY_PAGE]]
+    assert [t.pk for t in groups["later"].tasks] == [t.pk for t in later]
+    assert (str(groups["overdue"].count), str(groups["later"].count)) == (
+        str(DELIVERY_PAGE + 3),
+        "2",
+    )
+    html = page.content.decode()
+    more = re.search(r'<li class="sf-next"><a class="[^"]*" href="([^"]+)"', html)
+    assert more is not None and "group=overdue" in more.group(1)
+    rest = client.get(unescape(more.group(1)))
+    shown = [t.pk for group, _label in rest.context["sections"] for t in group.tasks]
+    assert shown == [t.pk for t in overdue[DELIVERY_PAGE:]]
+    appended = client.get(unescape(more.group(1)), headers={"HX-Request": "true"})
+    assert appended.content.decode().count('class="sf-card') == 3
+    assert "<h1>" not in appended.content.decode()
+
+
+def test_the_groups_split_at_the_companys_midnights(client, staff, catalogue, time_machine):
+    order = order_in_delivery(
+        manager=staff["manager"], worker=staff["production"], catalogue=catalogue
+    )
+    Task.objects.filter(kind=TaskKind.DELIVER).delete()
+    # 22:00 in Moscow is 19:00 UTC: today ends at 21:00 UTC, tomorrow at 21:00 the next day.
+    time_machine.move_to(dt.datetime(2026, 6, 10, 19, 0, tzinfo=dt.UTC), tick=False)
+    utc = dt.UTC
+    due = {
+        "overdue": dt.datetime(2026, 6, 10, 18, 59, tzinfo=utc),
+        "today": dt.datetime(2026, 6, 10, 20, 59, tzinfo=utc),
+        "tomorrow": dt.datetime(2026, 6, 10, 21, 0, tzinfo=utc),
+        "tomorrow late": dt.datetime(2026, 6, 11, 20, 59, tzinfo=utc),
+        "later": dt.datetime(2026, 6, 11, 21, 0, tzinfo=utc),
+    }
+    tasks = {
+        name: _deliveries(order, 1, start=moment, step=dt.timedelta(0))[0]
+        for name, moment in due.items()
+    }
+    client.force_login(staff["logistics"])
+
+    page = client.get(reverse("logistics:deliveries"))
+
+    groups = {g.key: [t.pk for t in g.tasks] for g, _label in page.context["sections"]}
+    assert groups == {
+        "overdue": [tasks["overdue"].pk],
+        "today": [tasks["today"].pk],
+        "tomorrow": [tasks["tomorrow"].pk, tasks["tomorrow late"].pk],
+        "later": [tasks["later"].pk],
+    }
+
+
+def test_a_group_counts_up_to_its_cap(client, staff, catalogue):
+    order = order_in_delivery(
+        manager=staff["manager"], worker=staff["production"], catalogue=catalogue
+    )
+    _deliveries(
+        order, COUNT_CAP + 1, start=timezone.now() + dt.timedelta(days=9), step=dt.timedelta(0)
+    )
+    client.force_login(staff["logistics"])
+    html = client.get(reverse("logistics:deliveries")).content.decode()
+    assert '<h2>Later <small class="sf-muted">1,000+</small></h2>' in html
+
+
+@pytest.mark.parametrize("extra", [3, 60])
+def test_the_delivery_list_reads_the_same_queries_and_rows_whatever_the_number_of_tasks(
+    client, staff, catalogue, extra, django_assert_num_queries
+):
+    order = order_in_delivery(
+        manager=staff["manager"], worker=staff["production"], catalogue=catalogue
+    )
+    now = timezone.now()
+    for start in (now - dt.timedelta(days=9), now + dt.timedelta(days=9)):
+        _deliveries(order, extra, start=start, step=dt.timedelta(minutes=1))
+    client.force_login(staff["logistics"])
+    # As above: 3 + counts + 4 groups + 5 for the layout.
+    with django_assert_num_queries(13):
+        page = client.get(reverse("logistics:deliveries"))
+    shown = sum(len(group.tasks) for group, _label in page.context["sections"])
+    assert shown <= 4 * DELIVERY_PAGE

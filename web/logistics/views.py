@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from logistics.models import Carrier
-from logistics.selectors import task_list_for_deliveries
+from logistics.selectors import DELIVERY_GROUPS, task_list_for_deliveries
 from orders import roles
 from orders.models import Order, Stage, Task, TaskKind
 from orders.rules import OrderError
+from orders.selectors.tasks import TaskCursor
 from pipeline.orders import order_save_delivery_details
 from pipeline.work import task_complete
 from web.logistics.forms import CarrierForm, DeliveryCompleteForm, DeliveryDetailsForm
@@ -40,28 +41,36 @@ def order_for_manager(request: WorkspaceRequest, number: str) -> Order:
 
 @login_required
 def deliveries(request: WorkspaceRequest) -> HttpResponse:
+    """Every group's soonest deliveries; `group` and `after` (its "more") show one group's
+    next ones, as a page or, for htmx, the cards appended in place."""
     if not is_logistics(request.user):
         raise PermissionDenied
-    # Queries: the session, the user, the logistics check, the open delivery tasks with
-    # their orders, customers, carriers and responsible people.
-    listing = task_list_for_deliveries()
-    sections = [
-        ("overdue", _("Overdue"), listing.overdue),
-        ("today", _("Today"), listing.today),
-        ("tomorrow", _("Tomorrow"), listing.tomorrow),
-        ("later", _("Later"), listing.later),
-    ]
-    return render(
-        request,
-        "logistics/deliveries.html",
-        {
-            "sections": sections,
-            # Empty sections share one line under the work instead of a heading each.
-            "empty": [f"{label}: 0" for key, label, tasks in sections if not tasks],
-            "count": listing.count,
-            "today": timezone.localdate(),
-        },
-    )
+    only = request.GET.get("group")
+    only = only if only in DELIVERY_GROUPS else None
+    after = TaskCursor.parse(request.GET.get("after")) if only else None
+    # Queries: the session, the user, the logistics check, the groups' capped counts, and
+    # per group shown its first open delivery tasks with their orders, customers, carriers
+    # and responsible people.
+    groups = task_list_for_deliveries(only=only, after=after)
+    labels = {
+        "overdue": _("Overdue"),
+        "today": _("Today"),
+        "tomorrow": _("Tomorrow"),
+        "later": _("Later"),
+    }
+    context = {
+        "sections": [(group, labels[group.key]) for group in groups],
+        # Empty groups share one line under the work instead of a heading each.
+        "empty": [f"{labels[group.key]}: 0" for group in groups if not group.count],
+        "only": only,
+        "after": after,
+        "today": timezone.localdate(),
+    }
+    template = "logistics/deliveries.html"
+    if request.htmx and after:
+        template += "#cards"
+        context["group"] = groups[0]
+    return render(request, template, context)
 
 
 @require_POST
