@@ -12,12 +12,16 @@ from django.db.models import QuerySet, Sum
 
 from orders import roles
 from orders.models import CENT, ZERO, Department, Order, Task
-from orders.selectors.tasks import TASK_PAGE, CappedCount, TaskCursor, capped_count, task_page
+from orders.selectors.tasks import CappedCount, TaskCursor, capped_count, task_page
 from production.models import MarginDay
+
+# Tasks on a page of the shop floor: each card carries its forms (start, done, actual cost),
+# so a phone gets a short page and "more" rather than 100 KB.
+SHOP_FLOOR_PAGE = 25
 
 
 def task_list_for_shop_floor(
-    *, user, after: TaskCursor | None = None, limit: int = TASK_PAGE
+    *, user, after: TaskCursor | None = None, limit: int = SHOP_FLOOR_PAGE
 ) -> tuple[list[Task], TaskCursor | None]:
     """A page of the person's open production tasks, soonest due first, with their orders,
     clients and lines, and the cursor of the next page (one query on the open tasks'

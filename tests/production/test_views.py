@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from orders import roles
 from orders.models import Department, Stage, Task, TaskKind, TaskStatus
-from orders.selectors.tasks import COUNT_CAP, TASK_PAGE
+from orders.selectors.tasks import COUNT_CAP
 from production.models import LineCost
-from production.selectors import BOARD_PAGE
+from production.selectors import BOARD_PAGE, SHOP_FLOOR_PAGE
 from tests.conftest import make_user
 from tests.factories import customer, order_in_production, production_tasks
 
@@ -226,13 +226,13 @@ def _more_link(html: str) -> str:
 def test_the_shop_floor_shows_a_page_and_more_continues_after_it(client, staff, catalogue):
     order = order_in_production(manager=staff["manager"], catalogue=catalogue)
     worker = staff["production"]
-    made = _more_tasks(order, worker, TASK_PAGE + 5)
+    made = _more_tasks(order, worker, SHOP_FLOOR_PAGE + 5)
     client.force_login(worker)
 
     first = client.get(reverse("production:shop_floor"))
 
     shown = [task.pk for task in first.context["tasks"]]
-    assert len(shown) == TASK_PAGE and shown[0] == made[0].pk
+    assert len(shown) == SHOP_FLOOR_PAGE and shown[0] == made[0].pk
     second = client.get(_more_link(first.content.decode()))
     rest = [task.pk for task in second.context["tasks"]]
     assert len(rest) == 7 and not set(rest) & set(shown)  # 5 more and the order's own two
@@ -253,7 +253,7 @@ def test_the_shop_floor_runs_the_same_queries_whatever_the_number_of_tasks(
     # role.
     with django_assert_num_queries(8):
         page = client.get(reverse("production:shop_floor"))
-    assert len(page.context["tasks"]) == min(extra + 2, TASK_PAGE)
+    assert len(page.context["tasks"]) == min(extra + 2, SHOP_FLOOR_PAGE)
 
 
 def test_the_board_shows_the_soonest_tasks_by_worker_a_page_at_a_time(
