@@ -10,7 +10,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +34,15 @@ class InvoiceStatus(models.TextChoices):
 
 
 UNPAID_STATUSES = [InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID]
+
+# Money owed back to the client: an overpayment, or what a voided invoice (a lost order)
+# had received and has not refunded yet.
+OWED_BACK = Q(overpaid=True) | Q(status=InvoiceStatus.VOID, paid_amount__gt=0)
+# What the receivables list shows: open invoices and those owing money back.
+RECEIVABLE = Q(status__in=UNPAID_STATUSES) | OWED_BACK
+# The receivables' order, soonest due first, an invoice without a due date last.
+NO_DUE_DATE_KEY = dt.date.max
+RECEIVABLE_DUE_KEY = Coalesce("due_date", Value(NO_DUE_DATE_KEY))
 
 
 class Invoice(models.Model):
@@ -122,7 +132,11 @@ class Invoice(models.Model):
                 fields=["due_date"],
                 name="invoice_open_due_idx",
                 condition=Q(status__in=["issued", "partially_paid"]),
-            )
+            ),
+            # The receivables page: a page soonest due first, and the next after a cursor.
+            models.Index(
+                RECEIVABLE_DUE_KEY, "id", name="invoice_receivable_due_idx", condition=RECEIVABLE
+            ),
         ]
 
     def __str__(self) -> str:
