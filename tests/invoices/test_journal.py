@@ -9,8 +9,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from invoices.models import PaymentSource
+from invoices.models import Payment, PaymentSource
 from invoices.payments import payment_refund
+from invoices.selectors import JOURNAL_LIMIT
 from pipeline.payments import payment_register
 from tests.invoices.conftest import make_order
 
@@ -46,13 +47,13 @@ def movements(invoice, accountant, catalogue, manager):
 
 
 def test_it_lists_the_periods_money_with_totals_in_constant_queries(
-    client, accountant, movements, catalogue, manager, django_assert_num_queries
+    client, accountant, movements, django_assert_num_queries
 ):
     bank, card, refund = movements
     client.force_login(accountant)
-    # session, user, user's permissions, group permissions, the totals, the movements with
-    # invoice, order, client and recorder (one join); the layout's open-task count, unread
-    # notifications and role.
+    # session, user, user's permissions, group permissions, the totals (kept per day), a
+    # page of movements with invoice, order, client and recorder (one join); the layout's
+    # open-task count, unread notifications and role.
     with django_assert_num_queries(9):
         response = _journal(client, **_today())
     page = response.content.decode()
@@ -62,11 +63,25 @@ def test_it_lists_the_periods_money_with_totals_in_constant_queries(
     assert response.context["given_back"] == Decimal("2000.00")
     assert "п/п 17" in page and "Брак" in page and "555" in page
 
-    for _ in range(3):
-        invoice = make_order(catalogue=catalogue, manager=manager).invoices.get()
-        payment_register(invoice=invoice, amount=Decimal("10.00"), source=PaymentSource.MANUAL)
+    assert response.context["movements"] == 3
+    # 57 more in one statement: the page stays a page, the totals count them all.
+    Payment.objects.bulk_create(
+        Payment(
+            invoice=bank.invoice,
+            order=bank.order,
+            amount=Decimal("10.00"),
+            source=PaymentSource.ACCOUNTING,
+            external_id=f"bulk-{i}",
+        )
+        for i in range(57)
+    )
     with django_assert_num_queries(9):
-        assert len(_journal(client, **_today()).context["payments"]) == 6
+        response = _journal(client, **_today())
+    assert len(response.context["payments"]) == JOURNAL_LIMIT
+    assert response.context["movements"] == 60
+    assert response.context["received"] == Decimal("33570.00")
+    assert response.context["given_back"] == Decimal("2000.00")
+    assert 'id="journal-next"' in response.content.decode()
 
 
 def test_the_page_opens_on_this_month_and_filters_by_period_and_source(
@@ -151,6 +166,7 @@ def test_a_long_period_pages_on_with_the_same_totals(client, accountant, movemen
     assert [p.pk for p in second.context["payments"]] == [movements[2].pk]
     assert 'id="journal-next"' not in second.content.decode()
     assert second.context["received"] == first.context["received"] == Decimal("33000.00")
+    assert 'id="journal-first"' in second.content.decode()
 
 
 def test_a_mangled_page_link_opens_the_first_page(client, accountant, movements):

@@ -2,13 +2,38 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 
+from invoices.models import Invoice
+from invoices.selectors import RECEIVABLES_PAGE
 from orders.models import Notification
 from pipeline.payments import payment_register
 from tests.invoices.conftest import make_order
+
+
+def _totals(response) -> tuple[Decimal, Decimal]:
+    """(due from clients, owed back) in roubles, as the page's totals say."""
+    rub = [total for total in response.context["totals"] if total.currency == "RUB"]
+    if not rub:
+        return Decimal("0.00"), Decimal("0.00")
+    return rub[0].due, rub[0].owed_back
+
+
+def _copies(invoice: Invoice, count: int) -> None:
+    """More open invoices of the same order, written in one statement."""
+    Invoice.objects.bulk_create(
+        Invoice(
+            number=f"{invoice.number}-{i}",
+            order_id=invoice.order_id,
+            kind=invoice.kind,
+            amount=Decimal("100.00"),
+            due_date=invoice.due_date,
+        )
+        for i in range(count)
+    )
 
 
 def test_it_lists_open_and_overpaid_invoices_in_constant_queries(
@@ -19,33 +44,105 @@ def test_it_lists_open_and_overpaid_invoices_in_constant_queries(
     paid = invoices[1]
     payment_register(invoice=paid, amount=paid.amount, source="manual")
     client.force_login(accountant)
-    # session, user, user's permissions, group permissions, the invoices with order,
-    # customer and manager (one join), the total due; the layout's open-task count,
-    # unread notifications and role.
+    # session, user, user's permissions, group permissions, the totals kept by due date,
+    # a page of invoices with order, customer and manager (one join over the page's ids);
+    # the layout's open-task count, unread notifications and role.
     with django_assert_num_queries(9):
         response = client.get("/invoices/")
     page = response.content.decode()
     assert invoices[0].number in page and invoices[2].number in page
     assert paid.number not in page
-    assert response.context["total"] == Decimal("63000.00")
-    for _ in range(5):
-        make_order(catalogue=catalogue, manager=manager)
+    assert _totals(response) == (Decimal("63000.00"), Decimal("0.00"))
+    assert response.context["totals"][0].open_count == 2
+    _copies(invoices[2], 58)
     with django_assert_num_queries(9):
         response = client.get("/invoices/")
-    assert len(response.context["invoices"]) == 7
+    assert len(response.context["invoices"]) == RECEIVABLES_PAGE
+    assert response.context["totals"][0].open_count == 60
+    assert _totals(response)[0] == Decimal("63000.00") + 58 * Decimal("100.00")
     # Overpaid invoices stay listed: money owed back.
     payment_register(invoice=paid, amount=Decimal("5.00"), source="manual")
-    assert paid.number in client.get("/invoices/").content.decode()
+    response = client.get("/invoices/", {"q": paid.number})
+    assert paid.number in response.content.decode()
+    assert _totals(response) == (Decimal("0.00"), Decimal("5.00"))
 
 
 def test_it_filters_by_search_and_overdue(client, accountant, invoice, time_machine):
     client.force_login(accountant)
     assert invoice.number in client.get("/invoices/?q=" + invoice.order.number).content.decode()
     assert invoice.number not in client.get("/invoices/?q=нет-такого").content.decode()
-    assert invoice.number not in client.get("/invoices/?overdue=1").content.decode()
+    response = client.get("/invoices/?overdue=1")
+    assert invoice.number not in response.content.decode()
+    assert response.context["totals"] == []
     time_machine.move_to(invoice.expires_at)
     client.force_login(accountant)
-    assert invoice.number in client.get("/invoices/?overdue=1").content.decode()
+    response = client.get("/invoices/?overdue=1")
+    assert invoice.number in response.content.decode()
+    assert _totals(response) == (invoice.amount, Decimal("0.00"))
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        lambda invoice: invoice.number.lower(),  # an invoice number from its start
+        lambda invoice: invoice.number[:-2],
+        lambda invoice: invoice.order.number,  # an order number from its start
+        lambda invoice: "Клиентов",  # part of the client's name
+    ],
+)
+def test_a_search_finds_an_invoice_by_its_number_its_order_or_its_client(
+    client, accountant, invoice, words
+):
+    client.force_login(accountant)
+    response = client.get("/invoices/", {"q": words(invoice)})
+    assert invoice.number in response.content.decode()
+    assert _totals(response) == (invoice.amount, Decimal("0.00"))
+    assert "The totals are those of the invoices found." in response.content.decode()
+
+
+def test_a_search_with_many_matches_looks_at_so_many_and_says_so(
+    client, accountant, invoice, monkeypatch, django_assert_num_queries
+):
+    _copies(invoice, 4)
+    monkeypatch.setattr("invoices.selectors.SEARCH_CAP", 3)
+    client.force_login(accountant)
+    # session, user, permissions, group permissions; clients by name, their orders and
+    # orders by number, the matching invoices' ids (capped), their totals, a page of
+    # them; the layout's three.
+    with django_assert_num_queries(12):
+        response = client.get("/invoices/", {"q": "Клиентова"})
+    assert len(response.context["invoices"]) == 3
+    assert response.context["totals"][0].open_count == 3
+    assert "More than 3 invoices match" in response.content.decode()
+    response = client.get("/invoices/", {"q": invoice.number})
+    assert len(response.context["invoices"]) == 3
+    assert 'id="receivables-capped"' in response.content.decode()
+
+
+def test_it_pages_on_soonest_due_first_with_the_same_totals(
+    client, accountant, catalogue, manager, seller, monkeypatch
+):
+    monkeypatch.setattr("invoices.selectors.RECEIVABLES_PAGE", 2)
+    invoices = [make_order(catalogue=catalogue, manager=manager).invoices.get() for _ in range(3)]
+    Invoice.objects.filter(pk=invoices[0].pk).update(due_date=None)  # without one: last
+    Invoice.objects.filter(pk=invoices[2].pk).update(
+        due_date=invoices[2].due_date - dt.timedelta(days=1)
+    )
+    client.force_login(accountant)
+
+    first = client.get("/invoices/")
+    assert [i.pk for i in first.context["invoices"]] == [invoices[2].pk, invoices[1].pk]
+    page = first.content.decode()
+    link = page.split('id="receivables-next"')[0].rsplit('href="', 1)[1].split('"')[0]
+    second = client.get("/invoices/" + link.replace("&amp;", "&"))
+    assert [i.pk for i in second.context["invoices"]] == [invoices[0].pk]
+    assert 'id="receivables-next"' not in second.content.decode()
+    assert 'id="receivables-first"' in second.content.decode()
+    assert _totals(first) == _totals(second) == (Decimal("96000.00"), Decimal("0.00"))
+
+    for mangled in ["", "yesterday_x", "2026-13-01_1", "_", "2026-01-01_"]:
+        response = client.get("/invoices/", {"after": mangled})
+        assert [i.pk for i in response.context["invoices"]] == [invoices[2].pk, invoices[1].pk]
 
 
 def test_it_is_for_people_who_see_money(client, production_worker, outsider, manager):
@@ -83,13 +180,12 @@ def test_a_lost_order_takes_no_more_money_and_what_it_got_is_owed_back(
     client.force_login(accountant)
     response = client.get("/invoices/")
     assert invoice.number in response.content.decode()
-    assert response.context["total"] == Decimal("0.00")
-    assert response.context["owed_back"] == Decimal("10000.00")
+    assert _totals(response) == (Decimal("0.00"), Decimal("10000.00"))
 
     payment_refund(payment=paid, amount=Decimal("10000.00"), source="manual", reason="Возврат")
     response = client.get("/invoices/")
     assert invoice.number not in response.content.decode()
-    assert response.context["owed_back"] == Decimal("0.00")
+    assert _totals(response) == (Decimal("0.00"), Decimal("0.00"))
 
 
 def test_whoever_was_working_on_a_lost_order_is_told_to_stop(
@@ -143,26 +239,10 @@ def test_the_manager_is_not_told_of_what_they_did_themselves(manager, catalogue,
     assert not Notification.objects.filter(user=manager, text__startswith="Payment of").exists()
 
 
-def test_a_long_list_says_it_shows_only_the_soonest_due(
-    client, accountant, catalogue, manager, seller, monkeypatch
-):
-    monkeypatch.setattr("invoices.selectors.RECEIVABLES_LIMIT", 2)
-    orders = [make_order(catalogue=catalogue, manager=manager) for _ in range(3)]
-    client.force_login(accountant)
-
-    response = client.get("/invoices/")
-
-    assert len(response.context["invoices"]) == 2
-    assert response.context["total"] == Decimal("96000.00")  # the total covers all three
-    assert "The 2 soonest due are shown" in response.content.decode()
-    one = client.get("/invoices/", {"q": orders[0].number}).content.decode()
-    assert "soonest due are shown" not in one and orders[0].number in one
-
-
 def test_the_csv_has_every_listed_invoice(
     client, accountant, catalogue, manager, seller, monkeypatch
 ):
-    monkeypatch.setattr("invoices.selectors.RECEIVABLES_LIMIT", 1)
+    monkeypatch.setattr("invoices.selectors.RECEIVABLES_PAGE", 1)
     orders = [make_order(catalogue=catalogue, manager=manager) for _ in range(2)]
     payment_register(invoice=orders[0].invoices.get(), amount=Decimal("1000.00"), source="manual")
     client.force_login(accountant)

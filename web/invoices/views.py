@@ -164,25 +164,42 @@ def _require_money_reader(request: HttpRequest) -> None:
 @login_required
 @require_GET
 def receivables(request: WorkspaceRequest) -> HttpResponseBase:
+    """A page of what is owed, soonest due first, with "more"; the totals are the whole
+    list's (kept by due date), or a search's over the matches it looked at."""
     _require_money_reader(request)
     overdue = request.GET.get("overdue") == "1"
     search = request.GET.get("q", "").strip()[:100]
-    invoices = selectors.invoice_list_for_receivables(overdue=overdue, search=search)
+    ids = selectors.receivables_search(search=search, overdue=overdue) if search else None
+    capped = ids is not None and len(ids) > selectors.SEARCH_CAP
+    if ids is not None:
+        ids = ids[: selectors.SEARCH_CAP]
     if request.GET.get("export") == "csv":
-        return _receivables_csv(invoices)
-    total, owed_back = selectors.receivables_totals(invoices)
-    rows = list(invoices[: selectors.RECEIVABLES_LIMIT + 1])
+        return _receivables_csv(
+            selectors.invoice_list_for_receivables_csv(overdue=overdue, ids=ids)
+        )
+    if ids is None:
+        totals = selectors.receivables_totals(overdue=overdue)
+    else:
+        totals = selectors.receivables_totals_of(ids) if ids else []
+    rows, next_cursor = selectors.invoice_page_for_receivables(
+        overdue=overdue, ids=ids, after=request.GET.get("after", "")
+    )
+    filters = QueryDict(mutable=True)
+    filters.update({"q": search} if search else {})
+    filters.update({"overdue": "1"} if overdue else {})
     return render(
         request,
         "invoices/list.html",
         {
-            "invoices": rows[: selectors.RECEIVABLES_LIMIT],
-            "more": len(rows) > selectors.RECEIVABLES_LIMIT,
-            "limit": selectors.RECEIVABLES_LIMIT,
-            "total": total,
-            "owed_back": owed_back,
+            "invoices": rows,
+            "next_cursor": next_cursor,
+            "first_page": not request.GET.get("after"),
+            "totals": totals,
+            "capped": capped,
+            "cap": selectors.SEARCH_CAP,
             "overdue": overdue,
             "search": search,
+            "query": filters.urlencode(),
             "today": timezone.localdate(),
         },
     )
@@ -205,7 +222,11 @@ def payments_journal(request: WorkspaceRequest) -> HttpResponseBase:
     )
     if request.GET.get("export") == "csv":
         return _journal_csv(payments, form.cleaned_data)
-    received, given_back = selectors.journal_totals(payments)
+    totals = selectors.journal_totals(
+        start=form.cleaned_data["start"],
+        end=form.cleaned_data["end"],
+        source=form.cleaned_data["source"],
+    )
     shown, next_cursor = _journal_page(payments, after=request.GET.get("after", ""))
     return render(
         request,
@@ -214,8 +235,10 @@ def payments_journal(request: WorkspaceRequest) -> HttpResponseBase:
             "form": form,
             "payments": shown,
             "next_cursor": next_cursor,
-            "received": received,
-            "given_back": given_back,
+            "received": totals.received,
+            "given_back": totals.given_back,
+            "movements": totals.movements,
+            "first_page": not request.GET.get("after"),
             "query": _journal_query(form.cleaned_data),
         },
     )
@@ -239,7 +262,7 @@ def _journal_page(payments, *, after: str) -> tuple[list, str]:
 
 
 def _receivables_csv(invoices) -> StreamingHttpResponse:
-    """Every listed invoice (the page shows the soonest due only)."""
+    """Every listed invoice (the page shows a page of them), streamed."""
     header = [
         _("Invoice"),
         _("Order"),
