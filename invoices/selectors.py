@@ -71,11 +71,12 @@ def _money_columns(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
     )
 
 
-def receivables_search(*, search: str, overdue: bool = False) -> list[int]:
-    """Ids of the listed invoices matching a search (up to SEARCH_CAP + 1, so the caller
-    knows when there are more): an invoice number or an order number from its start, or
-    a client's name anywhere in it. Each step is limited and uses an index (the invoice
-    and order numbers' prefix indexes, the clients' trigram index, orders by client)."""
+def receivables_search(*, search: str, overdue: bool = False) -> tuple[list[int], bool]:
+    """Ids of the listed invoices matching a search (at most SEARCH_CAP), and whether
+    there may be more than were looked at: an invoice number or an order number from its
+    start, or a client's name anywhere in it. Each step is limited and uses an index (the
+    invoice and order numbers' prefix indexes, the clients' trigram index, orders by
+    client)."""
     customers: list[int] = []
     if len(search) >= NAME_SEARCH_MIN:
         customers = list(
@@ -91,7 +92,11 @@ def receivables_search(*, search: str, overdue: bool = False) -> list[int]:
     invoices = _receivables().filter(Q(number__istartswith=search) | Q(order_id__in=orders))
     if overdue:
         invoices = _overdue(invoices)
-    return list(invoices.order_by().values_list("id", flat=True)[: SEARCH_CAP + 1])
+    ids = list(invoices.order_by().values_list("id", flat=True)[: SEARCH_CAP + 1])
+    capped = (
+        len(ids) > SEARCH_CAP or len(customers) == SEARCH_CUSTOMERS or len(orders) == SEARCH_ORDERS
+    )
+    return ids[:SEARCH_CAP], capped
 
 
 def invoice_page_for_receivables(

@@ -113,9 +113,21 @@ def test_a_search_with_many_matches_looks_at_so_many_and_says_so(
         response = client.get("/invoices/", {"q": "Клиентова"})
     assert len(response.context["invoices"]) == 3
     assert response.context["totals"][0].open_count == 3
-    assert "More than 3 invoices match" in response.content.decode()
+    assert "More match than the search looks at" in response.content.decode()
     response = client.get("/invoices/", {"q": invoice.number})
     assert len(response.context["invoices"]) == 3
+    assert 'id="receivables-capped"' in response.content.decode()
+
+
+def test_a_search_that_stops_at_so_many_clients_says_so(
+    client, accountant, catalogue, manager, seller, monkeypatch
+):
+    monkeypatch.setattr("invoices.selectors.SEARCH_CUSTOMERS", 1)
+    make_order(catalogue=catalogue, manager=manager)
+    make_order(catalogue=catalogue, manager=manager)
+    client.force_login(accountant)
+    response = client.get("/invoices/", {"q": "Клиентов"})
+    assert len(response.context["invoices"]) == 1
     assert 'id="receivables-capped"' in response.content.decode()
 
 

@@ -169,10 +169,9 @@ def receivables(request: WorkspaceRequest) -> HttpResponseBase:
     _require_money_reader(request)
     overdue = request.GET.get("overdue") == "1"
     search = request.GET.get("q", "").strip()[:100]
-    ids = selectors.receivables_search(search=search, overdue=overdue) if search else None
-    capped = ids is not None and len(ids) > selectors.SEARCH_CAP
-    if ids is not None:
-        ids = ids[: selectors.SEARCH_CAP]
+    ids, capped = None, False
+    if search:
+        ids, capped = selectors.receivables_search(search=search, overdue=overdue)
     if request.GET.get("export") == "csv":
         return _receivables_csv(
             selectors.invoice_list_for_receivables_csv(overdue=overdue, ids=ids)
@@ -196,7 +195,6 @@ def receivables(request: WorkspaceRequest) -> HttpResponseBase:
             "first_page": not request.GET.get("after"),
             "totals": totals,
             "capped": capped,
-            "cap": selectors.SEARCH_CAP,
             "overdue": overdue,
             "search": search,
             "query": filters.urlencode(),
