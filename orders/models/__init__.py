@@ -3,7 +3,7 @@ finds the models through this package, and the rest of the project imports them 
 `orders.models`."""
 
 from orders.models.api_keys import ApiKey, ApiScope
-from orders.models.board import BoardCounter
+from orders.models.board import BoardCounter, ClosedDayCounter
 from orders.models.common import CENT, ZERO, Department, money_field
 from orders.models.customers import Customer
 from orders.models.lines import LineStatus, OrderLine
@@ -33,6 +33,7 @@ __all__ = [
     "ApiKey",
     "ApiScope",
     "BoardCounter",
+    "ClosedDayCounter",
     "Customer",
     "DeliveryMethod",
     "Department",

@@ -38,3 +38,32 @@ class BoardCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage}/{self.manager_key}: {self.orders}"
+
+
+class ClosedDayCounter(models.Model):
+    """Won and lost orders per day they closed (in the company's time zone), stage and
+    manager, with their money. The same trigger as the board counters keeps every row
+    current (migration 0015_closed_day_counters), so the board's "won and lost in the last
+    N days" sums at most N × 2 × managers rows, however many orders closed in the period."""
+
+    day = models.DateField(verbose_name=_("day"))
+    stage = models.CharField(max_length=20, choices=Stage.choices, verbose_name=_("stage"))
+    # As on BoardCounter: the manager's id, 0 for orders nobody manages.
+    manager_key = models.BigIntegerField(verbose_name=_("manager key"))
+    orders = models.BigIntegerField(default=0, verbose_name=_("orders"))
+    total = models.DecimalField(
+        max_digits=18, decimal_places=2, default=ZERO, verbose_name=_("total")
+    )
+
+    class Meta:
+        verbose_name = _("closed orders of a day")
+        verbose_name_plural = _("closed orders per day")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "stage", "manager_key"], name="closed_day_counter_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["manager_key", "day"], name="closed_day_manager_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.stage}/{self.manager_key}: {self.orders}"

@@ -89,8 +89,13 @@ class OrderQuerySet(models.QuerySet):
 
 class Order(ConcurrentTransitionMixin, models.Model):
     number = models.CharField(_("number"), max_length=20, unique=True)
+    # Indexed with the stage (order_customer_stage_idx), for a search's orders per column.
     customer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, related_name="orders", verbose_name=_("customer")
+        Customer,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("customer"),
+        db_index=False,
     )
     manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -186,9 +191,17 @@ class Order(ConcurrentTransitionMixin, models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["stage", "-created_at", "-id"], name="order_board_idx"),
+            # A column's cards newest first; the money included so that a narrowed board's
+            # capped count of a period reads these indexes alone.
             models.Index(
-                fields=["manager", "stage", "-created_at", "-id"], name="order_board_manager_idx"
+                fields=["stage", "-created_at", "-id"],
+                name="order_board_idx",
+                include=["manager", "total_amount", "paid_amount"],
+            ),
+            models.Index(
+                fields=["manager", "stage", "-created_at", "-id"],
+                name="order_board_manager_idx",
+                include=["total_amount", "paid_amount"],
             ),
             # The board's won/lost counters for a period (migration 0003_workspace_*).
             # Covering, so the count and sum of a period are read from the index alone. Not
@@ -197,6 +210,23 @@ class Order(ConcurrentTransitionMixin, models.Model):
                 fields=["stage", "stage_changed_at"],
                 name="order_closed_idx",
                 include=["manager", "total_amount"],
+            ),
+            # A search's orders: its clients' ids, one column at a time. Also the foreign
+            # key's index.
+            models.Index(fields=["customer", "stage"], name="order_customer_stage_idx"),
+            # The overdue board's capped counts: a column's orders due before now, with
+            # the money, read from the index alone. Only open orders have a deadline.
+            models.Index(
+                fields=["stage", "next_due_at"],
+                name="order_overdue_idx",
+                include=["manager", "total_amount", "paid_amount"],
+                condition=Q(next_due_at__isnull=False),
+            ),
+            models.Index(
+                fields=["manager", "stage", "next_due_at"],
+                name="order_overdue_manager_idx",
+                include=["total_amount", "paid_amount"],
+                condition=Q(next_due_at__isnull=False),
             ),
         ]
 

@@ -11,17 +11,30 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import Promise
 
-from orders.models import CLOSED_STAGES, OPEN_STAGES, ZERO, BoardCounter, Order, Stage
+from orders.models import (
+    CENT,
+    CLOSED_STAGES,
+    OPEN_STAGES,
+    ZERO,
+    BoardCounter,
+    ClosedDayCounter,
+    Order,
+    Stage,
+)
+from orders.selectors import customers
 from orders.selectors.customers import search_condition
 
 # Cards per column on the board and per "more": enough to fill a laptop screen, while the
 # whole default board stays under 100 KB and 1,500 elements.
 COLUMN_PAGE = 12
+# A narrowed board (overdue, search, period) counts each column up to this many orders and
+# then shows "1,000+": its counts cost the same at a thousand orders and at a million.
+COUNT_CAP = 1000
 CLOSED_PERIOD_DAYS = (7, 30, 90, 365)
 CARD_VALUES = [
     "id",
@@ -98,9 +111,18 @@ class BoardFilter:
         return not (self.overdue or self.q or self.created_from or self.created_to)
 
     @functools.cached_property
-    def search(self) -> Q:
-        """Worked out once per board: every column and total reuses it."""
+    def _search(self) -> tuple[Q, bool]:
+        """Worked out once per board (one query): every column and total reuses it."""
         return search_condition(self.q)
+
+    @property
+    def search(self) -> Q:
+        return self._search[0]
+
+    @property
+    def search_more(self) -> bool:
+        """More clients matched the search than the board shows the orders of."""
+        return bool(self.q) and self._search[1]
 
     def orders(self) -> QuerySet[Order]:
         qs = Order.objects.all()
@@ -110,10 +132,11 @@ class BoardFilter:
             qs = qs.filter(next_due_at__lt=timezone.now())
         if self.q:
             qs = qs.filter(self.search)
+        # Days of the company's time zone as ranges of created_at, which its indexes serve.
         if self.created_from:
-            qs = qs.filter(created_at__date__gte=self.created_from)
+            qs = qs.filter(created_at__gte=_day_start(self.created_from))
         if self.created_to:
-            qs = qs.filter(created_at__date__lte=self.created_to)
+            qs = qs.filter(created_at__lt=_day_start(self.created_to + dt.timedelta(days=1)))
         return qs
 
 
@@ -143,6 +166,17 @@ class Cursor:
         )
 
 
+@dataclass(frozen=True)
+class Totals:
+    """A column's count and money. `more`: the count reached COUNT_CAP and stopped there
+    (a narrowed board), so the column has more orders than it says and no sums."""
+
+    orders: int
+    total: Decimal = ZERO
+    balance: Decimal = ZERO
+    more: bool = False
+
+
 @dataclass
 class Column:
     stage: str
@@ -150,8 +184,14 @@ class Column:
     count: int = 0
     total: Decimal = ZERO
     balance: Decimal = ZERO
+    more: bool = False
     cards: list[Card] = field(default_factory=list)
     next_cursor: Cursor | None = None
+
+    def counted(self, totals: Totals | None) -> None:
+        if totals is not None:
+            self.count, self.total, self.balance = totals.orders, totals.total, totals.balance
+            self.more = totals.more
 
 
 @dataclass
@@ -159,6 +199,8 @@ class Board:
     columns: list[Column]
     closed: list[Column]
     fingerprint: str
+    # The search matched more clients than it keeps: the board shows this many best ones'.
+    search_capped_at: int | None = None
 
 
 def _column_query(stage: str, filters: BoardFilter, after: Cursor | None) -> QuerySet:
@@ -225,88 +267,123 @@ def board_fingerprint(filters: BoardFilter) -> str:
     return fingerprint
 
 
-def _filtered_totals(filters: BoardFilter) -> dict[str, BoardCounter]:
-    """A narrowed board (overdue, search, period) counts its own orders: one query."""
-    rows = (
-        # The plugin takes the "balance" annotation for Order.balance; after values() they
-        # do not meet.
-        filters.orders()  # type: ignore[no-redef]
-        .filter(stage__in=OPEN_STAGES)
-        .order_by()
-        .values("stage")
-        .annotate(
-            n=Count("id"),
-            total=Sum("total_amount"),
-            balance=Sum(F("total_amount") - F("paid_amount")),
-        )
-    )
-    return {
-        row["stage"]: BoardCounter(
-            stage=row["stage"],
-            manager_key=0,
-            orders=row["n"],
-            total=row["total"] or ZERO,
-            balance=row["balance"] or ZERO,
-        )
-        for row in rows
-    }
+def _number(value) -> Decimal:
+    """A sum as the database returns it as money (SQLite adds money as floats)."""
+    if value is None:
+        return ZERO
+    return (value if isinstance(value, Decimal) else Decimal(str(value))).quantize(CENT)
 
 
-def _closed_totals(filters: BoardFilter) -> dict[str, BoardCounter]:
-    """Won and lost in the chosen period, from the partial index on closed orders."""
-    since = timezone.now() - dt.timedelta(days=filters.closed_days)
-    rows = (
-        filters.orders()
-        .filter(stage__in=CLOSED_STAGES, stage_changed_at__gte=since)
-        .order_by()
-        .values("stage")
-        # Count("stage"), not the id: every column read is in the covering index.
-        .annotate(n=Count("stage"), total=Sum("total_amount"))
-    )
-    return {
-        row["stage"]: BoardCounter(
-            stage=row["stage"], manager_key=0, orders=row["n"], total=row["total"] or ZERO
+def _capped_totals(filters: BoardFilter, stages: list[str]) -> dict[str, Totals]:
+    """A narrowed board (overdue, search, period) counts its own orders, in each column up
+    to COUNT_CAP + 1 of them, so a filter that matches half the company reads no more than
+    one that matches a few: one query, a UNION ALL of one limited count per column, each
+    from an index (overdue: order_overdue_idx). Won and lost are those of the period."""
+    since = _closed_since(filters)
+    parts, params = [], []
+    totals: dict[str, Totals] = {}
+    for stage in stages:
+        if filters.overdue and stage in CLOSED_STAGES:
+            # A won or lost order has no deadline left to miss.
+            totals[stage] = Totals(orders=0)
+            continue
+        rows = filters.orders().filter(stage=stage)
+        if stage in CLOSED_STAGES:
+            rows = rows.filter(stage_changed_at__gte=since)
+        sql, values = (
+            rows.order_by().values_list("total_amount", "paid_amount")[: COUNT_CAP + 1]
+        ).query.sql_with_params()
+        parts.append(
+            "SELECT %s, COUNT(*), SUM(t.total_amount), SUM(t.total_amount - t.paid_amount)"
+            f" FROM ({sql}) t"
         )
-        for row in rows
+        params += [stage, *values]
+    if not parts:
+        return totals
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        counted = cursor.fetchall()
+    for stage, orders, total, balance in counted:
+        if orders > COUNT_CAP:
+            # Past the cap the sums would be of an arbitrary part: shown as "1,000+", no sum.
+            totals[stage] = Totals(orders=COUNT_CAP, more=True)
+        else:
+            totals[stage] = Totals(orders=orders, total=_number(total), balance=_number(balance))
+    return totals
+
+
+def _closed_since(filters: BoardFilter) -> dt.datetime:
+    """The start of the first day of "the last N days": today and the N - 1 before, in the
+    company's time zone, as the closed-day counters count them."""
+    first = timezone.localdate() - dt.timedelta(days=filters.closed_days - 1)
+    return _day_start(first)
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _closed_totals(filters: BoardFilter) -> dict[str, Totals]:
+    """Won and lost in the chosen period, summed from the closed-day counters: at most
+    days × 2 × managers rows, whatever the number of orders closed: one query."""
+    first = timezone.localdate() - dt.timedelta(days=filters.closed_days - 1)
+    rows = ClosedDayCounter.objects.filter(day__gte=first)
+    if filters.manager_id is not None:
+        rows = rows.filter(manager_key=filters.manager_id)
+    counted = rows.order_by().values("stage").annotate(n=Sum("orders"), total=Sum("total"))
+    return {
+        row["stage"]: Totals(orders=row["n"] or 0, total=_number(row["total"])) for row in counted
     }
 
 
 def order_list_for_board(*, filters: BoardFilter) -> Board:
-    """The board: counters (1 query, plus 1 aggregate when narrowed), every open column's
-    first cards (1), won/lost of the period (1)."""
-    columns, fingerprint = board_columns(filters=filters, stages=list(OPEN_STAGES))
-    closed_totals = _closed_totals(filters)
+    """The board: counters (1 query), every open column's first cards (1), won/lost of the
+    period from the closed-day counters (1). A narrowed board counts every column, won and
+    lost included, in one capped count instead (1), after its search's clients (1)."""
+    stages: list[str] = [*OPEN_STAGES, *([] if filters.uses_counters else CLOSED_STAGES)]
+    columns, fingerprint, totals = _columns(filters=filters, stages=stages)
+    if filters.uses_counters:
+        totals = _closed_totals(filters)
     closed = []
     for stage in CLOSED_STAGES:
-        counted = closed_totals.get(stage)
-        closed.append(
-            Column(
-                stage=stage,
-                label=Stage(stage).label,
-                count=counted.orders if counted else 0,
-                total=counted.total if counted else ZERO,
-            )
-        )
-    return Board(columns=columns, closed=closed, fingerprint=fingerprint)
+        column = Column(stage=stage, label=Stage(stage).label)
+        column.counted(totals.get(stage))
+        closed.append(column)
+    return Board(
+        columns=columns,
+        closed=closed,
+        fingerprint=fingerprint,
+        search_capped_at=customers.SEARCH_CLIENTS if filters.search_more else None,
+    )
 
 
 def board_columns(*, filters: BoardFilter, stages: list[str]) -> tuple[list[Column], str]:
     """Open columns with their counts and first cards, only those of `stages` read (a move
-    re-renders the two it touched): counters (1, plus 1 aggregate when narrowed) and the
-    cards (1). Returns them with the board's fingerprint."""
+    re-renders the two it touched): counters (1, plus 1 capped count when narrowed) and
+    the cards (1). Returns them with the board's fingerprint."""
+    columns, fingerprint, _totals = _columns(filters=filters, stages=stages)
+    return columns, fingerprint
+
+
+def _columns(
+    *, filters: BoardFilter, stages: list[str]
+) -> tuple[list[Column], str, dict[str, Totals]]:
+    """The open columns among `stages`, the fingerprint, and the totals of every stage
+    asked (a narrowed board counts the closed ones in the same query)."""
     counters, fingerprint = board_counters(filters)
-    totals = counters if filters.uses_counters else _filtered_totals(filters)
-    cards = board_cards(stages=stages, filters=filters)
+    if filters.uses_counters:
+        totals = {
+            stage: Totals(orders=row.orders, total=row.total, balance=row.balance)
+            for stage, row in counters.items()
+        }
+    else:
+        totals = _capped_totals(filters, stages)
+    open_stages = [stage for stage in stages if stage in OPEN_STAGES]
+    cards = board_cards(stages=open_stages, filters=filters)
     columns = []
-    for stage in stages:
+    for stage in open_stages:
         column = Column(stage=stage, label=Stage(stage).label)
-        counted = totals.get(stage)
-        if counted is not None:
-            column.count, column.total, column.balance = (
-                counted.orders,
-                counted.total,
-                counted.balance,
-            )
+        column.counted(totals.get(stage))
         column.cards, column.next_cursor = cards[stage]
         columns.append(column)
-    return columns, fingerprint
+    return columns, fingerprint, totals

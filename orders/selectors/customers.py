@@ -1,28 +1,173 @@
-"""Finding clients, and orders by their client, from what a person types."""
+"""Finding clients, and orders by their client, from what a person types.
+
+Every search reads a bounded number of rows, however many clients match: the clients are
+ranked (exact name, e-mail or phone first, then names starting with the words typed, then
+names, companies, e-mails and phones containing them, newest client first in each group)
+and cut at a limit, each group read from its index (migrations 0005 and 0016)."""
 
 from __future__ import annotations
 
-from django.db.models import F, Q, QuerySet, Value
+import re
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Exists,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Replace
 
 from core.phones import phone_for_search
-from orders.models import Customer
+from orders.models import Customer, Order
 
-# A search matching more clients than this is left to the database as a subquery.
-SEARCH_CLIENTS_LISTED = 500
+# The board's search shows the orders of at most this many clients, the best matches.
+SEARCH_CLIENTS = 200
+# The new-order form lists this many clients.
+PICKER_CLIENTS = 8
+# Exact, then starting with the query, then containing it.
+EXACT, PREFIX, CONTAINS, NUMBER = 0, 1, 2, 3
+FIELDS = ("pk", "name", "company", "email", "phone")
+NUMBER_START = re.compile(r"[0-9-]+")
 
 
-def search_condition(q: str) -> Q:
-    """Orders whose number starts with q, or whose client matches it. The clients are
-    looked up first, in one query that PostgreSQL answers from trigram indexes (migration
-    0005); the orders are then picked by their clients' ids from the order index, instead
-    of every order's client being tested row by row in every column."""
+@dataclass(frozen=True)
+class Found:
+    """Clients matching a query, best first, and whether more matched than were kept."""
+
+    customers: list[Customer]
+    more: bool
+
+    @property
+    def ids(self) -> list[int]:
+        return [customer.pk for customer in self.customers]
+
+
+def search_condition(q: str) -> tuple[Q, bool]:
+    """Orders of the best SEARCH_CLIENTS clients for q, or whose number starts with q (at
+    most SEARCH_CLIENTS of those too), looked up in one query; and whether more matched
+    than were kept. The orders are then picked by those ids from the order indexes, never
+    by testing every order's client or number."""
     q = q.strip()
-    customers = customers_matching(q).order_by().values_list("pk", flat=True)
-    ids = list(customers[: SEARCH_CLIENTS_LISTED + 1])
-    if len(ids) > SEARCH_CLIENTS_LISTED:
-        return Q(number__istartswith=q) | Q(customer__in=customers)
-    return Q(number__istartswith=q) | Q(customer_id__in=ids)
+    numbers = bool(NUMBER_START.fullmatch(q))
+    found, orders = _ranked(q, limit=SEARCH_CLIENTS, numbers=numbers)
+    condition = Q(customer_id__in=found.ids)
+    if numbers:
+        if orders is None:  # SQLite: no separate look-up
+            condition |= Q(number__istartswith=q)
+        else:
+            condition |= Q(id__in=orders[:SEARCH_CLIENTS])
+    more = found.more or (orders is not None and len(orders) > SEARCH_CLIENTS)
+    return condition, more
+
+
+def customers_ranked(q: str, *, limit: int = PICKER_CLIENTS) -> Found:
+    """The best `limit` clients for q, in one query that reads at most 3 × (limit + 1)
+    clients: on PostgreSQL a UNION ALL of the exact matches, the names starting with q (in
+    the order of their index, which stops after limit + 1) and the clients containing q
+    (trigram indexes, or the table read until enough are found when q is common)."""
+    found, _orders = _ranked(q, limit=limit, numbers=False)
+    return found
+
+
+def _ranked(q: str, *, limit: int, numbers: bool) -> tuple[Found, list[int] | None]:
+    """The clients for q and, with `numbers`, the ids of orders whose number starts with q
+    (PostgreSQL; None elsewhere): one query."""
+    q = q.strip()
+    if not q:
+        return Found([], False), []
+    orders: list[int] | None = None
+    if connection.vendor == "postgresql":
+        groups = [
+            _exact(q).order_by().annotate(rank=Value(EXACT)),
+            _starting(q).order_by(NAME_C).annotate(rank=Value(PREFIX)),
+            # Read only when fewer names than the limit start with q: "Иван" is answered
+            # from the names starting with it, before a trigram index lists every Иван.
+            customers_matching(q)
+            .filter(~Exists(_starting(q).order_by()[limit:]))
+            .order_by()
+            .annotate(rank=Value(CONTAINS)),
+        ]
+        parts = [group.values(*FIELDS, "rank")[: limit + 1] for group in groups]
+        if numbers:
+            # Orders by the start of their number (order_number_upper_prefix), in the same
+            # union: their ids stand where a client's would, with rank NUMBER.
+            blank = Value("", output_field=CharField())
+            parts.append(
+                Order.objects.filter(number__istartswith=q)
+                .order_by()
+                .annotate(company=blank, email=blank, phone=blank, rank=Value(NUMBER))
+                .values("pk", "number", "company", "email", "phone", "rank")[: limit + 1]
+            )
+        rows = list(parts[0].union(*parts[1:], all=True))
+        orders = [row["pk"] for row in rows if row["rank"] == NUMBER]
+        rows = [row for row in rows if row["rank"] != NUMBER]
+    else:
+        # SQLite cannot cut each part of a union: one ranked query over the matches.
+        rank = Case(
+            When(pk__in=_exact(q).values("pk"), then=Value(EXACT)),
+            When(pk__in=_starting(q).values("pk"), then=Value(PREFIX)),
+            default=Value(CONTAINS),
+            output_field=IntegerField(),
+        )
+        rows = list(
+            customers_matching(q)
+            .annotate(rank=rank)
+            .order_by("rank", "name", "pk")
+            .values(*FIELDS, "rank")[: 3 * (limit + 1)]
+        )
+    # Stable: within a rank the database's order (names starting with q alphabetically).
+    rows.sort(key=lambda row: row["rank"])
+    best: dict[int, dict] = {}
+    for row in rows:
+        best.setdefault(row["pk"], row)
+    kept = list(best.values())
+    more = len(kept) > limit or any(
+        sum(1 for row in rows if row["rank"] == rank) > limit for rank in (EXACT, PREFIX, CONTAINS)
+    )
+    customers = [
+        Customer(id=row["pk"], **{key: row[key] for key in FIELDS[1:]}) for row in kept[:limit]
+    ]
+    return Found(customers, more), orders
+
+
+# Client names upper-cased in the C collation: migration 0016's index customer_name_upper_c
+# serves equality, a LIKE on their start, and their order, so a name search stops after
+# the names it shows. (Django's name__istartswith compares in the database's collation,
+# which no btree serves both for LIKE and for order.)
+NAME_C = RawSQL('UPPER("orders_customer"."name"::text) COLLATE "C"', [])
+
+
+def _like_start(q: str) -> str:
+    return q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _exact(q: str) -> QuerySet[Customer]:
+    if connection.vendor == "postgresql":
+        name = Q(RawSQL(f"{NAME_C.sql} = UPPER(%s)", [q], output_field=BooleanField()))
+    else:
+        name = Q(name__iexact=q)
+    condition = name | Q(email__iexact=q)
+    phone = phone_for_search(q)
+    if phone:
+        condition |= Q(phone=phone)
+    return Customer.objects.filter(condition)
+
+
+def _starting(q: str) -> QuerySet[Customer]:
+    if connection.vendor == "postgresql":
+        return Customer.objects.filter(
+            RawSQL(f"{NAME_C.sql} LIKE UPPER(%s)", [_like_start(q)], output_field=BooleanField())
+        )
+    return Customer.objects.filter(name__istartswith=q)
 
 
 def customers_matching(q: str) -> QuerySet[Customer]:

@@ -16,7 +16,7 @@ from core.units import unit_label
 from orders import rules
 from orders.models import Customer, Order, Source, Stage
 from orders.rules import OrderError, person
-from orders.selectors.customers import customers_matching
+from orders.selectors.customers import customers_ranked
 from orders.services.customers import order_buyer_save
 from pipeline.orders import (
     order_create_by_staff,
@@ -229,11 +229,12 @@ def _create_order(request: WorkspaceRequest, customer_source, lines, terms) -> H
 @login_required
 @require_GET
 def customer_search(request: WorkspaceRequest) -> HttpResponse:
-    """Clients matching a name, phone or e-mail, for the new-order form (htmx)."""
+    """The best few clients for a name, phone or e-mail, for the new-order form (htmx):
+    one ranked query, however many clients match."""
     if not request.user.has_perm("orders.view_customer"):
         raise PermissionDenied
     q = request.GET.get("q", "").strip()
-    found = []
+    found: list = []
     if len(q) >= 2:
-        found = list(customers_matching(q).order_by("name")[:8])
+        found = customers_ranked(q).customers
     return render(request, "orders/partials/customer_results.html", {"found": found, "q": q})
