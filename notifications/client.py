@@ -197,6 +197,32 @@ def claim_for_sending(event_id: int) -> bool:
     )
 
 
+def claim_batch(event_id: int, *, limit: int) -> list[int]:
+    """Claim the event (as claim_for_sending) and up to `limit - 1` more client e-mails
+    queued and held for nothing, oldest first, to go out over one connection; the ids
+    claimed, the event's first when it was claimable. Their own tasks, queued or still to
+    come, then find them claimed and send nothing twice. Rows another sender is claiming
+    at this moment are skipped, never waited for."""
+    claimed = [event_id] if claim_for_sending(event_id) else []
+    if limit <= 1:
+        return claimed
+    with transaction.atomic():
+        more = list(
+            TimelineEvent.objects.select_for_update(skip_locked=True)
+            .filter(notification_status=NotificationStatus.QUEUED, awaiting="")
+            .order_by("created_at")
+            .values_list("pk", flat=True)[: limit - 1]
+        )
+        if more:
+            TimelineEvent.objects.filter(
+                pk__in=more, notification_status=NotificationStatus.QUEUED
+            ).update(
+                notification_status=NotificationStatus.SENDING,
+                notification_claimed_at=timezone.now(),
+            )
+    return claimed + more
+
+
 def release_claim(event_id: int) -> None:
     """The send failed and will be retried: back in the queue."""
     TimelineEvent.objects.filter(
@@ -204,8 +230,10 @@ def release_claim(event_id: int) -> None:
     ).update(notification_status=NotificationStatus.QUEUED)
 
 
-def mark_sent(event: TimelineEvent) -> None:
-    TimelineEvent.objects.filter(pk=event.pk).update(
+def mark_sent(event: TimelineEvent | Collection[TimelineEvent]) -> None:
+    """Sent: one UPDATE for one event or for a batch."""
+    events = [event] if isinstance(event, TimelineEvent) else event
+    TimelineEvent.objects.filter(pk__in=[e.pk for e in events]).update(
         notification_status=NotificationStatus.SENT, sent_to_client_at=timezone.now()
     )
 

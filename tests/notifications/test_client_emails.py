@@ -14,6 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 def finish_production(order, worker, capture) -> None:
+    # What getting here queued goes first: a send takes queued e-mails along with its own.
+    sweep(stale_after=dt.timedelta(0))
     mail.outbox.clear()
     with capture(execute=True):
         for task in production_tasks(order):
@@ -66,6 +68,7 @@ def test_the_shipped_message_carries_the_tracking_link_in_the_clients_language(
     order = order_in_delivery(
         manager=staff["manager"], worker=staff["production"], catalogue=catalogue
     )
+    sweep(stale_after=dt.timedelta(0))  # what getting here queued
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         task_complete(
@@ -179,6 +182,7 @@ def test_a_send_delivered_twice_at_once_reaches_the_client_once(staff, catalogue
     order = order_in_production(
         manager=staff["manager"], catalogue=catalogue, scheme=PaymentScheme.FULL_PREPAYMENT
     )
+    sweep(stale_after=dt.timedelta(0))  # what getting here queued
     event = TimelineEvent.objects.create(
         order=order, kind="notification", data={"notification": "production_finished"}
     )
@@ -204,6 +208,7 @@ def test_a_send_whose_worker_died_is_sent_by_the_sweep(staff, catalogue, setting
     order = order_in_production(
         manager=staff["manager"], catalogue=catalogue, scheme=PaymentScheme.FULL_PREPAYMENT
     )
+    sweep(stale_after=dt.timedelta(0))  # what getting here queued
     event = TimelineEvent.objects.create(
         order=order, kind="notification", data={"notification": "production_finished"}
     )
@@ -222,3 +227,87 @@ def test_a_send_whose_worker_died_is_sent_by_the_sweep(staff, catalogue, setting
     assert sweep()["emails"] == 1
     assert sweep()["emails"] == 0
     assert [m.subject for m in mail.outbox] == [f"Ваш заказ {order.number} изготовлен"]
+
+
+def _queued(order, kind: str = "production_finished", **fields) -> TimelineEvent:
+    event = TimelineEvent.objects.create(
+        order=order, kind="notification", data={"notification": kind}
+    )
+    TimelineEvent.objects.filter(pk=event.pk).update(
+        notification_status=NotificationStatus.QUEUED, **fields
+    )
+    return event
+
+
+def test_emails_queued_meanwhile_go_out_with_the_first_over_one_connection(
+    staff, catalogue, monkeypatch
+):
+    from django.core.mail.backends.locmem import EmailBackend
+
+    from notifications.tasks import send_client_email
+
+    orders = [
+        order_in_production(
+            manager=staff["manager"],
+            catalogue=catalogue,
+            client=customer(email=f"c{i}@example.com"),
+        )
+        for i in range(3)
+    ]
+    sweep(stale_after=dt.timedelta(0))  # what making the orders left queued
+    events = [_queued(order) for order in orders]
+    held = _queued(orders[0], "invoice_issued", awaiting="invoice-pdf:1")
+    opened = []
+    real_open = EmailBackend.open
+    monkeypatch.setattr(EmailBackend, "open", lambda self: opened.append(1) or real_open(self))
+    mail.outbox.clear()
+    send_client_email.apply(args=[events[1].pk])
+    assert len(opened) == 1
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "c0@example.com",
+        "c1@example.com",
+        "c2@example.com",
+    ]
+    for event in events:
+        event.refresh_from_db()
+        assert event.notification_status == NotificationStatus.SENT
+    # The others' own runs find them sent; the held one waits for its PDF.
+    for event in (events[0], events[2]):
+        send_client_email.apply(args=[event.pk])
+    assert len(mail.outbox) == 3
+    held.refresh_from_db()
+    assert held.notification_status == NotificationStatus.QUEUED
+    assert not Work.objects.exists()
+
+
+def test_a_letter_that_fails_in_a_batch_is_retried_alone_and_the_others_go(
+    staff, catalogue, monkeypatch
+):
+    from django.core.mail.backends.locmem import EmailBackend
+
+    from notifications.tasks import send_client_email
+
+    orders = [
+        order_in_production(
+            manager=staff["manager"],
+            catalogue=catalogue,
+            client=customer(email=f"c{i}@example.com"),
+        )
+        for i in range(3)
+    ]
+    sweep(stale_after=dt.timedelta(0))
+    events = [_queued(order) for order in orders]
+    real_send = EmailBackend.send_messages
+
+    def refuse_c1(self, messages):
+        if messages[0].to == ["c1@example.com"]:
+            raise ConnectionResetError("mail server restarted")
+        return real_send(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse_c1)
+    mail.outbox.clear()
+    send_client_email.apply(args=[events[0].pk])
+    assert sorted(m.to[0] for m in mail.outbox) == ["c0@example.com", "c2@example.com"]
+    statuses = [TimelineEvent.objects.get(pk=e.pk).notification_status for e in events]
+    assert statuses == [NotificationStatus.SENT, NotificationStatus.QUEUED, NotificationStatus.SENT]
+    assert list(Work.objects.values_list("key", "attempts")) == [(str(events[1].pk), 1)]
