@@ -249,8 +249,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 # A unit of background work that failed this many times is a dead letter: no longer
 # retried, shown in the admin (Background work) and e-mailed to the accountants.
 WORK_MAX_ATTEMPTS = env_int("WORK_MAX_ATTEMPTS", 5)
+# Three queues, so a kind of work never waits behind a backlog of another: "pdf" (renders,
+# a few hundred ms each), "email" (client and staff e-mails, sent in batches) and "default"
+# (payments' follow-ups, links, sweeps: what moves orders on). A worker taking several
+# queues takes from each in turn (docker-compose.yml: --queues pdf,email,default); a host
+# may run a pool for one queue only.
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"invoices.tasks.invoice_render_pdf": {"queue": "pdf"}}
+CELERY_TASK_ROUTES = {
+    "invoices.tasks.invoice_render_pdf": {"queue": "pdf"},
+    "documents.tasks.closing_document_render": {"queue": "pdf"},
+    "orders.tasks.send_client_email": {"queue": "email"},
+    "orders.tasks.send_staff_notifications": {"queue": "email"},
+}
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_TIMEZONE = TIME_ZONE
 

@@ -112,7 +112,7 @@ class Worker:
                 "config",
                 "worker",
                 "-Q",
-                "default,pdf",
+                "pdf,email,default",
                 "--pool",
                 "prefork",
                 "--concurrency",
