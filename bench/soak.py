@@ -106,7 +106,7 @@ class Stack:
                 "config",
                 "worker",
                 "-Q",
-                "default,pdf",
+                "pdf,email,default",
                 "--pool",
                 "prefork",
                 "--concurrency",
