@@ -193,3 +193,27 @@ class MarginDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.product_id}"
+
+
+class MarginMonth(models.Model):
+    """The same roll-up per calendar month (`month` is its first day): a long period reads
+    its whole months here and only the days at its ends from MarginDay."""
+
+    month = models.DateField(_("month"))
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="+", verbose_name=_("product")
+    )
+    quantity = models.DecimalField(_("quantity"), max_digits=20, decimal_places=3, default=0)
+    revenue = models.DecimalField(_("revenue"), max_digits=20, decimal_places=2, default=0)
+    cost = models.DecimalField(_("cost"), max_digits=20, decimal_places=2, default=0)
+    lines = models.IntegerField(_("lines"), default=0)
+
+    class Meta:
+        verbose_name = _("margin of a month")
+        verbose_name_plural = _("margin by month")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "product"], name="margin_month_product_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.product_id}"

@@ -8,12 +8,12 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from orders import roles
 from orders.models import CENT, ZERO, Department, Order, Task
 from orders.selectors.tasks import CappedCount, TaskCursor, capped_count, task_page
-from production.models import MarginDay
+from production.models import MarginDay, MarginMonth
 
 # Tasks on a page of the shop floor: each card carries its forms (start, done, actual cost),
 # so a phone gets a short page and "more" rather than 100 KB.
@@ -132,38 +132,80 @@ class MarginRow:
         return (self.margin * 100 / self.revenue).quantize(Decimal("0.1"))
 
 
+def _first_of_next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def margin_spans(
+    start: dt.date, end: dt.date
+) -> tuple[list[tuple[dt.date, dt.date]], tuple[dt.date, dt.date] | None]:
+    """A period as the day ranges at its ends (inclusive) and the first days of its first
+    and last whole months: 2 Jan – 1 Apr is 2–31 Jan and 1 Apr as days, 1 Feb – 1 Mar as
+    months."""
+    first_month = start if start.day == 1 else _first_of_next_month(start)
+    after_months = _first_of_next_month(end)
+    if after_months - dt.timedelta(days=1) != end:  # the period ends inside a month
+        after_months = end.replace(day=1)
+    if first_month >= after_months:
+        return [(start, end)], None
+    days = []
+    if start < first_month:
+        days.append((start, first_month - dt.timedelta(days=1)))
+    if after_months <= end:
+        days.append((after_months, end))
+    return days, (first_month, (after_months - dt.timedelta(days=1)).replace(day=1))
+
+
+def _sums(queryset: QuerySet) -> QuerySet:
+    return (
+        queryset.values("product_id", "product__sku", "product__name")
+        .annotate(
+            quantity_sum=Sum("quantity"),
+            revenue_sum=Sum("revenue"),
+            cost_sum=Sum("cost"),
+            lines_sum=Sum("lines"),
+        )
+        .order_by()
+    )
+
+
 def margin_by_product(*, start: dt.date, end: dt.date) -> tuple[list[MarginRow], MarginRow]:
     """Revenue, cost and margin per product of the lines made between `start` and `end`
     (inclusive, local dates), lost orders left out. A line's cost is its actual cost where
     production recorded one, its standard cost otherwise; each line is rounded to kopecks
-    as on the order, then summed. Read from the roll-up kept as lines are made and orders
-    lost (production.summaries): at most days × products rows of a range on its unique
-    (day, product) index, whatever the number of lines (one query)."""
-    rows = (
-        MarginDay.objects.filter(day__gte=start, day__lte=end)
-        .values("product_id", "product__sku", "product__name")
-        .annotate(
-            quantity_sum=Sum("quantity"),
-            revenue=Sum("revenue"),
-            cost_sum=Sum("cost"),
-            lines_sum=Sum("lines"),
+    as on the order, then summed. Read from the roll-ups kept as lines are made and orders
+    lost (production.summaries): the whole months of the period from the months' roll-up,
+    the days at its ends from the days' one, each a range on its unique index; at most
+    (62 days + 37 months) × products rows, whatever the number of lines (one query)."""
+    day_spans, months = margin_spans(start, end)
+    parts = []
+    if day_spans:
+        within = Q()
+        for first, last in day_spans:
+            within |= Q(day__gte=first, day__lte=last)
+        parts.append(_sums(MarginDay.objects.filter(within)))
+    if months is not None:
+        parts.append(_sums(MarginMonth.objects.filter(month__gte=months[0], month__lte=months[1])))
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    by_product: dict[int, MarginRow] = {}
+    lines: dict[int, int] = {}
+    for row in rows:
+        found = by_product.setdefault(
+            row["product_id"],
+            MarginRow(
+                row["product_id"], row["product__sku"], row["product__name"], ZERO, ZERO, ZERO
+            ),
         )
-        # A day and product whose lines all left (their orders lost) stays with zeros.
-        .filter(lines_sum__gt=0)
-        .order_by("product__name", "product_id")
+        found.quantity += row["quantity_sum"] or ZERO
+        # SQLite returns sums without their scale; PostgreSQL with it.
+        found.revenue += Decimal(row["revenue_sum"] or ZERO).quantize(CENT)
+        found.cost += Decimal(row["cost_sum"] or ZERO).quantize(CENT)
+        lines[row["product_id"]] = lines.get(row["product_id"], 0) + (row["lines_sum"] or 0)
+    # A day and product whose lines all left (their orders lost) stays with zeros.
+    result = sorted(
+        (row for row in by_product.values() if lines[row.product_id] > 0),
+        key=lambda row: (row.name, row.product_id),
     )
-    result = [
-        MarginRow(
-            product_id=row["product_id"],
-            sku=row["product__sku"],
-            name=row["product__name"],
-            quantity=row["quantity_sum"] or ZERO,
-            # SQLite returns sums without their scale; PostgreSQL with it.
-            revenue=Decimal(row["revenue"] or ZERO).quantize(CENT),
-            cost=Decimal(row["cost_sum"] or ZERO).quantize(CENT),
-        )
-        for row in rows
-    ]
     total = MarginRow(
         product_id=0,
         sku="",

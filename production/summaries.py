@@ -1,5 +1,6 @@
-"""The margin report's roll-up (production_marginday): per local day and product, the
-quantity, revenue, cost and number of the lines made, lost orders left out.
+"""The margin report's roll-ups: per local day and product (production_marginday) and per
+calendar month and product (production_marginmonth), the quantity, revenue, cost and number
+of the lines made, lost orders left out.
 
 Every path that changes what the report counts goes through `margin_lines_count`:
 a line made (production.services.line_mark_made) adds it, an order lost (the pipeline's
@@ -12,8 +13,8 @@ rounded to kopecks, its cost the actual cost where production recorded one, the 
 unit cost × quantity rounded to kopecks otherwise (rounding half away from zero, as
 PostgreSQL's round() does).
 
-bench/seed.py refills the roll-up with SUMMARIES_REBUILD after it seeds, and --check runs
-SUMMARIES_CHECK; the migration that made the table ran the same statements.
+bench/seed.py refills the roll-ups with SUMMARIES_REBUILD after it seeds, and --check runs
+SUMMARIES_CHECK; the migrations that made the tables ran the same statements.
 """
 
 from __future__ import annotations
@@ -30,9 +31,11 @@ from django.db.models import Model
 from django.utils import timezone
 
 from orders.models import CENT, ZERO, LineStatus, Order, OrderLine, Stage
-from production.models import MarginDay
+from production.models import MarginDay, MarginMonth
 
-TABLE = "production_marginday"
+DAY_TABLE = "production_marginday"
+MONTH_TABLE = "production_marginmonth"
+COLUMNS = "product_id, quantity, revenue, cost, lines"
 
 
 def _company_zone() -> str:
@@ -42,7 +45,7 @@ def _company_zone() -> str:
     return name.replace("'", "''")
 
 
-_SELECT_FROM_LINES = f"""
+_DAYS_FROM_LINES = f"""
 SELECT (l.made_at AT TIME ZONE '{_company_zone()}')::date AS day, l.product_id,
     sum(l.quantity) AS quantity,
     sum(round(l.quantity * l.price - l.discount, 2)) AS revenue,
@@ -55,36 +58,62 @@ WHERE l.status = '{LineStatus.MADE.value}' AND l.made_at IS NOT NULL
 GROUP BY 1, 2
 """
 
-SUMMARIES_TABLES = [TABLE]
+_MONTHS_FROM_DAYS = f"""
+SELECT date_trunc('month', day)::date AS month, product_id, sum(quantity) AS quantity,
+    sum(revenue) AS revenue, sum(cost) AS cost, sum(lines) AS lines
+FROM {DAY_TABLE} WHERE lines <> 0
+GROUP BY 1, 2
+"""
 
-SUMMARIES_REBUILD = [
-    f"DELETE FROM {TABLE}",
-    f"INSERT INTO {TABLE} (day, product_id, quantity, revenue, cost, lines)" + _SELECT_FROM_LINES,
+# The migrations fill each table with its own statements (0005 days, 0006 months).
+DAYS_REBUILD = [
+    f"DELETE FROM {DAY_TABLE}",
+    f"INSERT INTO {DAY_TABLE} (day, {COLUMNS})" + _DAYS_FROM_LINES,
+]
+MONTHS_REBUILD = [
+    f"DELETE FROM {MONTH_TABLE}",
+    f"INSERT INTO {MONTH_TABLE} (month, {COLUMNS})" + _MONTHS_FROM_DAYS,
 ]
 
-# Rows of the roll-up that differ from the lines, either way (a day and product whose lines
-# all left, kept with zeros, counts as absent).
-SUMMARIES_CHECK = {
-    "margin by day and product (production_marginday)": f"""
+SUMMARIES_TABLES = [DAY_TABLE, MONTH_TABLE]
+SUMMARIES_REBUILD = DAYS_REBUILD + MONTHS_REBUILD
+
+
+def _differ(stored: str, computed: str) -> str:
+    """Rows of a roll-up that differ from what they are computed from, either way (a key
+    whose lines all left, kept with zeros, counts as absent)."""
+    return f"""
 SELECT count(*) FROM (
-    (SELECT day, product_id, quantity, revenue, cost, lines FROM {TABLE} WHERE lines <> 0
-     EXCEPT {_SELECT_FROM_LINES})
+    ({stored} WHERE lines <> 0 EXCEPT {computed})
     UNION ALL
-    ({_SELECT_FROM_LINES}
-     EXCEPT SELECT day, product_id, quantity, revenue, cost, lines FROM {TABLE})
+    ({computed} EXCEPT {stored})
 ) differ
 """
+
+
+SUMMARIES_CHECK = {
+    "margin by day and product (production_marginday)": _differ(
+        f"SELECT day, {COLUMNS} FROM {DAY_TABLE}", _DAYS_FROM_LINES
+    ),
+    "margin by month and product (production_marginmonth)": _differ(
+        f"SELECT month, {COLUMNS} FROM {MONTH_TABLE}", _MONTHS_FROM_DAYS
+    ),
 }
 
-_UPSERT = f"""
-INSERT INTO {TABLE} (day, product_id, quantity, revenue, cost, lines)
-VALUES (%s, %s, %s, %s, %s, %s)
-ON CONFLICT (day, product_id) DO UPDATE SET
-    quantity = {TABLE}.quantity + excluded.quantity,
-    revenue = {TABLE}.revenue + excluded.revenue,
-    cost = {TABLE}.cost + excluded.cost,
-    lines = {TABLE}.lines + excluded.lines
+
+def _upsert(table: str, key: str) -> str:
+    return f"""
+INSERT INTO {table} ({key}, {COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)
+ON CONFLICT ({key}, product_id) DO UPDATE SET
+    quantity = {table}.quantity + excluded.quantity,
+    revenue = {table}.revenue + excluded.revenue,
+    cost = {table}.cost + excluded.cost,
+    lines = {table}.lines + excluded.lines
 """
+
+
+_UPSERT_DAY = _upsert(DAY_TABLE, "day")
+_UPSERT_MONTH = _upsert(MONTH_TABLE, "month")
 
 
 @dataclass
@@ -99,6 +128,12 @@ class Figures:
         self.revenue += sign * line_revenue(line)
         self.cost += sign * line_cost(line)
         self.lines += sign
+
+    def merge(self, other: Figures) -> None:
+        self.quantity += other.quantity
+        self.revenue += other.revenue
+        self.cost += other.cost
+        self.lines += other.lines
 
 
 def _cents(amount: Decimal) -> Decimal:
@@ -125,24 +160,39 @@ def _by_day_and_product(lines: Iterable, sign: int) -> dict[tuple[dt.date, int],
     return totals
 
 
-def margin_lines_count(*, lines: Iterable[OrderLine], sign: int = 1) -> None:
-    """Add made lines to the roll-up (sign 1) or take them away (sign −1): one upsert per
-    day and product, each an atomic increment, so lines of other orders made at the same
-    moment never overwrite each other's figures. Lines not made are skipped."""
-    assert sign in (1, -1)
-    rows = [
-        (day, product_id, f.quantity, f.revenue, f.cost, f.lines)
-        for (day, product_id), f in sorted(_by_day_and_product(lines, sign).items())
+def _by_month(days: dict[tuple[dt.date, int], Figures]) -> dict[tuple[dt.date, int], Figures]:
+    months: dict[tuple[dt.date, int], Figures] = {}
+    for (day, product_id), figures in days.items():
+        month = months.setdefault((day.replace(day=1), product_id), Figures())
+        month.merge(figures)
+    return months
+
+
+def _rows(totals: dict[tuple[dt.date, int], Figures]) -> list[tuple]:
+    # Sorted: concurrent transactions lock the rows they touch in the same order.
+    return [
+        (key, product_id, f.quantity, f.revenue, f.cost, f.lines)
+        for (key, product_id), f in sorted(totals.items())
     ]
-    if rows:
+
+
+def margin_lines_count(*, lines: Iterable[OrderLine], sign: int = 1) -> None:
+    """Add made lines to the roll-ups (sign 1) or take them away (sign −1): one upsert per
+    day and product and one per month and product, each an atomic increment, so lines of
+    other orders made at the same moment never overwrite each other's figures. Lines not
+    made are skipped."""
+    assert sign in (1, -1)
+    days = _by_day_and_product(lines, sign)
+    if days:
         with connection.cursor() as cursor:
-            cursor.executemany(_UPSERT, rows)
+            cursor.executemany(_UPSERT_DAY, _rows(days))
+            cursor.executemany(_UPSERT_MONTH, _rows(_by_month(days)))
 
 
 def margin_order_lost(*, order: Order) -> None:
     """The order is lost: its made lines leave the report (one query for the lines, one
-    upsert per day and product). Caller holds the order's lock, so no line of it is made
-    meanwhile."""
+    upsert per day and product and per month and product). Caller holds the order's lock,
+    so no line of it is made meanwhile."""
     made = OrderLine.objects.filter(order=order, status=LineStatus.MADE).only(
         "product_id",
         "quantity",
@@ -156,32 +206,59 @@ def margin_order_lost(*, order: Order) -> None:
     margin_lines_count(lines=made, sign=-1)
 
 
-def margin_days_rebuild(
-    *, line_model: type[Model] = OrderLine, day_model: type[Model] = MarginDay
-) -> None:
-    """Refill the roll-up from the lines: the statements above on PostgreSQL, the same
-    figures computed here elsewhere (SQLite). Takes the models so that a migration passes
-    its historical ones."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for statement in SUMMARIES_REBUILD:
-                cursor.execute(statement)
-        return
-    lines = (
-        line_model._default_manager.filter(status=LineStatus.MADE, made_at__isnull=False)
-        .exclude(order__stage=Stage.LOST)
-        .iterator()
-    )
-    totals = _by_day_and_product(lines, 1)
-    day_model._default_manager.all().delete()
-    day_model._default_manager.bulk_create(
-        day_model(
-            day=day,
+def _fill(model: type[Model], key: str, totals: dict[tuple[dt.date, int], Figures]) -> None:
+    model._default_manager.all().delete()
+    model._default_manager.bulk_create(
+        model(
+            **{key: when},
             product_id=product_id,
             quantity=f.quantity,
             revenue=f.revenue,
             cost=f.cost,
             lines=f.lines,
         )
-        for (day, product_id), f in totals.items()
+        for (when, product_id), f in totals.items()
     )
+
+
+def _run(statements: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def margin_days_fill(*, line_model: type[Model], day_model: type[Model]) -> None:
+    """Refill the days from the lines: DAYS_REBUILD on PostgreSQL, the same figures computed
+    here elsewhere (SQLite). Takes the models so that a migration passes its historical
+    ones."""
+    if connection.vendor == "postgresql":
+        _run(DAYS_REBUILD)
+        return
+    lines = (
+        line_model._default_manager.filter(status=LineStatus.MADE, made_at__isnull=False)
+        .exclude(order__stage=Stage.LOST)
+        .iterator()
+    )
+    _fill(day_model, "day", _by_day_and_product(lines, 1))
+
+
+def margin_months_fill(*, day_model: type[Model], month_model: type[Model]) -> None:
+    """Refill the months from the days: MONTHS_REBUILD on PostgreSQL, in Python elsewhere."""
+    if connection.vendor == "postgresql":
+        _run(MONTHS_REBUILD)
+        return
+    days: dict[tuple[dt.date, int], Figures] = {}
+    for day, product_id, *figures in (
+        day_model._default_manager.exclude(lines=0)
+        .values_list("day", "product_id", "quantity", "revenue", "cost", "lines")
+        .iterator()
+    ):
+        days[(day, product_id)] = Figures(*figures)
+    _fill(month_model, "month", _by_month(days))
+
+
+def margin_days_rebuild() -> None:
+    """Refill both roll-ups from the lines (after rows were written around the services,
+    as the demo's stories move their moments back)."""
+    margin_days_fill(line_model=OrderLine, day_model=MarginDay)
+    margin_months_fill(day_model=MarginDay, month_model=MarginMonth)

@@ -1,13 +1,13 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from production.summaries import margin_days_rebuild
+from production.summaries import margin_days_fill
 
 
 def fill(apps, schema_editor) -> None:
     """The roll-up of the lines made so far: one INSERT … SELECT on PostgreSQL
-    (production.summaries.SUMMARIES_REBUILD), the same figures computed in Python elsewhere."""
-    margin_days_rebuild(
+    (production.summaries.DAYS_REBUILD), the same figures computed in Python elsewhere."""
+    margin_days_fill(
         line_model=apps.get_model("orders", "OrderLine"),
         day_model=apps.get_model("production", "MarginDay"),
     )

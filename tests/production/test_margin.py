@@ -13,8 +13,8 @@ from django.utils import timezone
 from orders.models import LineStatus, Order, OrderLine, Stage
 from pipeline.orders import order_cancel
 from pipeline.work import production_task_done
-from production.models import BillOfMaterialsItem, MarginDay, Material, Product
-from production.selectors import margin_by_product
+from production.models import BillOfMaterialsItem, MarginDay, MarginMonth, Material, Product
+from production.selectors import margin_by_product, margin_spans
 from production.summaries import SUMMARIES_CHECK, margin_days_rebuild
 from tests.factories import order_in_production, production_tasks
 
@@ -200,7 +200,9 @@ def test_the_report_from_the_roll_up_equals_the_lines_whatever_is_made_costed_or
     worker, manager = staff["production"], staff["manager"]
     # 21:30 UTC is 00:30 in Moscow: the line belongs to the next local day.
     base = timezone.now().replace(hour=21, minute=30, second=0, microsecond=0)
-    moments = [base - dt.timedelta(days=d, hours=h) for d in range(3) for h in (0, 1, 12)]
+    moments = [
+        base - dt.timedelta(days=d, hours=h) for d in (0, 1, 2, 33, 34, 64) for h in (0, 1, 12)
+    ]
     orders = [
         order_in_production(
             manager=manager,
@@ -216,6 +218,14 @@ def test_the_report_from_the_roll_up_equals_the_lines_whatever_is_made_costed_or
     events += [("lose", order) for order in rng.sample(orders, 2)]
     rng.shuffle(events)
     days = sorted({timezone.localdate(moment) for moment in moments})
+    first, last = days[0], days[-1]
+    month_before = (last.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    periods = [(day, day) for day in days] + [
+        (first, last),
+        (first.replace(day=1), last),
+        (first + dt.timedelta(days=1), last - dt.timedelta(days=1)),
+        (month_before, last.replace(day=1) - dt.timedelta(days=1)),  # one whole month
+    ]
     for kind, target in events:
         if kind == "lose":
             order_cancel(order=target, actor=manager, reason="Client changed their mind")
@@ -223,17 +233,18 @@ def test_the_report_from_the_roll_up_equals_the_lines_whatever_is_made_costed_or
             costs = rng.choice([{}, {"materials_cost": Decimal("2100.50")}, {"labour_minutes": 7}])
             with time_machine.travel(rng.choice(moments), tick=False):
                 production_task_done(task=target, actor=worker, **costs)
-        for day in days:
-            assert margin_from_report(day, day) == margin_from_lines(day, day)
-        assert margin_from_report(days[0], days[-1]) == margin_from_lines(days[0], days[-1])
+        for start, end in periods:
+            assert margin_from_report(start, end) == margin_from_lines(start, end), (start, end)
     if connection.vendor == "postgresql":
         stored = sorted(row[1:] for row in MarginDay.objects.filter(lines__gt=0).values_list())
         with connection.cursor() as cursor:
             for sql in SUMMARIES_CHECK.values():
                 cursor.execute(sql)
                 assert cursor.fetchone()[0] == 0
+        months = sorted(row[1:] for row in MarginMonth.objects.filter(lines__gt=0).values_list())
         margin_days_rebuild()
         assert sorted(row[1:] for row in MarginDay.objects.values_list()) == stored
+        assert sorted(row[1:] for row in MarginMonth.objects.values_list()) == months
 
 
 def test_a_line_is_counted_on_the_local_day_it_was_made(staff, catalogue, cord):
@@ -272,18 +283,19 @@ def test_the_report_runs_one_query_whatever_the_number_of_days_and_lines(
     client, head_of_sales, catalogue, django_assert_num_queries, days
 ):
     today = timezone.localdate()
-    MarginDay.objects.bulk_create(
-        MarginDay(
-            day=today - dt.timedelta(days=i),
-            product=product,
-            quantity=Decimal(2),
-            revenue=Decimal("100.00"),
-            cost=Decimal("40.00"),
-            lines=1,
-        )
-        for i in range(days)
-        for product in catalogue.values()
-    )
+    months: dict[tuple, MarginMonth] = {}
+    for i in range(days):
+        day = today - dt.timedelta(days=i)
+        for product in catalogue.values():
+            figures = {"quantity": 2, "revenue": Decimal("100.00"), "cost": Decimal(40), "lines": 1}
+            MarginDay.objects.create(day=day, product=product, **figures)
+            month = months.setdefault(
+                (day.replace(day=1), product.pk),
+                MarginMonth(month=day.replace(day=1), product=product, quantity=0, lines=0),
+            )
+            month.quantity += 2
+            month.lines += 1
+    MarginMonth.objects.bulk_create(months.values())
     client.force_login(head_of_sales)
     query = {"start": (today - dt.timedelta(days=90)).isoformat(), "end": today.isoformat()}
     # session, user, the permission check (the user's and the groups' permissions), the
@@ -292,3 +304,24 @@ def test_the_report_runs_one_query_whatever_the_number_of_days_and_lines(
     with django_assert_num_queries(8):
         page = client.get(reverse("production:margin_report"), query)
     assert [row.quantity for row in page.context["rows"]] == [Decimal(2 * days)] * 2
+
+
+D = dt.date
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "days", "months"),
+    [
+        (D(2026, 1, 2), D(2026, 4, 1), [(D(2026, 1, 2), D(2026, 1, 31)), (D(2026, 4, 1),) * 2],
+         (D(2026, 2, 1), D(2026, 3, 1))),
+        (D(2026, 1, 1), D(2026, 3, 31), [], (D(2026, 1, 1), D(2026, 3, 1))),
+        (D(2026, 1, 1), D(2026, 1, 31), [], (D(2026, 1, 1), D(2026, 1, 1))),
+        (D(2026, 1, 5), D(2026, 1, 20), [(D(2026, 1, 5), D(2026, 1, 20))], None),
+        (D(2026, 1, 5), D(2026, 2, 20), [(D(2026, 1, 5), D(2026, 2, 20))], None),
+        (D(2025, 12, 1), D(2026, 2, 27), [(D(2026, 2, 1), D(2026, 2, 27))],
+         (D(2025, 12, 1), D(2026, 1, 1))),
+        (D(2024, 2, 2), D(2024, 2, 29), [(D(2024, 2, 2), D(2024, 2, 29))], None),
+    ],
+)  # fmt: skip
+def test_a_period_reads_whole_months_and_the_days_at_its_ends(start, end, days, months):
+    assert margin_spans(start, end) == (days, months)
