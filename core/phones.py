@@ -78,3 +78,27 @@ def phone_display(stored: str) -> str:
     except phonenumbers.NumberParseException:
         return stored
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+# A part of a phone shorter than this is too common to look up by its start.
+PREFIX_DIGITS = 5
+
+
+def phone_prefixes(q: str) -> list[str]:
+    """How stored phones (E.164) can start when a person types the start of one: "912 34"
+    is +791234… in the default region, "8 912 34" is the same with its trunk prefix, and
+    "+44 20" is +4420…. Empty for a query with letters or fewer than five digits."""
+    q = q.strip()
+    digits = "".join(ch for ch in q if ch.isdigit())
+    if len(digits) < PREFIX_DIGITS or len(q) > MAX_INPUT or any(ch.isalpha() for ch in q):
+        return []
+    if q.startswith("+"):
+        return ["+" + digits]
+    region = settings.PHONE_DEFAULT_REGION
+    code = str(phonenumbers.country_code_for_region(region))
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    trunk = (metadata.national_prefix if metadata else None) or ""
+    starts = {"+" + digits, "+" + code + digits}
+    if trunk and digits.startswith(trunk):
+        starts.add("+" + code + digits[len(trunk) :])
+    return sorted(starts)

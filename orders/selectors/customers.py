@@ -26,11 +26,12 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Replace
 
-from core.phones import phone_for_search
+from core.phones import phone_for_search, phone_prefixes
 from orders.models import Customer, Order
 
-# The board's search shows the orders of at most this many clients, the best matches.
-SEARCH_CLIENTS = 200
+# The board's search shows the orders of at most this many clients, the best matches:
+# enough to fill its columns, few enough that their orders are a few index probes.
+SEARCH_CLIENTS = 50
 # The new-order form lists this many clients.
 PICKER_CLIENTS = 8
 # Exact, then starting with the query, then containing it.
@@ -86,15 +87,18 @@ def _ranked(q: str, *, limit: int, numbers: bool) -> tuple[Found, list[int] | No
         return Found([], False), []
     orders: list[int] | None = None
     if connection.vendor == "postgresql":
+        phones = _phone_starting(q)
+        containing = customers_matching(q).filter(~Exists(_starting(q).order_by()[limit:]))
+        if phones is not None:
+            containing = containing.filter(~Exists(phones.order_by()[limit:]))
         groups = [
             _exact(q).order_by().annotate(rank=Value(EXACT)),
             _starting(q).order_by(NAME_C).annotate(rank=Value(PREFIX)),
-            # Read only when fewer names than the limit start with q: "Иван" is answered
-            # from the names starting with it, before a trigram index lists every Иван.
-            customers_matching(q)
-            .filter(~Exists(_starting(q).order_by()[limit:]))
-            .order_by()
-            .annotate(rank=Value(CONTAINS)),
+            *([] if phones is None else [phones.order_by().annotate(rank=Value(PREFIX))]),
+            # Read only when neither the names nor the phones starting with q fill the
+            # list: "Иван" and "912 34" are answered from the btrees of their starts,
+            # before a trigram index lists every Иван or every phone holding 91234.
+            containing.order_by().annotate(rank=Value(CONTAINS)),
         ]
         parts = [group.values(*FIELDS, "rank")[: limit + 1] for group in groups]
         if numbers:
@@ -112,14 +116,19 @@ def _ranked(q: str, *, limit: int, numbers: bool) -> tuple[Found, list[int] | No
         rows = [row for row in rows if row["rank"] != NUMBER]
     else:
         # SQLite cannot cut each part of a union: one ranked query over the matches.
+        phones = _phone_starting(q)
+        starting = _starting(q) if phones is None else _starting(q) | phones
         rank = Case(
             When(pk__in=_exact(q).values("pk"), then=Value(EXACT)),
-            When(pk__in=_starting(q).values("pk"), then=Value(PREFIX)),
+            When(pk__in=starting.values("pk"), then=Value(PREFIX)),
             default=Value(CONTAINS),
             output_field=IntegerField(),
         )
+        matching = Q(pk__in=customers_matching(q).values("pk"))
+        if phones is not None:
+            matching |= Q(pk__in=phones.values("pk"))
         rows = list(
-            customers_matching(q)
+            Customer.objects.filter(matching)
             .annotate(rank=rank)
             .order_by("rank", "name", "pk")
             .values(*FIELDS, "rank")[: 3 * (limit + 1)]
@@ -168,6 +177,18 @@ def _starting(q: str) -> QuerySet[Customer]:
             RawSQL(f"{NAME_C.sql} LIKE UPPER(%s)", [_like_start(q)], output_field=BooleanField())
         )
     return Customer.objects.filter(name__istartswith=q)
+
+
+def _phone_starting(q: str) -> QuerySet[Customer] | None:
+    """Clients whose stored phone starts as the typed part of one can (core.phones), from
+    the phone's pattern index; None when q is no start of a phone."""
+    starts = phone_prefixes(q)
+    if not starts:
+        return None
+    condition = Q()
+    for start in starts:
+        condition |= Q(phone__startswith=start)
+    return Customer.objects.filter(condition)
 
 
 def customers_matching(q: str) -> QuerySet[Customer]:

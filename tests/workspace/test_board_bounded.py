@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from core.phones import phone_prefixes
 from orders.models import ClosedDayCounter, Customer, Order, Stage
 from orders.selectors import board as board_selectors
 from orders.selectors import customers as customer_selectors
@@ -198,6 +199,27 @@ def test_the_client_search_is_limited_and_finds_by_phone_email_and_symbols(clien
     assert [c.name for c in customers_ranked("8 900 555-00-03").customers] == ["Ivan 03"]
     assert [c.name for c in customers_ranked("C5@EXAMPLE.COM").customers] == ["Ivan 05"]
     assert [c.name for c in customers_ranked("5550007").customers] == ["Ivan 07"]
+    # The start of a phone as people type it, with the trunk prefix or without.
+    assert sorted(c.name for c in customers_ranked("8 900 555-00-1").customers) == [
+        "100% Cotton_Ltd",  # +7 900 555-00-12
+        "Ivan 10",
+        "Ivan 11",
+    ]
+    assert len(customers_ranked("900 555").customers) == 8
+
+
+@pytest.mark.parametrize(
+    ("typed", "starts"),
+    [
+        ("912-34", ["+791234", "+91234"]),
+        ("8 912 34", ["+7891234", "+791234", "+891234"]),
+        ("+44 20 7", ["+44207"]),
+        ("9123", []),  # too short to be worth an index range
+        ("Client 91234", []),
+    ],
+)
+def test_the_start_of_a_phone_is_read_as_the_stored_phones_can_start(typed, starts):
+    assert phone_prefixes(typed) == starts
 
 
 def test_the_client_search_runs_one_query(client, staff, django_assert_num_queries):
