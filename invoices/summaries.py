@@ -6,8 +6,9 @@ flag are written by several services (issue, payments, refunds, reversals, voidi
 migrations and by the seeder; a trigger follows every one of them in the writer's
 transaction. On PostgreSQL they are statement triggers over the transition tables, so a
 bulk INSERT … SELECT adds up its rows once, and a write that changes nothing the totals
-count (a PDF version, a reminder) takes no lock on them. Rows are upserted in key order,
-so two transactions never take the same two summary rows in opposite orders.
+count (a PDF version, a reminder) writes nothing. A writer never waits on a summary row
+(_Summary.add): payments and invoices are written under order and staff locks, and a
+summary row every payment of the day shares would make them queue, or deadlock.
 
 bench/seed.py runs SUMMARIES_REBUILD after seeding, and SUMMARIES_CHECK with --check."""
 
@@ -97,24 +98,36 @@ class _Summary:
         parts = ", ".join(f"{expr} AS {column}" for column, expr in self.parts(row, sign, vendor))
         return f"SELECT {parts} FROM {source} AS {row}"
 
-    def upsert(self, changes: str) -> str:
-        """Add the grouped changes to the summary rows, skipping groups that net to 0."""
+    def _grouped(self, changes: str) -> str:
+        """The changes added up per key, without the keys they leave unchanged."""
         keys = ", ".join(self.keys)
-        sums = ", ".join(f"SUM({column})" for column in self.values())
+        sums = ", ".join(f"SUM({column}) AS {column}" for column in self.values())
         nonzero = " OR ".join(f"SUM({column}) <> 0" for column in self.values())
-        add = ", ".join(
-            f"{column} = {self.table}.{column} + EXCLUDED.{column}" for column in self.values()
-        )
+        return f"SELECT {keys}, {sums} FROM ({changes}) AS changes GROUP BY {keys} HAVING {nonzero}"
+
+    def fill(self, changes: str) -> str:
+        columns = ", ".join(self.columns())
+        return f"INSERT INTO {self.table} ({columns}) {self._grouped(changes)}"
+
+    def add(self, changes: str) -> str:
+        """Add the changes as new rows, folding in the rows of the same keys that no other
+        transaction holds (SKIP LOCKED): a writer never waits for another one here, so
+        these totals cannot make two transactions wait for each other, and a key keeps
+        about as many rows as there are concurrent writers. Readers add the rows up."""
+        columns = ", ".join(self.columns())
+        keys = ", ".join(self.keys)
         return (
-            f"INSERT INTO {self.table} ({', '.join(self.columns())})"
-            f" SELECT {keys}, {sums} FROM ({changes}) AS changes"
-            f" GROUP BY {keys} HAVING {nonzero} ORDER BY {keys}"
-            f" ON CONFLICT ({keys}) DO UPDATE SET {add}"
+            f"WITH changes AS ({self._grouped(changes)}),"
+            f" taken AS (DELETE FROM {self.table} WHERE id IN ("
+            f"SELECT kept.id FROM {self.table} AS kept JOIN changes USING ({keys})"
+            f" FOR UPDATE OF kept SKIP LOCKED) RETURNING {columns})"
+            f" INSERT INTO {self.table} ({columns})"
+            + self._grouped(f"SELECT {columns} FROM changes UNION ALL SELECT {columns} FROM taken")
         )
 
     def rebuild(self) -> list[str]:
         rows = self.select("r", 1, "postgresql", self.source) + f" WHERE {self.where}"
-        return [f"DELETE FROM {self.table}", self.upsert(rows)]
+        return [f"DELETE FROM {self.table}", self.fill(rows)]
 
     def check(self) -> str:
         """How many summary rows differ from what the rows add up to."""
@@ -141,11 +154,11 @@ class _Summary:
 CREATE OR REPLACE FUNCTION {self._name()}() RETURNS trigger AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        {self.upsert(changes(("new_rows", 1)))};
+        {self.add(changes(("new_rows", 1)))};
     ELSIF TG_OP = 'UPDATE' THEN
-        {self.upsert(changes(("new_rows", 1), ("old_rows", -1)))};
+        {self.add(changes(("new_rows", 1), ("old_rows", -1)))};
     ELSE
-        {self.upsert(changes(("old_rows", -1)))};
+        {self.add(changes(("old_rows", -1)))};
     END IF;
     RETURN NULL;
 END
@@ -175,20 +188,27 @@ $$ LANGUAGE plpgsql;
         ]
 
     # ------------------------------------------------------------------ SQLite
-    def _sqlite_upsert(self, row: str, sign: int) -> str:
+    def _sqlite_add(self, row: str, sign: int) -> str:
+        # SQLite has one writer at a time: one row per key, added to in place.
         parts = self.parts(row, sign, "sqlite")
-        add = ", ".join(f"{column} = {column} + excluded.{column}" for column in self.values())
+        same_key = " AND ".join(
+            f"{column} = {expr}" for column, expr in parts if column in self.keys
+        )
+        add = ", ".join(
+            f"{column} = {column} + {expr}" for column, expr in parts if column not in self.keys
+        )
         return (
-            f"INSERT INTO {self.table} ({', '.join(column for column, _ in parts)})"
-            f" VALUES ({', '.join(expr for _, expr in parts)})"
-            f" ON CONFLICT ({', '.join(self.keys)}) DO UPDATE SET {add};"
+            f"UPDATE {self.table} SET {add} WHERE {same_key};"
+            f" INSERT INTO {self.table} ({', '.join(column for column, _ in parts)})"
+            f" SELECT {', '.join(expr for _, expr in parts)}"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {self.table} WHERE {same_key});"
         )
 
     def sqlite_triggers(self) -> list[str]:
         bodies = {
-            "insert": self._sqlite_upsert("NEW", 1),
-            "update": self._sqlite_upsert("OLD", -1) + " " + self._sqlite_upsert("NEW", 1),
-            "delete": self._sqlite_upsert("OLD", -1),
+            "insert": self._sqlite_add("NEW", 1),
+            "update": self._sqlite_add("OLD", -1) + " " + self._sqlite_add("NEW", 1),
+            "delete": self._sqlite_add("OLD", -1),
         }
         return [
             f"CREATE TRIGGER {self.table}_{event} AFTER {event.upper()} ON {self.source}"
@@ -219,9 +239,10 @@ PAYMENT_DAYS = _Summary(
 SUMMARIES = [RECEIVABLES, PAYMENT_DAYS]
 
 
-def install(schema_editor) -> None:
-    """Create the triggers and fill the totals from the rows (a migration's step)."""
+def install(schema_editor, *, fill: bool = True) -> None:
+    """(Re)create the triggers and fill the totals from the rows (a migration's step)."""
     vendor = schema_editor.connection.vendor
+    uninstall(schema_editor)
     for summary in SUMMARIES:
         if vendor == "postgresql":
             schema_editor.execute(summary.pg_function())
@@ -232,21 +253,10 @@ def install(schema_editor) -> None:
                 schema_editor.execute(statement)
         else:
             raise NotImplementedError(f"Invoice totals need triggers written for {vendor}.")
-        schema_editor.execute(f"DELETE FROM {summary.table}")
-        rows = summary.select("r", 1, vendor, summary.source) + f" WHERE {summary.where}"
-        if vendor == "postgresql":
-            schema_editor.execute(summary.upsert(rows))
-        else:
-            schema_editor.execute(_sqlite_fill(summary, rows))
-
-
-def _sqlite_fill(summary: _Summary, rows: str) -> str:
-    keys = ", ".join(summary.keys)
-    sums = ", ".join(f"SUM({column})" for column in summary.values())
-    return (
-        f"INSERT INTO {summary.table} ({', '.join(summary.columns())})"
-        f" SELECT {keys}, {sums} FROM ({rows}) AS changes GROUP BY {keys}"
-    )
+        if fill:
+            schema_editor.execute(f"DELETE FROM {summary.table}")
+            rows = summary.select("r", 1, vendor, summary.source) + f" WHERE {summary.where}"
+            schema_editor.execute(summary.fill(rows))
 
 
 def uninstall(schema_editor) -> None:

@@ -27,9 +27,8 @@ class ReceivableDay(models.Model):
     class Meta:
         verbose_name = _("receivables by due date")
         verbose_name_plural = _("receivables by due date")
-        constraints = [
-            models.UniqueConstraint(fields=["currency", "due_key"], name="receivable_day_unique")
-        ]
+        # A few rows a key at times (see invoices.summaries): readers add them up.
+        indexes = [models.Index(fields=["currency", "due_key"], name="receivable_day_key_idx")]
 
     def __str__(self) -> str:
         return f"{self.due_key} {self.currency}"
@@ -53,9 +52,7 @@ class PaymentDay(models.Model):
     class Meta:
         verbose_name = _("payments by day")
         verbose_name_plural = _("payments by day")
-        constraints = [
-            models.UniqueConstraint(fields=["day", "source", "currency"], name="payment_day_unique")
-        ]
+        indexes = [models.Index(fields=["day", "source", "currency"], name="payment_day_key_idx")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.source} {self.currency}"
