@@ -13,8 +13,9 @@ Django admin's order and task lists are measured in the same run, as the referen
 
 The pages (--list gives their keys): the board for one manager, for all managers, overdue,
 searched by a common client name ("Client 7": one client in nine), phone digits, part of an
-e-mail and an order-number prefix (100 numbers of a year); the new-order form's client
-search; my tasks of a manager and of a production worker; the shop floor; the production
+e-mail and an order-number prefix (100 numbers of a year); a board column's "more" (the
+link after its first cards, and a cursor halfway down all the orders); the new-order form's
+client search; my tasks of a manager and of a production worker; the shop floor; the production
 board; deliveries; receivables (all, overdue, searched); the payments journal and the
 margin report for the last full month, and the margin report for the twelve months it
 ends; the page of the newest order in production with three lines or more.
@@ -56,8 +57,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import html
 import logging
 import os
+import re
 import statistics
 import sys
 import time
@@ -141,6 +144,8 @@ PAGES = [
         "head",
         lambda place: f"/board/?{urlencode({'who': 'all', 'q': place.number_prefix})}",
     ),
+    Page("board-column-more", "head", lambda place: _column_more(place)),
+    Page("board-column-deep", "head", lambda place: _column_deep()),
     Page("customer-search", "manager0", _q("/customers/search/", q=COMMON_NAME)),
     Page("my-tasks-manager", "manager0", _q("/tasks/")),
     Page("my-tasks-worker", "worker0", _q("/tasks/")),
@@ -194,6 +199,29 @@ def place_read(today: dt.date) -> Place:
         month=(month_end.replace(day=1), month_end),
         year=(year_start, month_end),
     )
+
+
+MORE_COLUMN = "production"
+
+
+def _column_more(place: Place) -> str:
+    """The production column's "more" link on the all-managers board, as the page has it."""
+    board = client_for(place.users["head"]).get("/board/?who=all").content.decode()
+    found = re.search(rf'href="(/board/column/{MORE_COLUMN}/\?[^"]*after=[^"]*)"', board)
+    if found is None:
+        raise LookupError(f"no “more” link in the {MORE_COLUMN} column of /board/?who=all")
+    return html.unescape(found[1])
+
+
+def _column_deep() -> str:
+    """The column's next cards after the order halfway down all the orders, newest first."""
+    from orders.models import Order
+    from orders.selectors.board import Cursor
+
+    middle = Order.objects.count() // 2
+    mark = Order.objects.order_by("-created_at", "-id").values("created_at", "id")[middle]
+    after = str(Cursor(mark["created_at"], mark["id"]))
+    return f"/board/column/{MORE_COLUMN}/?{urlencode({'who': 'all', 'after': after})}"
 
 
 def _usernames() -> set[str]:
@@ -362,7 +390,12 @@ def rows_make(pages: list[Page], places: dict[str, Place]) -> dict[str, Row]:
         use(size)
         clients = {who: client_for(user) for who, user in place.users.items()}
         for page in pages:
-            rows[page.key].cases.append(Case(page, size, page.url(place), clients[page.who]))
+            try:
+                url, error = page.url(place), ""
+            except Exception as problem:  # shown in the table like a page that fails
+                url, error = "", f"no URL: {type(problem).__name__}: {problem}"[:200]
+            case = Case(page, size, url, clients[page.who], error=error)
+            rows[page.key].cases.append(case)
     return rows
 
 
