@@ -330,6 +330,8 @@ class Case:
     status: int = 0
     html: int = 0
     queries: int = 0
+    sql_ms: float = 0.0  # time in its queries (1 ms resolution: Django's)
+    slowest: tuple[float, str] = (0.0, "")  # ms and SQL of its slowest query
     error: str = ""
 
     def get(self, *, count: bool = False) -> float | None:
@@ -354,6 +356,9 @@ class Case:
         if captured is not None:
             self.html = len(response.content)
             self.queries = len(captured.captured_queries)
+            timed = [(float(query["time"]) * 1000, query["sql"]) for query in captured]
+            self.sql_ms = sum(ms for ms, _sql in timed)
+            self.slowest = max(timed, default=(0.0, ""))
         return elapsed
 
     @property
@@ -478,7 +483,12 @@ def report(rows: dict[str, Row], sizes: list[str], *, floor: float, cap: float) 
                     verdict.append("ok (floor)")
                 else:
                     verdict.append("SLOW")
-                    missed.append(f"{key}: {large}/{small} = {ratio:.2f} > {page.target}")
+                    missed.append(
+                        f"{key}: {large}/{small} = {ratio:.2f} > {page.target}"
+                        f" (one request: SQL {first.sql_ms:.0f} ms at {small},"
+                        f" {last.sql_ms:.0f} ms at {large}; its slowest query at {large},"
+                        f" {last.slowest[0]:.0f} ms: {' '.join(last.slowest[1].split())[:160]})"
+                    )
             if kb > HTML_LIMIT_KB:
                 verdict.append("HTML")
                 missed.append(f"{key}: {kb:.0f} KB of HTML at {large} > {HTML_LIMIT_KB} KB")
