@@ -13,7 +13,7 @@ Django admin's order and task lists are measured in the same run, as the referen
 
 The pages (--list gives their keys): the board for one manager, for all managers, overdue,
 searched by a common client name ("Client 7": one client in nine), phone digits, part of an
-e-mail and an order-number prefix (100 numbers of a year); a board column's "more" (the
+e-mail and an order-number prefix (100 numbers of last year); a board column's "more" (the
 link after its first cards, and a cursor halfway down all the orders); the new-order form's
 client search; my tasks of a manager and of a production worker; the shop floor; the production
 board; deliveries; receivables (all, overdue, searched); the payments journal and the
@@ -132,6 +132,29 @@ COMMON_NAME = "Client 7"
 EMAIL_PART = "nt123@ex"
 PHONE_DIGITS = "912-34"
 
+MORE_COLUMN = "production"
+
+
+def _column_more(place: Place) -> str:
+    """The production column's "more" link on the all-managers board, as the page has it."""
+    board = client_for(place.users["head"]).get("/board/?who=all").content.decode()
+    found = re.search(rf'href="(/board/column/{MORE_COLUMN}/\?[^"]*after=[^"]*)"', board)
+    if found is None:
+        raise LookupError(f"no “more” link in the {MORE_COLUMN} column of /board/?who=all")
+    return html.unescape(found[1])
+
+
+def _column_deep(place: Place) -> str:
+    """The column's next cards after the order halfway down all the orders, newest first."""
+    from orders.models import Order
+    from orders.selectors.board import Cursor
+
+    middle = Order.objects.count() // 2
+    mark = Order.objects.order_by("-created_at", "-id").values("created_at", "id")[middle]
+    after = str(Cursor(mark["created_at"], mark["id"]))
+    return f"/board/column/{MORE_COLUMN}/?{urlencode({'who': 'all', 'after': after})}"
+
+
 PAGES = [
     Page("board-one-manager", "manager0", _q("/board/"), BOARD_TARGET),
     Page("board-all-managers", "head", _q("/board/", who="all"), BOARD_TARGET),
@@ -144,8 +167,8 @@ PAGES = [
         "head",
         lambda place: f"/board/?{urlencode({'who': 'all', 'q': place.number_prefix})}",
     ),
-    Page("board-column-more", "head", lambda place: _column_more(place)),
-    Page("board-column-deep", "head", lambda place: _column_deep()),
+    Page("board-column-more", "head", _column_more),
+    Page("board-column-deep", "head", _column_deep),
     Page("customer-search", "manager0", _q("/customers/search/", q=COMMON_NAME)),
     Page("my-tasks-manager", "manager0", _q("/tasks/")),
     Page("my-tasks-worker", "worker0", _q("/tasks/")),
@@ -183,9 +206,9 @@ def place_read(today: dt.date) -> Place:
     )
     if order is None:
         raise SystemExit("no order in production with 3 lines or more")
-    # Numbers are "<year>-<seq>": "<year>-001" starts 100 numbers of a year that has had at
-    # least 200 orders at every size (the year of half a year ago).
-    number_year = (today - dt.timedelta(days=183)).year
+    # Numbers are "<year>-<seq>": "<last year>-001" starts 100 numbers at every size (a seed
+    # spans three years back: last year has its hundreds of orders even at 1k).
+    number_year = today.year - 1
     # The last full month, and the twelve months it ends.
     month_end = today.replace(day=1) - dt.timedelta(days=1)
     if month_end.month == 12:
@@ -201,29 +224,6 @@ def place_read(today: dt.date) -> Place:
     )
 
 
-MORE_COLUMN = "production"
-
-
-def _column_more(place: Place) -> str:
-    """The production column's "more" link on the all-managers board, as the page has it."""
-    board = client_for(place.users["head"]).get("/board/?who=all").content.decode()
-    found = re.search(rf'href="(/board/column/{MORE_COLUMN}/\?[^"]*after=[^"]*)"', board)
-    if found is None:
-        raise LookupError(f"no “more” link in the {MORE_COLUMN} column of /board/?who=all")
-    return html.unescape(found[1])
-
-
-def _column_deep() -> str:
-    """The column's next cards after the order halfway down all the orders, newest first."""
-    from orders.models import Order
-    from orders.selectors.board import Cursor
-
-    middle = Order.objects.count() // 2
-    mark = Order.objects.order_by("-created_at", "-id").values("created_at", "id")[middle]
-    after = str(Cursor(mark["created_at"], mark["id"]))
-    return f"/board/column/{MORE_COLUMN}/?{urlencode({'who': 'all', 'after': after})}"
-
-
 def _usernames() -> set[str]:
     return {page.who for page in PAGES}
 
@@ -231,13 +231,18 @@ def _usernames() -> set[str]:
 # ----------------------------------------------------------------------------- databases
 
 
-def size_parse(text: str) -> int:
-    text = text.strip().lower()
-    scale = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
-    digits = text[:-1] if scale > 1 else text
-    if not digits.isdigit():
-        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 1k, 100k, 1m)")
-    return int(digits) * scale
+def sizes_parse(text: str) -> dict[str, int]:
+    """ "1k,100k,1m" → {"1k": 1000, "100k": 100000, "1m": 1000000}, smallest first."""
+    sizes = {}
+    for label in (part.strip().lower() for part in text.split(",") if part.strip()):
+        scale = {"k": 1_000, "m": 1_000_000}.get(label[-1:], 1)
+        digits = label[:-1] if scale > 1 else label
+        if not digits.isdigit() or int(digits) == 0:
+            raise argparse.ArgumentTypeError(f"not a size: {label!r} (e.g. 1k, 100k, 1m)")
+        sizes[label] = int(digits) * scale
+    if not sizes:
+        raise argparse.ArgumentTypeError("no size given")
+    return dict(sorted(sizes.items(), key=lambda item: item[1]))
 
 
 def database_exists(name: str) -> bool:
@@ -536,7 +541,9 @@ def main() -> None:
         epilog="Details in the module's docstring (bench/pages.py).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--sizes", default="1k,100k,1m", help="orders per company")
+    parser.add_argument(
+        "--sizes", type=sizes_parse, default="1k,100k,1m", help="orders per company"
+    )
     parser.add_argument("--pages", default="", help="words a page's key must contain")
     parser.add_argument("--list", action="store_true", help="list the pages' keys and stop")
     parser.add_argument("--repeat", type=int, default=30, help="timed rounds")
@@ -560,9 +567,8 @@ def main() -> None:
         return
     if not pages:
         parser.error(f"no page matches {args.pages!r} (see --list)")
-    labels = [label.strip().lower() for label in args.sizes.split(",") if label.strip()]
-    counts = {label: size_parse(label) for label in labels}
-    labels.sort(key=counts.__getitem__)
+    counts = args.sizes
+    labels = list(counts)
     if args.smoke:
         labels = labels[:1]
     names = {label: f"{args.prefix}_{label}" for label in labels}
