@@ -142,13 +142,15 @@ class BoardFilter:
 
 @dataclass(frozen=True)
 class Cursor:
-    """Keyset position: the last card shown (created_at, id), newest first."""
+    """Keyset position: the last card shown, by its moment in the board's order and its id.
+    The moment is when the order was created (newest first), or on the overdue board its
+    deadline (most overdue first)."""
 
-    created_at: dt.datetime
+    at: dt.datetime
     id: int
 
     def __str__(self) -> str:
-        return f"{self.created_at.isoformat()}~{self.id}"
+        return f"{self.at.isoformat()}~{self.id}"
 
     @classmethod
     def parse(cls, raw: str) -> Cursor | None:
@@ -158,12 +160,12 @@ class Cursor:
             return None
         return cls(moment, int(pk))
 
-    def condition(self) -> Q:
+    def condition(self, *, by_deadline: bool = False) -> Q:
         # `created_at <= c` lets PostgreSQL start the index range at the cursor; the rest
         # breaks ties on id. A plain OR alone would walk the index from the top.
-        return Q(created_at__lte=self.created_at) & (
-            Q(created_at__lt=self.created_at) | Q(id__lt=self.id)
-        )
+        if by_deadline:
+            return Q(next_due_at__gte=self.at) & (Q(next_due_at__gt=self.at) | Q(id__gt=self.id))
+        return Q(created_at__lte=self.at) & (Q(created_at__lt=self.at) | Q(id__lt=self.id))
 
 
 @dataclass(frozen=True)
@@ -206,23 +208,39 @@ class Board:
 def _column_query(stage: str, filters: BoardFilter, after: Cursor | None) -> QuerySet:
     qs = filters.orders().filter(stage=stage)
     if after is not None:
-        qs = qs.filter(after.condition())
+        qs = qs.filter(after.condition(by_deadline=filters.overdue))
+    if filters.overdue:
+        # Most overdue first, from order_overdue_idx: a column reads the cards it shows,
+        # not every order it passes until enough of them are late.
+        return qs.order_by("next_due_at", "id").values(*CARD_VALUES)
     return qs.order_by("-created_at", "-id").values(*CARD_VALUES)
 
 
-def _page(rows: list[dict], limit: int) -> tuple[list[Card], Cursor | None]:
+def _sort(rows: list[dict], filters: BoardFilter) -> None:
+    """Into the order _column_query reads them in (a UNION ALL keeps no order)."""
+    if filters.overdue:
+        rows.sort(key=lambda row: (row["next_due_at"], row["id"]))
+    else:
+        rows.sort(key=lambda row: (row["created_at"], row["id"]), reverse=True)
+
+
+def _page(rows: list[dict], limit: int, filters: BoardFilter) -> tuple[list[Card], Cursor | None]:
     """One more card than shown was read: it says whether there is a next page."""
     cards = [Card.from_row(row) for row in rows]
     more = len(cards) > limit
     cards = cards[:limit]
-    return cards, (Cursor(cards[-1].created_at, cards[-1].id) if more and cards else None)
+    if not (more and cards):
+        return cards, None
+    last = cards[-1]
+    at = last.next_due_at if filters.overdue else last.created_at
+    return cards, (Cursor(at, last.id) if at is not None else None)
 
 
 def column_cards(
     *, stage: str, filters: BoardFilter, after: Cursor | None = None, limit: int = COLUMN_PAGE
 ) -> tuple[list[Card], Cursor | None]:
-    """One column's next cards, newest first, by keyset (never OFFSET): one query."""
-    return _page(list(_column_query(stage, filters, after)[: limit + 1]), limit)
+    """One column's next cards in the board's order, by keyset (never OFFSET): one query."""
+    return _page(list(_column_query(stage, filters, after)[: limit + 1]), limit, filters)
 
 
 def board_cards(
@@ -247,8 +265,8 @@ def board_cards(
     for row in rows:
         by_stage[row["stage"]].append(row)
     for cards in by_stage.values():
-        cards.sort(key=lambda row: (row["created_at"], row["id"]), reverse=True)
-    return {stage: _page(cards, limit) for stage, cards in by_stage.items()}
+        _sort(cards, filters)
+    return {stage: _page(cards, limit, filters) for stage, cards in by_stage.items()}
 
 
 # Stands for the stage while a column's query is compiled once for every column: Django

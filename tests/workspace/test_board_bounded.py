@@ -3,7 +3,9 @@ up to a cap, and searches that read a bounded, ranked list of clients."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from urllib.parse import unquote
 
 import pytest
 from django.db import connection
@@ -13,13 +15,15 @@ from core.phones import phone_prefixes
 from orders.models import ClosedDayCounter, Customer, Order, Stage
 from orders.selectors import board as board_selectors
 from orders.selectors import customers as customer_selectors
-from orders.selectors.board import BoardFilter, order_list_for_board
+from orders.selectors.board import COLUMN_PAGE, BoardFilter, order_list_for_board
 from orders.selectors.customers import customers_ranked
 from pipeline.orders import order_cancel
 from tests.conftest import make_user
 from tests.workspace.conftest import bulk_orders
 
 pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
 
 CARD_QUERIES = 1 if connection.features.supports_slicing_ordering_in_compound else 7
 
@@ -278,3 +282,28 @@ def test_on_postgresql_names_starting_with_the_query_are_read_in_index_order(sta
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "customer_name_upper_c" in plan and "Sort" not in plan, plan
+
+
+def test_the_overdue_board_lists_the_most_overdue_first_and_pages_by_deadline(client, staff):
+    made = bulk_orders(count=COLUMN_PAGE + 4, manager=staff["manager"], stage=Stage.PRODUCTION)
+    now = timezone.now()
+    for i, order in enumerate(made):
+        # Two orders share each deadline: ties are broken by id.
+        order.next_due_at = now - timezone.timedelta(hours=1 + (i * 7) % len(made) // 2)
+        Order.objects.filter(pk=order.pk).update(next_due_at=order.next_due_at)
+    Order.objects.filter(pk=made[0].pk).update(next_due_at=now + timezone.timedelta(hours=1))
+    late = sorted(made[1:], key=lambda o: (o.next_due_at, o.pk))
+    client.force_login(staff["manager"])
+
+    first = client.get("/board/", {"overdue": "1"}).context["board"].columns[3]
+    assert first.stage == Stage.PRODUCTION
+    seen = [card.number for card in first.cards]
+    after = first.next_cursor
+    while after is not None:
+        response = client.get(
+            "/board/column/production/", {"overdue": "1", "after": str(after)}, **HTMX
+        )
+        seen += re.findall(r'data-number="([^"]+)"', response.content.decode())
+        following = re.search(r'href="[^"]*after=([^"&]+)"', response.content.decode())
+        after = unquote(following.group(1)) if following else None
+    assert seen == [o.number for o in late]
