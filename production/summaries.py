@@ -4,9 +4,10 @@ of the lines made, lost orders left out.
 
 Every path that changes what the report counts goes through `margin_lines_count`:
 a line made (production.services.line_mark_made) adds it, an order lost (the pipeline's
-ON_ENTER of the lost stage) takes its made lines away. Nothing else changes a made line: its
-price, quantity and discount are frozen before production starts, its actual cost is
-recorded as it is made, and a lost order is never reopened.
+ON_ENTER of the lost stage) or deleted in the admin takes its made lines away. Nothing else
+changes a made line: its price, quantity and discount are frozen before production starts
+(the admin edits lines of new and qualifying orders only), its actual cost is recorded as
+it is made, and a lost order is never reopened.
 
 The figures are the report's per-line ones: a line's revenue is quantity × price − discount
 rounded to kopecks, its cost the actual cost where production recorded one, the standard
@@ -204,6 +205,13 @@ def margin_order_lost(*, order: Order) -> None:
         "made_at",
     )
     margin_lines_count(lines=made, sign=-1)
+
+
+def margin_order_deleted(*, order: Order) -> None:
+    """The order is being deleted (the admin): its made lines leave the report, unless they
+    left already when it was lost."""
+    if order.stage != Stage.LOST:
+        margin_order_lost(order=order)
 
 
 def _fill(model: type[Model], key: str, totals: dict[tuple[dt.date, int], Figures]) -> None:
