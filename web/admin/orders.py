@@ -30,6 +30,7 @@ from pipeline.orders import (
     order_start_production,
     order_take_into_work,
 )
+from production.summaries import margin_order_deleted
 from web.admin.people import StaffListFilter, staff_by_name
 from web.admin.tasks import TimelineColumns
 from web.requests import admin_user
@@ -381,6 +382,17 @@ class OrderAdmin(admin.ModelAdmin):
             obj.refresh_from_db()
             return
         super().save_model(request, obj, form, change)
+
+    def delete_model(self, request: HttpRequest, obj: Order) -> None:
+        with transaction.atomic():
+            margin_order_deleted(order=obj)  # its made lines leave the margin report
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        with transaction.atomic():
+            for order in queryset:
+                margin_order_deleted(order=order)
+            super().delete_queryset(request, queryset)
 
     def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets, change):
         with transaction.atomic():
