@@ -325,3 +325,27 @@ D = dt.date
 )  # fmt: skip
 def test_a_period_reads_whole_months_and_the_days_at_its_ends(start, end, days, months):
     assert margin_spans(start, end) == (days, months)
+
+
+@pytest.mark.parametrize("lost_first", [False, True])
+def test_an_order_deleted_in_the_admin_leaves_the_report_once(
+    admin_client, staff, catalogue, lost_first
+):
+    # A line of two made: the order has no invoice yet, so the admin may delete it.
+    kept, deleted = (
+        order_in_production(
+            manager=staff["manager"], catalogue=catalogue, lines=[("chair", q), ("table", "1")]
+        )
+        for q in ("2", "3")
+    )
+    for order in (kept, deleted):
+        production_task_done(task=production_tasks(order)[0], actor=staff["production"])
+    if lost_first:
+        order_cancel(order=deleted, actor=staff["manager"], reason="Client changed their mind")
+
+    response = admin_client.post(f"/admin/orders/order/{deleted.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302 and not Order.objects.filter(pk=deleted.pk).exists()
+    today = timezone.localdate()
+    assert margin_from_report(today, today) == margin_from_lines(today, today)
+    assert margin_from_report(today, today)["CHR-1"][0] == Decimal("2")
