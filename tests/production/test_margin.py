@@ -304,6 +304,11 @@ def test_the_report_runs_one_query_whatever_the_number_of_days_and_lines(
     with django_assert_num_queries(8):
         page = client.get(reverse("production:margin_report"), query)
     assert [row.quantity for row in page.context["rows"]] == [Decimal(2 * days)] * 2
+    # The CSV: session, user, permissions (2), the same roll-up rows.
+    with django_assert_num_queries(5):
+        export = client.get(reverse("production:margin_report_csv"), query)
+        content = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert content.count("\n") == 4  # the header, two products, the total
 
 
 D = dt.date
