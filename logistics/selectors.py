@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from orders.models import Task, TaskKind
-from orders.selectors.tasks import COUNT_CAP, CappedCount, TaskCursor, task_page
+from orders.selectors.tasks import COUNT_CAP, CappedCount, TaskCursor
 
 # Cards per group and per "more": a delivery card carries its shipping form, so four full
 # groups stay under 100 KB.
@@ -81,16 +81,37 @@ def task_list_for_deliveries(
     """Open delivery tasks in overdue / today / tomorrow / later by their deadline in the
     company's time zone: each group's first `limit` tasks soonest due first with their
     orders, customers, carriers and responsible people, its count up to a cap, and the
-    cursor of its next tasks. With `only`, that group alone, after the cursor. One query per
-    group shown and one for the counts, each reading a bounded range of the partial
-    (kind, due_at, id) index of open tasks."""
+    cursor of its next tasks. With `only`, that group alone, after the cursor.
+
+    Two queries, each reading bounded ranges of the partial (kind, due_at, id) index of
+    open tasks: the counts, and the groups' pages as one UNION ALL of a LIMIT per group
+    (one query per group where the database cannot order and limit inside a UNION)."""
     bounds = delivery_bounds(now or timezone.now())
     keys = [only] if only in DELIVERY_GROUPS else list(DELIVERY_GROUPS)
     querysets = [_open_deliveries(bounds[key]) for key in keys]
     counts = _capped_counts(querysets, COUNT_CAP)
-    groups = []
-    for key, queryset, count in zip(keys, querysets, counts, strict=True):
+    pages = []
+    for queryset in querysets:
+        if only and after is not None:
+            queryset = queryset.filter(after.condition())
         related = queryset.select_related("order__customer", "order__carrier", "assignee")
-        tasks, next_cursor = task_page(related, after=after if only else None, limit=limit)
+        pages.append(related.order_by("due_at", "id")[: limit + 1])
+    if len(pages) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        rows = list(pages[0].union(*pages[1:], all=True))
+    else:
+        rows = [task for page in pages for task in page]
+    groups = []
+    for key, count in zip(keys, counts, strict=True):
+        start, end = bounds[key]
+        found = sorted(
+            (
+                task
+                for task in rows
+                if (start is None or task.due_at >= start) and (end is None or task.due_at < end)
+            ),
+            key=lambda task: (task.due_at, task.pk),
+        )
+        tasks = found[:limit]
+        next_cursor = TaskCursor.of(tasks[-1]) if len(found) > limit else None
         groups.append(DeliveryGroup(key=key, tasks=tasks, count=count, next_cursor=next_cursor))
     return groups

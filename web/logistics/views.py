@@ -48,9 +48,9 @@ def deliveries(request: WorkspaceRequest) -> HttpResponse:
     only = request.GET.get("group")
     only = only if only in DELIVERY_GROUPS else None
     after = TaskCursor.parse(request.GET.get("after")) if only else None
-    # Queries: the session, the user, the logistics check, the groups' capped counts, and
-    # per group shown its first open delivery tasks with their orders, customers, carriers
-    # and responsible people.
+    # Queries: the session, the user, the logistics check, the groups' capped counts, the
+    # groups' first open delivery tasks with their orders, customers, carriers and
+    # responsible people (one UNION ALL on PostgreSQL).
     groups = task_list_for_deliveries(only=only, after=after)
     labels = {
         "overdue": _("Overdue"),
