@@ -156,9 +156,14 @@ def invoice_list_for_receivables_csv(*, overdue: bool, ids: list[int] | None) ->
     )
 
 
-def receivables_totals(*, overdue: bool = False) -> list[ReceivableTotal]:
+def receivables_totals(
+    *, overdue: bool = False, ids: list[int] | None = None
+) -> list[ReceivableTotal]:
     """What the whole list adds up to, per currency, from the totals kept by due date
-    (invoices.summaries): as many rows as there are due dates, whatever the invoices."""
+    (invoices.summaries): as many rows as there are due dates, whatever the invoices.
+    `ids`: a search's matches (at most SEARCH_CAP), added up from their rows."""
+    if ids is not None:
+        return receivables_totals_of(ids) if ids else []
     days = ReceivableDay.objects.all()
     if overdue:
         days = days.filter(due_key__lt=timezone.localdate())

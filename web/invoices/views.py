@@ -173,34 +173,32 @@ def receivables(request: WorkspaceRequest) -> HttpResponseBase:
     if search:
         ids, capped = selectors.receivables_search(search=search, overdue=overdue)
     if request.GET.get("export") == "csv":
-        return _receivables_csv(
-            selectors.invoice_list_for_receivables_csv(overdue=overdue, ids=ids)
-        )
-    if ids is None:
-        totals = selectors.receivables_totals(overdue=overdue)
-    else:
-        totals = selectors.receivables_totals_of(ids) if ids else []
+        invoices = selectors.invoice_list_for_receivables_csv(overdue=overdue, ids=ids)
+        return _receivables_csv(invoices)
+    after = request.GET.get("after", "")
     rows, next_cursor = selectors.invoice_page_for_receivables(
-        overdue=overdue, ids=ids, after=request.GET.get("after", "")
+        overdue=overdue, ids=ids, after=after
     )
-    filters = QueryDict(mutable=True)
-    filters.update({"q": search} if search else {})
-    filters.update({"overdue": "1"} if overdue else {})
-    return render(
-        request,
-        "invoices/list.html",
-        {
-            "invoices": rows,
-            "next_cursor": next_cursor,
-            "first_page": not request.GET.get("after"),
-            "totals": totals,
-            "capped": capped,
-            "overdue": overdue,
-            "search": search,
-            "query": filters.urlencode(),
-            "today": timezone.localdate(),
-        },
-    )
+    context = {
+        "invoices": rows,
+        "next_cursor": next_cursor,
+        "first_page": not after,
+        "totals": selectors.receivables_totals(overdue=overdue, ids=ids),
+        "capped": capped,
+        "overdue": overdue,
+        "search": search,
+        "query": _receivables_query(search=search, overdue=overdue),
+        "today": timezone.localdate(),
+    }
+    return render(request, "invoices/list.html", context)
+
+
+def _receivables_query(*, search: str, overdue: bool) -> str:
+    """The search and filter shown, for the next page's link."""
+    query = QueryDict(mutable=True)
+    query.update({"q": search} if search else {})
+    query.update({"overdue": "1"} if overdue else {})
+    return query.urlencode()
 
 
 @login_required
@@ -213,19 +211,12 @@ def payments_journal(request: WorkspaceRequest) -> HttpResponseBase:
     form = JournalFilterForm(filters or JournalFilterForm.defaults())
     if not form.is_valid():
         return render(request, "invoices/payments.html", {"form": form}, status=400)
-    payments = selectors.payment_list_for_journal(
-        start=form.cleaned_data["start"],
-        end=form.cleaned_data["end"],
-        source=form.cleaned_data["source"],
-    )
+    period = form.cleaned_data  # start, end and source
+    payments = selectors.payment_list_for_journal(**period)
     if request.GET.get("export") == "csv":
-        return _journal_csv(payments, form.cleaned_data)
-    totals = selectors.journal_totals(
-        start=form.cleaned_data["start"],
-        end=form.cleaned_data["end"],
-        source=form.cleaned_data["source"],
-    )
-    shown, next_cursor = _journal_page(payments, after=request.GET.get("after", ""))
+        return _journal_csv(payments, period)
+    after = request.GET.get("after", "")
+    shown, next_cursor = _journal_page(payments, after=after)
     return render(
         request,
         "invoices/payments.html",
@@ -233,11 +224,9 @@ def payments_journal(request: WorkspaceRequest) -> HttpResponseBase:
             "form": form,
             "payments": shown,
             "next_cursor": next_cursor,
-            "received": totals.received,
-            "given_back": totals.given_back,
-            "movements": totals.movements,
-            "first_page": not request.GET.get("after"),
-            "query": _journal_query(form.cleaned_data),
+            "totals": selectors.journal_totals(**period),
+            "first_page": not after,
+            "query": _journal_query(period),
         },
     )
 
