@@ -14,7 +14,7 @@ from documents.models import ClosingDocument
 
 # The invoices' font configuration: one per process, warmed by invoices.pdf.renderer_warm
 # in each worker, so a closing document renders as fast as an invoice.
-from invoices.pdf import FONTS_DIR, _font_config, pdf_version_save
+from invoices.pdf import FONTS_DIR, pdf_from_html, pdf_version_save
 from invoices.words import amount_in_words, plural
 
 logger = logging.getLogger(__name__)
@@ -79,10 +79,7 @@ def document_render_html(document: ClosingDocument) -> str:
 
 
 def document_render_pdf_bytes(document: ClosingDocument) -> bytes:
-    from weasyprint import HTML
-
-    html = document_render_html(document)
-    return HTML(string=html, base_url=str(FONTS_DIR)).write_pdf(font_config=_font_config())
+    return pdf_from_html(document_render_html(document))
 
 
 def document_pdf_store(document_id: int) -> bool:
