@@ -1,8 +1,16 @@
 import logging
 import os
+import time
 
 from celery import Celery
-from celery.signals import beat_init, worker_init, worker_process_init, worker_ready
+from celery.signals import (
+    beat_init,
+    task_postrun,
+    task_prerun,
+    worker_init,
+    worker_process_init,
+    worker_ready,
+)
 
 from config.requestid import connect_celery
 
@@ -45,3 +53,30 @@ def _warm_a_poolless_worker(sender=None, **kwargs) -> None:
 
     if not isinstance(getattr(sender, "pool", None), PreforkPool):
         _warm_the_pdf_renderer()
+
+
+# TASK_COST_LOG=1: one line per task run with the CPU time it took in its process beside its
+# wall time ("task cost <name> cpu <ms> wall <ms>"), for bench/pipeline.py and for finding
+# what a busy worker spends itself on; the wall time alone also counts waiting (the
+# database, SMTP, other processes on the same cores).
+_started: dict[str, tuple[float, float]] = {}
+# Its own level: the lines show whatever LOG_LEVEL quietens (it is only on when asked).
+cost_logger = logging.getLogger("config.celery.cost")
+cost_logger.setLevel(logging.INFO)
+
+
+@task_prerun.connect
+def _cost_start(task_id: str | None = None, **kwargs) -> None:
+    from django.conf import settings
+
+    if settings.TASK_COST_LOG and task_id:
+        _started[task_id] = (time.process_time(), time.perf_counter())
+
+
+@task_postrun.connect
+def _cost_log(task_id: str | None = None, task=None, **kwargs) -> None:
+    started = _started.pop(task_id or "", None)
+    if started is None or task is None:
+        return
+    cpu, wall = time.process_time() - started[0], time.perf_counter() - started[1]
+    cost_logger.info("task cost %s cpu %.1f wall %.1f", task.name, cpu * 1000, wall * 1000)

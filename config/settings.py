@@ -263,6 +263,8 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_TIMEZONE = TIME_ZONE
+# A log line per task run with its CPU and wall time (config/celery.py).
+TASK_COST_LOG = env_bool("TASK_COST_LOG", default=False)
 
 # LOG_FORMAT=json: one JSON object per line for a log shipper. Every line carries the id of
 # the request (or of the request that queued the task); a client's 4xx is one line.
