@@ -50,9 +50,9 @@ from bench.soak import API_SECRET, BIN, PUBLIC_ID, Driver, Http, Stack, log, pre
 # The queues a worker pool takes (config/settings.py CELERY_TASK_ROUTES).
 QUEUES = "pdf,email,default"
 # An action answered but with nothing to show for it this long is taken again.
-REPEAT_AFTER = 30
+REPEAT_AFTER = 120
 TASK_LINE = re.compile(r"Task (?P<name>[\w.]+)\[[^\]]+\] (?P<outcome>succeeded|raised|retry)")
-TASK_TIME = re.compile(r" in (?P<seconds>[\d.e-]+)s")
+TASK_COST = re.compile(r"task cost (?P<name>[\w.]+) cpu (?P<cpu>[\d.]+) wall (?P<wall>[\d.]+)")
 
 
 # ----------------------------------------------------------------------------- SMTP sink
@@ -136,6 +136,13 @@ class PipelineStack(Stack):
                 )
             )
 
+    def pids(self) -> dict[str, int]:
+        """The processes whose CPU time is counted: the web pool and each worker pool."""
+        assert self.web is not None
+        pids = {"web": self.web.pid}
+        pids.update({f"pool{n}": process.pid for n, process in enumerate(self.pools)})
+        return pids
+
     def stop(self) -> None:
         for process in self.pools:
             if process.poll() is None:
@@ -146,6 +153,21 @@ class PipelineStack(Stack):
             except subprocess.TimeoutExpired:
                 process.kill()
         super().stop()
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its living children, from /proc: what a
+    pool cost whatever else the machine was running."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    for each in [pid, *map(int, children.stdout.split())]:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 class TimedHttp(Http):
@@ -167,25 +189,23 @@ class TimedHttp(Http):
 # ----------------------------------------------------------------------------- one run
 
 
-def worker_times(workdir: Path) -> dict[str, tuple[int, float, int]]:
-    """Per task name: runs, seconds in all, failures; from the pools' logs (Celery writes
-    one line per task run with its time)."""
+def worker_times(workdir: Path) -> dict[str, tuple[int, float, float, int]]:
+    """Per task name: runs, wall seconds, CPU seconds (the task's own process), failures;
+    from the pools' logs (TASK_COST_LOG's line per run, Celery's line for the outcome)."""
     runs: Counter[str] = Counter()
-    seconds: Counter[str] = Counter()
+    wall: Counter[str] = Counter()
+    cpu: Counter[str] = Counter()
     failed: Counter[str] = Counter()
     for path in workdir.glob("pool*.log"):
         for line in path.read_text(errors="replace").splitlines():
-            match = TASK_LINE.search(line)
-            if match is None:
-                continue
-            name = match["name"].rsplit(".", 1)[-1]
-            runs[name] += 1
-            if match["outcome"] != "succeeded":
-                failed[name] += 1
-            timing = TASK_TIME.search(line, match.end())
-            if timing:
-                seconds[name] += float(timing["seconds"])
-    return {name: (runs[name], seconds[name], failed[name]) for name in runs}
+            if match := TASK_COST.search(line):
+                name = match["name"].rsplit(".", 1)[-1]
+                runs[name] += 1
+                cpu[name] += float(match["cpu"]) / 1000
+                wall[name] += float(match["wall"]) / 1000
+            elif (match := TASK_LINE.search(line)) and match["outcome"] != "succeeded":
+                failed[match["name"].rsplit(".", 1)[-1]] += 1
+    return {name: (runs[name], wall[name], cpu[name], failed[name]) for name in runs}
 
 
 def stage_dwell(numbers: list[str]) -> dict[str, list[float]]:
@@ -236,6 +256,7 @@ def run_funnel(args, *, pools: int, template: str, keys: dict[str, str], sink: S
             EMAIL_PORT=str(sink.port),
             EMAIL_USE_TLS="0",
             EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            TASK_COST_LOG="1",
             LOG_LEVEL="WARNING",
             STATIC_MANIFEST="0",
             PYTHONUNBUFFERED="1",
@@ -256,7 +277,11 @@ def run_funnel(args, *, pools: int, template: str, keys: dict[str, str], sink: S
         stack.start_beat()
         time.sleep(3)  # the pools warm their PDF renderers
         log(f"{pools} worker pool(s) up: web :{web_port}, redis :{redis_port}, in {workdir}")
+        before = {name: cpu_seconds(pid) for name, pid in stack.pids().items()}
         result = drive(args, stack, keys)
+        result["cpu"] = {
+            name: cpu_seconds(pid) - before.get(name, 0.0) for name, pid in stack.pids().items()
+        }
     finally:
         stack.stop()
         connections.close_all()
@@ -275,6 +300,7 @@ def run_funnel(args, *, pools: int, template: str, keys: dict[str, str], sink: S
 
 def drive(args, stack: Stack, keys: dict[str, str]) -> dict:
     from django.db import close_old_connections, connection
+    from django.db.models import F
 
     from orders.models import Order, Stage
 
@@ -341,8 +367,10 @@ def drive(args, stack: Stack, keys: dict[str, str]) -> dict:
     for thread in threads:
         thread.start()
     last_change, last_won = time.monotonic(), 0
+    loads: list[float] = []
     try:
         while True:
+            loads.append(os.getloadavg()[0])
             close_old_connections()
             won = Order.objects.filter(stage=Stage.WON).count()
             now = time.monotonic()
@@ -362,12 +390,31 @@ def drive(args, stack: Stack, keys: dict[str, str]) -> dict:
         for thread in threads:
             thread.join(timeout=120)
     wall = time.monotonic() - started
+    load = sum(loads) / max(len(loads), 1)
+    # The work the orders left behind: client e-mails still to send, PDFs still to render.
+    from invoices.models import Invoice
+    from orders.models import NotificationStatus, TimelineEvent
+
+    pending_mail = TimelineEvent.objects.filter(
+        notification_status__in=[NotificationStatus.QUEUED, NotificationStatus.SENDING]
+    )
+    pending_pdf = Invoice.objects.filter(pdf_version__lt=F("content_version"))
+    while time.monotonic() - started < wall + args.quiet_seconds:
+        close_old_connections()
+        if not pending_mail.exists() and not pending_pdf.exists():
+            break
+        time.sleep(0.5)
+    drained = time.monotonic() - started
+    left = (pending_mail.count(), pending_pdf.count())
     close_old_connections()
     numbers = list(driver.numbers.values())
     result = {
         "orders": args.orders,
         "won": len(won_at),
         "wall": wall,
+        "drained": drained,
+        "left": left,
+        "load": load,
         "won_at": won_at,
         "http": dict(http.times),
         "errors": dict(http.errors),
@@ -393,7 +440,7 @@ STAGES = [
 
 def report(results: list[dict]) -> None:
     for r in results:
-        per_min = r["won"] / r["wall"] * 60
+        per_min = r["won"] / r["drained"] * 60
         # The steady part: between the 10th and the 90th percentile of orders won.
         won_at = r["won_at"]
         steady = float("nan")
@@ -403,8 +450,12 @@ def report(results: list[dict]) -> None:
         print()
         print(
             f"== {r['pools']} worker pool(s) × 2 processes: {r['won']}/{r['orders']} orders won "
-            f"in {r['wall']:.0f} s: {per_min:.0f} orders/min overall, {steady:.0f} steady "
-            f"(10th–90th percentile); answers >= 500: {sum(r['errors'].values())}"
+            f"in {r['wall']:.0f} s, their e-mails and PDFs done at {r['drained']:.0f} s: "
+            f"{per_min:.0f} orders/min; while winning {steady:.0f}/min (10th–90th percentile)"
+        )
+        print(
+            f"   answers >= 500: {sum(r['errors'].values())} {r['errors']}; left undone: "
+            f"{r['left'][0]} e-mails, {r['left'][1]} PDFs"
         )
         print(f"   {'step (HTTP)':<26} {'count':>6} {'mean ms':>8} {'p50':>7} {'p95':>7}")
         for kind, times in sorted(r["http"].items()):
@@ -421,35 +472,45 @@ def report(results: list[dict]) -> None:
                     f"   {stage:<26} {len(values):6d} {sum(values) / len(values):8.2f} "
                     f"{pct(values, 50):7.2f} {pct(values, 95):7.2f}"
                 )
-        capacity = r["pools"] * 2 * r["wall"]
-        busy = sum(seconds for _, seconds, _ in r["tasks"].values())
+        capacity = r["pools"] * 2 * r["drained"]
+        busy = sum(wall for _, wall, _, _ in r["tasks"].values())
+        busy_cpu = sum(cpu for _, _, cpu, _ in r["tasks"].values())
         print(
-            f"   worker: busy {busy:.0f} s of {capacity:.0f} s ({busy / capacity:.0%}); "
-            f"{busy / max(r['won'], 1) * 1000:.0f} ms per order won"
+            f"   worker: busy {busy:.0f} s of {capacity:.0f} s ({busy / capacity:.0%}); per order "
+            f"won {busy / max(r['won'], 1) * 1000:.0f} ms in tasks, "
+            f"{busy_cpu / max(r['won'], 1) * 1000:.0f} ms of it on a CPU"
         )
         print(
-            f"   {'task':<28} {'runs':>6} {'/order':>7} {'mean ms':>8} {'total s':>8} "
-            f"{'share':>6} {'failed':>6}"
+            f"   {'task':<28} {'runs':>6} {'/order':>7} {'wall ms':>8} {'cpu ms':>7} "
+            f"{'cpu/order':>9} {'share':>6} {'failed':>6}"
         )
-        for name, (runs, seconds, failed) in sorted(
-            r["tasks"].items(), key=lambda item: -item[1][1]
+        for name, (runs, wall, cpu, failed) in sorted(
+            r["tasks"].items(), key=lambda item: -item[1][2]
         ):
             print(
                 f"   {name:<28} {runs:6d} {runs / max(r['won'], 1):7.2f} "
-                f"{seconds / runs * 1000:8.1f} {seconds:8.1f} {seconds / max(busy, 1e-9):6.0%} "
-                f"{failed:6d}"
+                f"{wall / runs * 1000:8.1f} {cpu / runs * 1000:7.1f} "
+                f"{cpu / max(r['won'], 1) * 1000:9.1f} {cpu / max(busy_cpu, 1e-9):6.0%} {failed:6d}"
             )
+        won = max(r["won"], 1)
+        pools_cpu = sum(v for k, v in r["cpu"].items() if k.startswith("pool"))
+        print(
+            f"   CPU per order won: worker pools {pools_cpu / won * 1000:.0f} ms, web "
+            f"{r['cpu']['web'] / won * 1000:.0f} ms; with the worker pools alone on 2 cores: "
+            f"{2 * 60 / max(pools_cpu / won, 1e-9):.0f} orders/min; machine load during the run "
+            f"{r['load']:.1f}"
+        )
         connected, mailed = r["smtp"]
         print(
             f"   SMTP: {mailed} messages over {connected} connections "
             f"({mailed / max(connected, 1):.1f} a connection)"
         )
     if len(results) > 1:
-        base = results[0]["won"] / results[0]["wall"]
+        base = results[0]["won"] / results[0]["drained"]
         print()
         print("scale-out, side by side in this run:")
         for r in results:
-            rate = r["won"] / r["wall"]
+            rate = r["won"] / r["drained"]
             print(f"   {r['pools']} pool(s): {rate * 60:6.0f} orders/min   ×{rate / base:.2f}")
 
 
