@@ -273,9 +273,11 @@ def journal_cursor(payment: Payment) -> str:
 def journal_cursor_read(cursor: str) -> tuple[dt.datetime, int] | None:
     moment, _, pk = cursor.rpartition("_")
     try:
-        return dt.datetime.fromisoformat(moment), int(pk)
+        after = dt.datetime.fromisoformat(moment), int(pk)
     except ValueError:
         return None  # a mangled link: the first page
+    # Ours carry their offset; one without is made up, and would only be guessed at.
+    return after if timezone.is_aware(after[0]) else None
 
 
 def journal_after(payments: QuerySet[Payment], after: tuple[dt.datetime, int]) -> QuerySet:
