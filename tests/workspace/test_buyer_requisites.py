@@ -272,8 +272,12 @@ def test_a_company_with_other_orders_is_not_made_a_person(client, staff, order_f
         {},
         optional={
             # What a person can type: anything but a NUL, which the input guard refuses
-            # before any form sees it (config/inputs.py).
-            f"buyer-{name}": st.text(st.characters(blacklist_characters="\x00"), max_size=30)
+            # before any form sees it (config/inputs.py), and a lone surrogate, which no
+            # browser can put in a UTF-8 form (it sends U+FFFD instead).
+            f"buyer-{name}": st.text(
+                st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
+                max_size=30,
+            )
             for name in ("kind", "company", "inn", "kpp", "ogrn", "bik", "account", "attach")
         },
     )
