@@ -129,6 +129,10 @@ def invoice_page_for_receivables(
     return shown, (receivables_cursor(shown[-1]) if more else "")
 
 
+# Ids are bigint: a larger number in a page link is not one of ours.
+ID_LIMIT = 2**63
+
+
 def receivables_cursor(invoice: Invoice) -> str:
     key = invoice.due_date or NO_DUE_DATE_KEY
     return f"{key.isoformat()}_{invoice.pk}"
@@ -137,9 +141,10 @@ def receivables_cursor(invoice: Invoice) -> str:
 def receivables_cursor_read(cursor: str) -> tuple[dt.date, int] | None:
     key, _, pk = cursor.partition("_")
     try:
-        return dt.date.fromisoformat(key), int(pk)
+        after = dt.date.fromisoformat(key), int(pk)
     except ValueError:
         return None  # a mangled link: the first page
+    return after if 0 <= after[1] < ID_LIMIT else None
 
 
 def invoice_list_for_receivables_csv(*, overdue: bool, ids: list[int] | None) -> QuerySet:
@@ -277,7 +282,7 @@ def journal_cursor_read(cursor: str) -> tuple[dt.datetime, int] | None:
     except ValueError:
         return None  # a mangled link: the first page
     # Ours carry their offset; one without is made up, and would only be guessed at.
-    return after if timezone.is_aware(after[0]) else None
+    return after if timezone.is_aware(after[0]) and 0 <= after[1] < ID_LIMIT else None
 
 
 def journal_after(payments: QuerySet[Payment], after: tuple[dt.datetime, int]) -> QuerySet:

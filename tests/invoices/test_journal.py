@@ -173,7 +173,16 @@ def test_a_long_period_pages_on_with_the_same_totals(client, accountant, movemen
 
 @pytest.mark.parametrize(
     "after",
-    ["yesterday_x", "_", "x_1", "2026-13-45T00:00:00+03:00_1", "2026-01-01T00:00:00_1", "1_"],
+    [
+        "yesterday_x",
+        "_",
+        "x_1",
+        "2026-13-45T00:00:00+03:00_1",
+        "2026-01-01T00:00:00_1",
+        "1_",
+        "2000-01-01T00:00:00+03:00_" + "9" * 30,
+        "2000-01-01T00:00:00+03:00_-1",
+    ],
 )
 def test_a_mangled_page_link_opens_the_first_page(client, accountant, movements, after):
     client.force_login(accountant)
