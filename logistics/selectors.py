@@ -46,6 +46,15 @@ def delivery_bounds(now: dt.datetime) -> dict[str, tuple[dt.datetime | None, dt.
     }
 
 
+def delivery_position(task: Task, now: dt.datetime) -> tuple[str, TaskCursor]:
+    """The group a delivery task is listed in, and the cursor its page starts from (the
+    task first), so a link to one task opens where it is, however far down its group."""
+    for key, (start, end) in delivery_bounds(now).items():
+        if (start is None or task.due_at >= start) and (end is None or task.due_at < end):
+            return key, TaskCursor(task.due_at, task.pk - 1)
+    raise AssertionError("the groups cover every moment")
+
+
 def _open_deliveries(bounds: tuple[dt.datetime | None, dt.datetime | None]) -> QuerySet[Task]:
     start, end = bounds
     queryset = Task.objects.open().filter(kind=TaskKind.DELIVER)

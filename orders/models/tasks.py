@@ -144,5 +144,5 @@ class Task(models.Model):
         """Where the task is done: a shipment is recorded on the deliveries page (date and
         tracking number), everything else from the order's page."""
         if self.kind == TaskKind.DELIVER:
-            return reverse("logistics:deliveries") + f"#task-{self.pk}"
+            return reverse("logistics:deliveries") + f"?task={self.pk}#task-{self.pk}"
         return reverse("orders:detail", args=[self.order.number])

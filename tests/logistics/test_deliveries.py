@@ -218,9 +218,9 @@ def test_a_delivery_task_in_my_tasks_leads_to_where_it_is_done(client, staff, ca
     task = delivery_task(order)
     client.force_login(task.assignee)
     page = client.get("/tasks/").content.decode()
-    where = f"/logistics/#task-{task.pk}"
-    assert f'href="{where}"' in page
-    assert f'id="task-{task.pk}"' in client.get("/logistics/").content.decode()
+    where = f"/logistics/?task={task.pk}#task-{task.pk}"
+    assert f'href="{where.replace("&", "&amp;")}"' in page
+    assert f'id="task-{task.pk}"' in client.get(where).content.decode()
     # "Done" in one click cannot record a shipment: it sends the person to the form.
     response = client.post(f"/tasks/{task.pk}/done/")
     assert response.status_code == 302 and response["Location"] == where
@@ -272,6 +272,30 @@ def test_each_group_shows_its_soonest_and_more_continues_that_group(client, staf
     appended = client.get(unescape(more.group(1)), headers={"HX-Request": "true"})
     assert appended.content.decode().count('class="sf-card') == 3
     assert "<h1>" not in appended.content.decode()
+
+
+def test_a_link_to_one_delivery_opens_its_group_at_it_however_far_down(client, staff, catalogue):
+    order = order_in_delivery(
+        manager=staff["manager"], worker=staff["production"], catalogue=catalogue
+    )
+    Task.objects.filter(kind=TaskKind.DELIVER).delete()
+    now = timezone.now()
+    overdue = _deliveries(
+        order, DELIVERY_PAGE * 2, start=now - dt.timedelta(days=30), step=dt.timedelta(hours=1)
+    )
+    wanted = overdue[DELIVERY_PAGE + 4]
+    client.force_login(staff["logistics"])
+
+    page = client.get(wanted.get_work_url())
+
+    (group, _label), *others = page.context["sections"]
+    assert not others and group.key == "overdue"
+    assert [t.pk for t in group.tasks] == [t.pk for t in overdue[DELIVERY_PAGE + 4 :]]
+    assert f'id="task-{wanted.pk}"' in page.content.decode()
+    # A task done meanwhile, or a mangled number: the whole list.
+    for gone in (f"?task={overdue[0].pk + 10_000}", "?task=x", "?task=" + "9" * 40):
+        sections = client.get(reverse("logistics:deliveries") + gone).context["sections"]
+        assert len(sections) == 4
 
 
 def test_the_groups_split_at_the_companys_midnights(client, staff, catalogue, time_machine):

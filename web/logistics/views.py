@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from logistics.models import Carrier
-from logistics.selectors import DELIVERY_GROUPS, task_list_for_deliveries
+from logistics.selectors import DELIVERY_GROUPS, delivery_position, task_list_for_deliveries
 from orders import roles
 from orders.models import Order, Stage, Task, TaskKind
 from orders.rules import OrderError
@@ -48,6 +48,17 @@ def deliveries(request: WorkspaceRequest) -> HttpResponse:
     only = request.GET.get("group")
     only = only if only in DELIVERY_GROUPS else None
     after = TaskCursor.parse(request.GET.get("after")) if only else None
+    wanted = request.GET.get("task", "")
+    if wanted.isdigit() and len(wanted) < 19:
+        # A link to one task (My tasks, a bell): its group from that task on.
+        task = (
+            Task.objects.open()
+            .filter(kind=TaskKind.DELIVER, pk=int(wanted))
+            .only("id", "due_at")
+            .first()
+        )
+        if task is not None:
+            only, after = delivery_position(task, timezone.now())
     # Queries: the session, the user, the logistics check, the groups' capped counts, the
     # groups' first open delivery tasks with their orders, customers, carriers and
     # responsible people (one UNION ALL on PostgreSQL).
