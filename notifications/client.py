@@ -11,7 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_noop
 from core.texts import Msg
 from notifications import staff, tasks
 from notifications.channels import Letter, reaching
-from orders.models import EventKind, NotificationStatus, Order, TimelineEvent
+from orders.models import EventKind, NotificationStatus, Order, TimelineEvent, Work
 from orders.queue import enqueue_after_commit
 from orders.services.common import event_record
 
@@ -197,6 +198,10 @@ def claim_for_sending(event_id: int) -> bool:
     )
 
 
+# The send task's name (notifications.tasks.send_client_email), as its Work rows name it.
+SEND_TASK = "orders.tasks.send_client_email"
+
+
 def claim_batch(event_id: int, *, limit: int) -> list[int]:
     """Claim the event (as claim_for_sending) and up to `limit - 1` more client e-mails
     queued and held for nothing, oldest first, to go out over one connection; the ids
@@ -206,10 +211,15 @@ def claim_batch(event_id: int, *, limit: int) -> list[int]:
     claimed = [event_id] if claim_for_sending(event_id) else []
     if limit <= 1:
         return claimed
+    # Not one waiting for its retry (a Work row): it goes when that is due, not sooner.
+    retrying = Work.objects.filter(
+        task=SEND_TASK, key=Cast(OuterRef("pk"), output_field=CharField())
+    )
     with transaction.atomic():
         more = list(
             TimelineEvent.objects.select_for_update(skip_locked=True)
             .filter(notification_status=NotificationStatus.QUEUED, awaiting="")
+            .exclude(Exists(retrying))
             .order_by("created_at")
             .values_list("pk", flat=True)[: limit - 1]
         )

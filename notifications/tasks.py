@@ -16,7 +16,7 @@ from orders.work import work_done, work_failed
 EMAIL_BATCH = 20
 
 
-@shared_task(bind=True, acks_late=True, name="orders.tasks.send_client_email")
+@shared_task(bind=True, acks_late=True, name=client.SEND_TASK)
 def send_client_email(self, event_id: int) -> None:
     """Send the event's e-mail and, over the same SMTP session, up to EMAIL_BATCH - 1 more
     client e-mails queued meanwhile (their own runs then find nothing to do). Idempotent:

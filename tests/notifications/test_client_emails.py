@@ -311,3 +311,9 @@ def test_a_letter_that_fails_in_a_batch_is_retried_alone_and_the_others_go(
     statuses = [TimelineEvent.objects.get(pk=e.pk).notification_status for e in events]
     assert statuses == [NotificationStatus.SENT, NotificationStatus.QUEUED, NotificationStatus.SENT]
     assert list(Work.objects.values_list("key", "attempts")) == [(str(events[1].pk), 1)]
+    # The next batch leaves it to its retry, due in a minute.
+    late = _queued(orders[0])
+    send_client_email.apply(args=[late.pk])
+    assert TimelineEvent.objects.get(pk=events[1].pk).notification_status == "queued"
+    assert Work.objects.get().attempts == 1
+    assert len(mail.outbox) == 3
