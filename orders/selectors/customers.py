@@ -87,17 +87,23 @@ def _ranked(q: str, *, limit: int, numbers: bool) -> tuple[Found, list[int] | No
         return Found([], False), []
     orders: list[int] | None = None
     if connection.vendor == "postgresql":
+        starting = [
+            _starting(q, "name").order_by(NAME_C),
+            _starting(q, "email").order_by(EMAIL_C),
+        ]
         phones = _phone_starting(q)
-        containing = customers_matching(q).filter(~Exists(_starting(q).order_by()[limit:]))
         if phones is not None:
-            containing = containing.filter(~Exists(phones.order_by()[limit:]))
+            starting.append(phones.order_by())
+        # Read only when no e-mail or phone is q and neither the names, the e-mails nor
+        # the phones starting with q fill the list: "Иван", "ivan@" and "912 34" are
+        # answered from the btrees of their starts, before a trigram index lists every
+        # Иван, every e-mail at example.com or every phone holding 91234.
+        containing = customers_matching(q).filter(~Exists(_exact(q, names=False)))
+        for group in starting:
+            containing = containing.filter(~Exists(group.order_by()[limit:]))
         groups = [
             _exact(q).order_by().annotate(rank=Value(EXACT)),
-            _starting(q).order_by(NAME_C).annotate(rank=Value(PREFIX)),
-            *([] if phones is None else [phones.order_by().annotate(rank=Value(PREFIX))]),
-            # Read only when neither the names nor the phones starting with q fill the
-            # list: "Иван" and "912 34" are answered from the btrees of their starts,
-            # before a trigram index lists every Иван or every phone holding 91234.
+            *(group.annotate(rank=Value(PREFIX)) for group in starting),
             containing.order_by().annotate(rank=Value(CONTAINS)),
         ]
         parts = [group.values(*FIELDS, "rank")[: limit + 1] for group in groups]
@@ -117,10 +123,12 @@ def _ranked(q: str, *, limit: int, numbers: bool) -> tuple[Found, list[int] | No
     else:
         # SQLite cannot cut each part of a union: one ranked query over the matches.
         phones = _phone_starting(q)
-        starting = _starting(q) if phones is None else _starting(q) | phones
+        started = _starting(q, "name") | _starting(q, "email")
+        if phones is not None:
+            started |= phones
         rank = Case(
             When(pk__in=_exact(q).values("pk"), then=Value(EXACT)),
-            When(pk__in=starting.values("pk"), then=Value(PREFIX)),
+            When(pk__in=started.values("pk"), then=Value(PREFIX)),
             default=Value(CONTAINS),
             output_field=IntegerField(),
         )
@@ -148,35 +156,46 @@ def _ranked(q: str, *, limit: int, numbers: bool) -> tuple[Found, list[int] | No
     return Found(customers, more), orders
 
 
-# Client names upper-cased in the C collation: migration 0016's index customer_name_upper_c
-# serves equality, a LIKE on their start, and their order, so a name search stops after
-# the names it shows. (Django's name__istartswith compares in the database's collation,
-# which no btree serves both for LIKE and for order.)
+# Names and e-mails upper-cased in the C collation: the indexes customer_name_upper_c
+# (migration 0016) and customer_email_upper_c (0017) serve equality, a LIKE on their start
+# and their order, so a search stops after the clients it shows. (Django's __istartswith
+# compares in the database's collation, which no btree serves both for LIKE and order;
+# the trigram index on e-mails answers an equality by reading the posting lists of
+# "exa", "com"…, every client's.)
 NAME_C = RawSQL('UPPER("orders_customer"."name"::text) COLLATE "C"', [])
+EMAIL_C = RawSQL('UPPER("orders_customer"."email"::text) COLLATE "C"', [])
+UPPER_C = {"name": NAME_C, "email": EMAIL_C}
 
 
 def _like_start(q: str) -> str:
     return q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _exact(q: str) -> QuerySet[Customer]:
+def _exact(q: str, *, names: bool = True) -> QuerySet[Customer]:
+    """Clients whose name (with `names`), e-mail or phone is q."""
     if connection.vendor == "postgresql":
-        name = Q(RawSQL(f"{NAME_C.sql} = UPPER(%s)", [q], output_field=BooleanField()))
+        condition = Q()
+        for field, expression in UPPER_C.items():
+            if field == "name" and not names:
+                continue
+            condition |= Q(
+                RawSQL(f"{expression.sql} = UPPER(%s)", [q], output_field=BooleanField())
+            )
     else:
-        name = Q(name__iexact=q)
-    condition = name | Q(email__iexact=q)
+        condition = Q(email__iexact=q)
+        if names:
+            condition |= Q(name__iexact=q)
     phone = phone_for_search(q)
     if phone:
         condition |= Q(phone=phone)
     return Customer.objects.filter(condition)
 
 
-def _starting(q: str) -> QuerySet[Customer]:
+def _starting(q: str, field: str) -> QuerySet[Customer]:
     if connection.vendor == "postgresql":
-        return Customer.objects.filter(
-            RawSQL(f"{NAME_C.sql} LIKE UPPER(%s)", [_like_start(q)], output_field=BooleanField())
-        )
-    return Customer.objects.filter(name__istartswith=q)
+        like = f"{UPPER_C[field].sql} LIKE UPPER(%s)"
+        return Customer.objects.filter(RawSQL(like, [_like_start(q)], output_field=BooleanField()))
+    return Customer.objects.filter(**{f"{field}__istartswith": q})
 
 
 def _phone_starting(q: str) -> QuerySet[Customer] | None:

@@ -202,6 +202,12 @@ def test_the_client_search_is_limited_and_finds_by_phone_email_and_symbols(clien
     assert customers_ranked("1_0").customers == []
     assert [c.name for c in customers_ranked("8 900 555-00-03").customers] == ["Ivan 03"]
     assert [c.name for c in customers_ranked("C5@EXAMPLE.COM").customers] == ["Ivan 05"]
+    assert sorted(c.name for c in customers_ranked("c1").customers) == [  # e-mails' starts
+        "100% Cotton_Ltd",
+        "Ivan 01",
+        "Ivan 10",
+        "Ivan 11",
+    ]
     assert [c.name for c in customers_ranked("5550007").customers] == ["Ivan 07"]
     # The start of a phone as people type it, with the trunk prefix or without.
     assert sorted(c.name for c in customers_ranked("8 900 555-00-1").customers) == [
@@ -272,7 +278,7 @@ def test_on_postgresql_names_starting_with_the_query_are_read_in_index_order(sta
     the scan after the names listed, however many start so."""
     make_clients("Zinaida Search")
     sql, params = (
-        customer_selectors._starting("zin")
+        customer_selectors._starting("zin", "name")
         .order_by(customer_selectors.NAME_C)
         .values("pk")[:9]
         .query.sql_with_params()
