@@ -46,9 +46,15 @@ def delivery_bounds(now: dt.datetime) -> dict[str, tuple[dt.datetime | None, dt.
     }
 
 
-def delivery_position(task: Task, now: dt.datetime) -> tuple[str, TaskCursor]:
-    """The group a delivery task is listed in, and the cursor its page starts from (the
-    task first), so a link to one task opens where it is, however far down its group."""
+def delivery_position(task_id: str, now: dt.datetime) -> tuple[str, TaskCursor] | None:
+    """The group an open delivery task (its id as a link carries it) is listed in, and the
+    cursor its page starts from (the task first), so a link to one task opens where it is,
+    however far down its group. None for a task done since, or a mangled id (one query)."""
+    if not task_id.isdigit() or len(task_id) > 18:
+        return None
+    task = Task.objects.open().filter(kind=TaskKind.DELIVER, pk=int(task_id)).only("due_at").first()
+    if task is None:
+        return None
     for key, (start, end) in delivery_bounds(now).items():
         if (start is None or task.due_at >= start) and (end is None or task.due_at < end):
             return key, TaskCursor(task.due_at, task.pk - 1)

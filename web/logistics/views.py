@@ -48,17 +48,10 @@ def deliveries(request: WorkspaceRequest) -> HttpResponse:
     only = request.GET.get("group")
     only = only if only in DELIVERY_GROUPS else None
     after = TaskCursor.parse(request.GET.get("after")) if only else None
-    wanted = request.GET.get("task", "")
-    if wanted.isdigit() and len(wanted) < 19:
-        # A link to one task (My tasks, a bell): its group from that task on.
-        task = (
-            Task.objects.open()
-            .filter(kind=TaskKind.DELIVER, pk=int(wanted))
-            .only("id", "due_at")
-            .first()
-        )
-        if task is not None:
-            only, after = delivery_position(task, timezone.now())
+    # A link to one task (My tasks): its group from that task on.
+    position = delivery_position(request.GET.get("task", ""), timezone.now())
+    if position:
+        only, after = position
     # Queries: the session, the user, the logistics check, the groups' capped counts, the
     # groups' first open delivery tasks with their orders, customers, carriers and
     # responsible people (one UNION ALL on PostgreSQL).
