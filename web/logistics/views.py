@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from logistics.models import Carrier
@@ -39,6 +40,14 @@ def order_for_manager(request: WorkspaceRequest, number: str) -> Order:
     raise PermissionDenied
 
 
+GROUP_LABELS = {
+    "overdue": gettext_lazy("Overdue"),
+    "today": gettext_lazy("Today"),
+    "tomorrow": gettext_lazy("Tomorrow"),
+    "later": gettext_lazy("Later"),
+}
+
+
 @login_required
 def deliveries(request: WorkspaceRequest) -> HttpResponse:
     """Every group's soonest deliveries; `group` and `after` (its "more") show one group's
@@ -56,16 +65,10 @@ def deliveries(request: WorkspaceRequest) -> HttpResponse:
     # groups' first open delivery tasks with their orders, customers, carriers and
     # responsible people (one UNION ALL on PostgreSQL).
     groups = task_list_for_deliveries(only=only, after=after)
-    labels = {
-        "overdue": _("Overdue"),
-        "today": _("Today"),
-        "tomorrow": _("Tomorrow"),
-        "later": _("Later"),
-    }
     context = {
-        "sections": [(group, labels[group.key]) for group in groups],
+        "sections": [(group, GROUP_LABELS[group.key]) for group in groups],
         # Empty groups share one line under the work instead of a heading each.
-        "empty": [f"{labels[group.key]}: 0" for group in groups if not group.count],
+        "empty": [f"{GROUP_LABELS[group.key]}: 0" for group in groups if not group.count],
         "only": only,
         "after": after,
         "today": timezone.localdate(),
