@@ -10,6 +10,7 @@ import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
@@ -252,12 +253,14 @@ def board_cards(
         return {}
     if connection.features.supports_slicing_ordering_in_compound and len(stages) > 1:
         parts = _per_stage(_column_query(STAGE_MARK, filters, None)[: limit + 1], stages)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                " UNION ALL ".join(f"({sql})" for sql, _params in parts),
-                [param for _sql, params in parts for param in params],
-            )
-            rows = [dict(zip(CARD_VALUES, row, strict=True)) for row in cursor.fetchall()]
+        rows = []
+        if parts:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    " UNION ALL ".join(f"({sql})" for sql, _params in parts),
+                    [param for _sql, params in parts for param in params],
+                )
+                rows = [dict(zip(CARD_VALUES, row, strict=True)) for row in cursor.fetchall()]
     else:
         queries = [_column_query(stage, filters, None)[: limit + 1] for stage in stages]
         rows = [row for query in queries for row in query]
@@ -275,8 +278,12 @@ STAGE_MARK = "\x00stage"
 
 
 def _per_stage(query: QuerySet, stages: list[str]) -> list[tuple[str, list]]:
-    """The SQL and parameters of `query` (built for STAGE_MARK) for each stage."""
-    sql, params = query.query.sql_with_params()
+    """The SQL and parameters of `query` (built for STAGE_MARK) for each stage; none when
+    the query can match nothing (a search that found no client)."""
+    try:
+        sql, params = query.query.sql_with_params()
+    except EmptyResultSet:
+        return []
     if list(params).count(STAGE_MARK) != 1:
         raise ValueError("the query names the stage other than once")
     return [
@@ -333,9 +340,10 @@ def _capped_totals(filters: BoardFilter, stages: list[str]) -> dict[str, Totals]
         if group is CLOSED_STAGES:
             rows = rows.filter(stage_changed_at__gte=since)
         limited = rows.order_by().values_list("total_amount", "paid_amount")[: COUNT_CAP + 1]
-        for stage, (sql, values) in zip(
-            group_stages, _per_stage(limited, group_stages), strict=True
-        ):
+        per_stage = _per_stage(limited, group_stages)
+        if not per_stage:
+            continue  # nothing can match: the columns count none
+        for stage, (sql, values) in zip(group_stages, per_stage, strict=True):
             parts.append(
                 "SELECT %s, COUNT(*), SUM(t.total_amount),"
                 f" SUM(t.total_amount - t.paid_amount) FROM ({sql}) t"

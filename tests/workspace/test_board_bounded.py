@@ -263,6 +263,18 @@ def test_a_board_search_matching_many_clients_shows_the_best_and_says_so(
     assert [c.customer_name for c in exact.columns[0].cards] == ["Bulk client 1002"]
 
 
+def test_a_board_search_that_finds_no_client_shows_empty_columns(client, staff, head_of_sales):
+    bulk_orders(count=3, manager=staff["manager"], stage=Stage.NEW)
+    client.force_login(head_of_sales)
+    for params in ({"q": "стол"}, {"q": "стол", "overdue": "1"}, {"q": "стол", "who": "all"}):
+        response = client.get("/board/", params)
+
+        assert response.status_code == 200, params
+        board = response.context["board"]
+        assert [(c.count, c.cards) for c in board.columns] == [(0, [])] * len(board.columns)
+        assert all(c.count == 0 for c in board.closed)
+
+
 def test_a_board_search_finds_orders_by_the_start_of_their_number(client, staff):
     bulk_orders(count=3, manager=staff["manager"], stage=Stage.NEW)  # B-1000, B-1001, …
     Order.objects.filter(number="B-1001").update(number="2026-00042")
