@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
+from core.keyset import keyset_parse
 from invoices.models import (
     NO_DUE_DATE_KEY,
     OWED_BACK,
@@ -276,13 +277,7 @@ def journal_cursor(payment: Payment) -> str:
 
 
 def journal_cursor_read(cursor: str) -> tuple[dt.datetime, int] | None:
-    moment, _, pk = cursor.rpartition("_")
-    try:
-        after = dt.datetime.fromisoformat(moment), int(pk)
-    except ValueError:
-        return None  # a mangled link: the first page
-    # Ours carry their offset; one without is made up, and would only be guessed at.
-    return after if timezone.is_aware(after[0]) and 0 <= after[1] < ID_LIMIT else None
+    return keyset_parse(cursor, separator="_")
 
 
 def journal_after(payments: QuerySet[Payment], after: tuple[dt.datetime, int]) -> QuerySet:

@@ -14,9 +14,9 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.functional import Promise
 
+from core.keyset import keyset_parse
 from orders.models import (
     CENT,
     CLOSED_STAGES,
@@ -155,11 +155,8 @@ class Cursor:
 
     @classmethod
     def parse(cls, raw: str) -> Cursor | None:
-        stamp, _sep, pk = (raw or "").rpartition("~")
-        moment = parse_datetime(stamp) if stamp else None
-        if moment is None or not pk.isdigit():
-            return None
-        return cls(moment, int(pk))
+        position = keyset_parse(raw)
+        return cls(*position) if position else None
 
     def condition(self, *, by_deadline: bool = False) -> Q:
         # `created_at <= c` lets PostgreSQL start the index range at the cursor; the rest

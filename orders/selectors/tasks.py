@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
-from django.utils.dateparse import parse_datetime
 from django.utils.formats import number_format
 
+from core.keyset import keyset_parse
 from orders.models import Task
 
 # Rows on a task list and per "more": a day's work for one person, while the page stays
@@ -66,14 +66,8 @@ class TaskCursor:
 
     @classmethod
     def parse(cls, raw: str | None) -> TaskCursor | None:
-        stamp, _sep, pk = (raw or "").rpartition("~")
-        try:
-            moment = parse_datetime(stamp) if stamp else None
-        except ValueError:  # looks like a date, is not one (month 13)
-            moment = None
-        if moment is None or moment.tzinfo is None or not pk.isdigit() or len(pk) > 18:
-            return None
-        return cls(moment, int(pk))
+        position = keyset_parse(raw)
+        return cls(*position) if position else None
 
     @classmethod
     def of(cls, task: Task) -> TaskCursor:

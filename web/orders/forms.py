@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import uuid
 from decimal import Decimal
 from typing import Any, TypedDict, cast
@@ -57,6 +58,18 @@ class DatePicker(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+class DayField(forms.DateField):
+    """A day of a period to read (board, reports, journal), from the browser's date picker:
+    from 2000 to 2099, so that the day after the period's end always exists."""
+
+    widget = DatePicker
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if value and not dt.date(2000, 1, 1) <= value < dt.date(2100, 1, 1):
+            raise forms.ValidationError(_("Choose a day from 2000 to 2099."), code="out_of_range")
+
+
 class BoardFilterForm(forms.Form):
     """The board's filter, read from the URL. Unknown or bad values fall back to defaults
     (a shared link with a stale manager id still opens a board)."""
@@ -64,8 +77,8 @@ class BoardFilterForm(forms.Form):
     who = forms.CharField(required=False)  # "mine", "all" or a manager's id
     overdue = forms.BooleanField(required=False)
     q = forms.CharField(required=False, max_length=100)
-    created_from = forms.DateField(required=False)
-    created_to = forms.DateField(required=False)
+    created_from = DayField(required=False)
+    created_to = DayField(required=False)
     closed = forms.TypedChoiceField(
         required=False,
         coerce=int,
@@ -88,7 +101,7 @@ class BoardFilterForm(forms.Form):
         if can_see_all_orders(self.user):
             if who == "all":
                 manager_id = None
-            elif who.isdigit():
+            elif who.isascii() and who.isdigit():
                 manager_id = int(who)
         return BoardFilter(
             manager_id=manager_id,

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from production.selectors import production_workers
-from web.orders.forms import DatePicker
+from web.orders.forms import DayField
 
 MAX_REPORT_DAYS = 3 * 366
 
@@ -46,8 +46,8 @@ class ReassignForm(forms.Form):
 
 
 class MarginReportForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=DatePicker())
-    end = forms.DateField(label=_("To"), widget=DatePicker())
+    start = DayField(label=_("From"))
+    end = DayField(label=_("To"))
 
     @classmethod
     def for_request(cls, data) -> MarginReportForm:
