@@ -29,9 +29,12 @@ FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 @lru_cache(maxsize=1)
 def _font_config():
     # One per process: WeasyPrint caches the parsed font files in it, which is most of
-    # what makes a warm render fast.
+    # what makes a warm render fast. It removes its temporary folder when collected: let
+    # that happen at exit while the interpreter is still whole (after the stylesheets
+    # that hold it, registered later, so cleared first).
     from weasyprint.text.fonts import FontConfiguration
 
+    atexit.register(_font_config.cache_clear)
     return FontConfiguration()
 
 
@@ -45,7 +48,9 @@ def _stylesheet(css: str):
     configuration); each template's CSS is the same text render after render."""
     from weasyprint import CSS
 
-    return CSS(string=css, base_url=str(FONTS_DIR), font_config=_font_config())
+    stylesheet = CSS(string=css, base_url=str(FONTS_DIR), font_config=_font_config())
+    atexit.register(_stylesheet.cache_clear)
+    return stylesheet
 
 
 def pdf_from_html(html: str) -> bytes:
@@ -130,10 +135,7 @@ def renderer_warm() -> None:
     invoice_render_pdf_bytes(invoice, SellerProfile(name="Образец"))
     gc.collect()
     gc.freeze()
-    # The font configuration removes its temporary folder when collected; let that happen
-    # while the interpreter is still whole.
-    atexit.register(_stylesheet.cache_clear)
-    atexit.register(_font_config.cache_clear)
+    # What is frozen is collected at exit again (the font configuration among it).
     atexit.register(gc.unfreeze)
 
 
