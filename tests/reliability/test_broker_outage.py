@@ -123,17 +123,17 @@ def test_a_failed_send_waits_in_the_database_not_in_the_broker(
     broker.flushdb()
     settings.EMAIL_BACKEND = "tests.notifications.failing_mail.EmailBackend"
     event = tell_client(order=order, kind="production_finished")
-    assert broker.llen("default") == 1
+    assert broker.llen("email") == 1  # client e-mails have a queue of their own
     # A worker takes it and the send fails.
     from notifications.tasks import send_client_email
 
     send_client_email.apply(args=[event.pk])
-    broker.delete("default")
+    broker.delete("email")
     work = Work.objects.get(task="orders.tasks.send_client_email", key=str(event.pk))
     assert work.attempts == 1
     assert 55 <= (work.next_attempt_at - timezone.now()).total_seconds() <= 60
     # Nothing waits in Redis on a countdown that a killed worker would hold for hours.
-    assert broker.llen("default") == 0
+    assert broker.llen("email") == 0
     assert broker.zcard("unacked_index") == 0
     assert broker.hlen("unacked") == 0
 
