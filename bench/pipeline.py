@@ -12,7 +12,10 @@ shop's intake API, the manager's session takes and qualifies it (half prepaid), 
 CloudPayments Pay notification, the production worker's session finishes each line, the
 accounting import pays the balance, the manager enters the delivery details and logistics
 completes the delivery. Orders are fed as fast as the funnel takes them, with at most
---in-flight open at once.
+--in-flight open at once; a run ends when every order is won and its e-mails and PDFs are
+done. Besides wall times it prints CPU times (the pools' from /proc, each task's from the
+worker's TASK_COST_LOG lines), which hold on a machine busy with other work. What the
+figures mean: docs/pipeline-speed.md.
 
 `--workers 1,2` runs the funnel twice, with one worker pool and then with two (the
 scale-out path: more workers, sharing only PostgreSQL, Redis and the media storage), each on
