@@ -8,7 +8,7 @@ production_head, logistics, accountant, admin), alternating request by request b
 sizes (the order of the sizes turns every round), so that the load of the machine at any
 moment weighs on all of them alike. The warm-up rounds count each page's queries; then it
 prints, per page: the median and p95 server time at each size, the ratio of the largest to
-the smallest size's median, the HTML size at the largest, the queries at each size and the
+the smallest size's median, the HTML size at both, the queries at each size and the
 median time spent in them at the smallest and the largest (every request's queries are
 timed through connection.execute_wrapper, which tells the database's share of a slowdown
 from the rendering's).
@@ -482,11 +482,11 @@ def report(rows: dict[str, Row], sizes: list[str], *, floor: float, cap: float) 
     print()
     print(
         f"server time, ms: median / p95 at each size (n requests each, sizes interleaved);"
-        f" ratio = {large} / {small} medians; KB of HTML at {large}; queries at each size;"
-        f" SQL: median ms spent in queries at {small} and {large}"
+        f" ratio = {large} / {small} medians; KB of HTML at {small} and {large}; queries at"
+        f" each size; SQL: median ms spent in queries at {small} and {large}"
     )
     head = f"{'page':{width}}" + "".join(f"{size:>17}" for size in sizes)
-    head += f"{'ratio':>8}{'target':>8}{'KB':>8}{'queries':>10}{'SQL':>12}{'n':>5}  verdict"
+    head += f"{'ratio':>8}{'target':>8}{'KB':>15}{'queries':>10}{'SQL':>15}{'n':>5}  verdict"
     print(head)
     for key, row in rows.items():
         line = f"{key:{width}}"
@@ -502,9 +502,10 @@ def report(rows: dict[str, Row], sizes: list[str], *, floor: float, cap: float) 
         page = first.page
         counts = [case.queries for case in row.cases]
         kb = last.html / 1024
-        line += f"{ratio:>8.2f}{'ref' if page.reference else f'≤ {page.target}':>8}{kb:>8.1f}"
+        line += f"{ratio:>8.2f}{'ref' if page.reference else f'≤ {page.target}':>8}"
+        line += f"{f'{first.html / 1024:.1f} / {kb:.1f}':>15}"
         line += f"{counts[0] if len(set(counts)) == 1 else '/'.join(map(str, counts)):>10}"
-        line += f"{f'{first.sql_median:.1f} / {last.sql_median:.1f}':>12}"
+        line += f"{f'{first.sql_median:.1f} / {last.sql_median:.1f}':>15}"
         line += f"{len(first.samples):>5}  "
         verdict = []
         if row.capped:
