@@ -194,3 +194,30 @@ def test_a_new_manager_set_in_admin_is_a_hand_over(admin_client, staff, catalogu
     assert order.manager == dima
     assert order.tasks.get().assignee == dima
     assert order.events.filter(text="Order handed over from Masha to Dima").exists()
+
+
+def test_a_growing_list_is_counted_up_to_a_cap(admin_client, staff, monkeypatch):
+    from tests.workspace.conftest import bulk_orders
+    from web.admin import big
+
+    monkeypatch.setattr(big, "COUNT_CAP", 3)
+    bulk_orders(count=5, manager=staff["manager"])
+
+    page = admin_client.get("/admin/orders/order/").content.decode()
+
+    assert "3+ orders" in " ".join(page.split())
+    bulk = admin_client.get("/admin/orders/order/", {"stage__exact": "won"}).content.decode()
+    assert "0 orders" in " ".join(bulk.split())
+
+
+def test_the_order_list_counts_once_with_a_limit(admin_client, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.workspace.conftest import bulk_orders
+
+    bulk_orders(count=5, manager=staff["manager"])
+    with CaptureQueriesContext(connection) as queries:
+        assert admin_client.get("/admin/orders/order/").status_code == 200
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "LIMIT" in counts[0].upper()

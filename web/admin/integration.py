@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from orders.models import ApiKey, ApiScope, Work
 from orders.queue import work_retry
 from orders.services.api_keys import api_key_create
+from web.admin.big import BigListAdmin
 
 
 class ApiKeyForm(forms.ModelForm):
@@ -74,7 +75,7 @@ class WorkState(admin.SimpleListFilter):
 
 
 @admin.register(Work)
-class WorkAdmin(admin.ModelAdmin):
+class WorkAdmin(BigListAdmin):
     """Background work that failed (dead letters first) or waits for its next attempt."""
 
     list_display = ["task", "key", "attempts", "next_attempt_at", "failed_at", "last_error"]

@@ -33,6 +33,7 @@ from invoices.services import (
 )
 from orders.rules import OrderError
 from pipeline.payments import payment_register
+from web.admin.big import BigListAdmin
 from web.admin.read_only import ReadOnlyAdmin
 from web.requests import admin_user
 
@@ -50,7 +51,7 @@ class ReverseForm(forms.Form):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(BigListAdmin):
     list_display = [
         "number",
         "order",
@@ -182,7 +183,7 @@ class ReceiptInline(admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(BigListAdmin):
     list_display = [
         "created_at",
         "invoice",

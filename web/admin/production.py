@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from production.models import BillOfMaterialsItem, LineCost, Material, Product, Team
+from web.admin.big import BigListAdmin
 
 
 class BillOfMaterialsInline(admin.TabularInline):
@@ -31,7 +32,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(LineCost)
-class LineCostAdmin(admin.ModelAdmin):
+class LineCostAdmin(BigListAdmin):
     list_display = [
         "line",
         "materials_cost",

@@ -9,12 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from orders.models import Notification, Task, TimelineEvent
 from orders.rules import OrderError, person
 from pipeline.work import task_complete
+from web.admin.big import BigListAdmin
 from web.admin.people import StaffListFilter
 from web.requests import admin_user
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(BigListAdmin):
     list_display = [
         "title_shown",
         "order",
@@ -73,7 +74,7 @@ class TimelineColumns:
 
 
 @admin.register(TimelineEvent)
-class TimelineEventAdmin(TimelineColumns, admin.ModelAdmin):
+class TimelineEventAdmin(TimelineColumns, BigListAdmin):
     list_display = [
         "created_at",
         "order",
@@ -89,7 +90,7 @@ class TimelineEventAdmin(TimelineColumns, admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(BigListAdmin):
     list_display = ["created_at", "user_name", "text", "read_at"]
     list_filter = ["read_at"]
     raw_id_fields = ["order", "user"]
