@@ -34,8 +34,12 @@ class CappedPaginator(Paginator):
 
 
 class BigListAdmin(admin.ModelAdmin):
-    """A list of a growing table: counted up to a cap, and no second count of the whole
-    table beside the filtered one."""
+    """A list of a growing table: counted up to a cap, no second count of the whole table
+    beside the filtered one, newest first."""
 
     paginator = CappedPaginator
     show_full_result_count = False
+    # Newest first, from the primary key's index: a model's own ordering (tasks by
+    # deadline, clients by name) would sort the whole table to show its first page. A
+    # column header still sorts by that column when asked.
+    ordering = ("-pk",)
