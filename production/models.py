@@ -169,12 +169,10 @@ class LineCost(models.Model):
         return f"{self.line_id}: {self.total}"
 
 
-class MarginDay(models.Model):
-    """The margin report's roll-up: lines made per local day and product, orders lost left
-    out. Kept by production.summaries as lines are made and orders lost, so the report
-    reads a few rows per day of the period instead of every line."""
+class MarginSums(models.Model):
+    """What the margin report adds up for a product over a span: lines made, their
+    quantity, revenue and cost."""
 
-    day = models.DateField(_("day"))
     product = models.ForeignKey(
         Product, on_delete=models.CASCADE, related_name="+", verbose_name=_("product")
     )
@@ -182,6 +180,17 @@ class MarginDay(models.Model):
     revenue = models.DecimalField(_("revenue"), max_digits=20, decimal_places=2, default=0)
     cost = models.DecimalField(_("cost"), max_digits=20, decimal_places=2, default=0)
     lines = models.IntegerField(_("lines"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class MarginDay(MarginSums):
+    """The margin report's roll-up: lines made per local day and product, orders lost left
+    out. Kept by production.summaries as lines are made and orders lost, so the report
+    reads a few rows per day of the period instead of every line."""
+
+    day = models.DateField(_("day"))
 
     class Meta:
         verbose_name = _("margin of a day")
@@ -195,18 +204,11 @@ class MarginDay(models.Model):
         return f"{self.day} {self.product_id}"
 
 
-class MarginMonth(models.Model):
+class MarginMonth(MarginSums):
     """The same roll-up per calendar month (`month` is its first day): a long period reads
     its whole months here and only the days at its ends from MarginDay."""
 
     month = models.DateField(_("month"))
-    product = models.ForeignKey(
-        Product, on_delete=models.CASCADE, related_name="+", verbose_name=_("product")
-    )
-    quantity = models.DecimalField(_("quantity"), max_digits=20, decimal_places=3, default=0)
-    revenue = models.DecimalField(_("revenue"), max_digits=20, decimal_places=2, default=0)
-    cost = models.DecimalField(_("cost"), max_digits=20, decimal_places=2, default=0)
-    lines = models.IntegerField(_("lines"), default=0)
 
     class Meta:
         verbose_name = _("margin of a month")
