@@ -84,7 +84,12 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.board import SERVER, _server_connection, _server_execute, client_for  # noqa: E402
+from bench.board import (  # noqa: E402
+    SERVER,
+    _server_execute,
+    client_for,
+)
+from bench.board import template_exists as database_exists  # noqa: E402
 
 BOARD_TARGET = 1.2
 PAGE_TARGET = 1.3
@@ -251,16 +256,6 @@ def sizes_parse(text: str) -> dict[str, int]:
     if not sizes:
         raise argparse.ArgumentTypeError("no size given")
     return dict(sorted(sizes.items(), key=lambda item: item[1]))
-
-
-def database_exists(name: str) -> bool:
-    connection = _server_connection()
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-            return cursor.fetchone() is not None
-    finally:
-        connection.close()
 
 
 def database_copy(name: str, template: str) -> None:
