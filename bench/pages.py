@@ -503,15 +503,16 @@ def report(rows: dict[str, Row], sizes: list[str], *, floor: float, cap: float) 
         # A page the smallest company cannot fill (a manager with 20 open tasks where a
         # page holds 50) renders less there: its ratio would measure the page filling up,
         # not the data growing. Such a page is compared with the smallest size that fills it.
-        base = next((case for case in row.cases[:-1] if case.html >= FULL_PAGE * last.html), last)
+        # When no smaller size fills it, the smallest stays the base.
+        base = next((case for case in row.cases[:-1] if case.html >= FULL_PAGE * last.html), first)
         ratio = last.median / base.median
+        verdict_base = ""
         if base is not first:
-            verdict_base = f"{last.size}/{base.size}: {first.size} page not full"
-        else:
-            verdict_base = ""
+            verdict_base = f"{last.size}/{base.size} = {ratio:.2f} ({first.size} page not full)"
         counts = [case.queries for case in row.cases]
         kb = last.html / 1024
-        line += f"{ratio:>8.2f}{'ref' if page.reference else f'≤ {page.target}':>8}"
+        line += f"{last.median / first.median:>8.2f}"
+        line += f"{'ref' if page.reference else f'≤ {page.target}':>8}"
         line += f"{f'{first.html / 1024:.1f} / {kb:.1f}':>15}"
         line += f"{counts[0] if len(set(counts)) == 1 else '/'.join(map(str, counts)):>10}"
         line += f"{f'{first.sql_median:.1f} / {last.sql_median:.1f}':>15}"
@@ -538,7 +539,9 @@ def report(rows: dict[str, Row], sizes: list[str], *, floor: float, cap: float) 
             if max(counts) > counts[0]:
                 verdict.append("QUERIES")
                 missed.append(f"{key}: queries {'/'.join(map(str, counts))} grow with the data")
-        print(line + (" ".join(verdict) or ("reference" if page.reference else "ok")))
+        if not page.reference and not {"SLOW", "HTML", "QUERIES", "ok (floor)"} & set(verdict):
+            verdict.append("ok")
+        print(line + (" ".join(verdict) or "reference"))
     print()
     print(
         f"targets: the board (one manager, all managers) ≤ {BOARD_TARGET}, every other page"
@@ -546,7 +549,8 @@ def report(rows: dict[str, Row], sizes: list[str], *, floor: float, cap: float) 
         f" {floor:g} ms of the {small} one ('ok (floor)': below that it is noise);"
         f" ≤ {HTML_LIMIT_KB} KB of HTML at {large}; as many queries at every size."
         f" A page whose HTML at {small} is under {FULL_PAGE:.0%} of its size at {large} is"
-        f" not full there: its ratio is taken against the smallest size that fills it."
+        f" not full there: its target is checked against the smallest size that fills it"
+        f" (the verdict gives that ratio)."
         f" The admin lists are the reference (no target). 'capped': a request took over"
         f" {cap:g} s, so the page was timed no further (its requests so far are its samples)."
     )
