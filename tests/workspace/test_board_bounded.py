@@ -263,6 +263,18 @@ def test_a_board_search_matching_many_clients_shows_the_best_and_says_so(
     assert [c.customer_name for c in exact.columns[0].cards] == ["Bulk client 1002"]
 
 
+def test_a_search_with_marks_finds_the_whole_of_it_not_its_longest_word(staff):
+    # The index is asked for "nt123"; the rows it finds must still hold all of "nt123@ex".
+    for email in ("anT123@Example.com", "nt123x@example.com", "nt123@other.org"):
+        Customer.objects.create(name=email.split("@")[0], email=email)
+
+    found = customers_ranked("nt123@ex").customers
+
+    assert [c.email for c in found] == ["anT123@Example.com"]
+    at = {c.email for c in customers_ranked("NT123@").customers}
+    assert at == {"anT123@Example.com", "nt123@other.org"}
+
+
 def test_a_board_search_that_finds_no_client_shows_empty_columns(client, staff, head_of_sales):
     bulk_orders(count=3, manager=staff["manager"], stage=Stage.NEW)
     client.force_login(head_of_sales)
