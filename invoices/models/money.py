@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -136,6 +136,22 @@ class Invoice(models.Model):
             # The receivables page: a page soonest due first, and the next after a cursor.
             models.Index(
                 RECEIVABLE_DUE_KEY, "id", name="invoice_receivable_due_idx", condition=RECEIVABLE
+            ),
+            # The sweep, every 15 s: PDFs older than their invoice, and invoices without
+            # their payment link; a handful of rows each, found without reading them all.
+            models.Index(
+                fields=["pdf_queued_at"],
+                name="invoice_pdf_stale_idx",
+                condition=Q(pdf_version__lt=F("content_version")) & ~Q(status="void"),
+            ),
+            models.Index(
+                fields=["issued_at"],
+                name="invoice_linkless_idx",
+                condition=Q(
+                    status__in=["issued", "partially_paid"],
+                    payment_link_id="",
+                    payment_link_error="",
+                ),
             ),
         ]
 
