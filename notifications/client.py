@@ -240,9 +240,8 @@ def release_claim(event_id: int) -> None:
     ).update(notification_status=NotificationStatus.QUEUED)
 
 
-def mark_sent(event: TimelineEvent | Collection[TimelineEvent]) -> None:
-    """Sent: one UPDATE for one event or for a batch."""
-    events = [event] if isinstance(event, TimelineEvent) else event
+def mark_sent(events: Collection[TimelineEvent]) -> None:
+    """Sent: one UPDATE for a batch."""
     TimelineEvent.objects.filter(pk__in=[e.pk for e in events]).update(
         notification_status=NotificationStatus.SENT, sent_to_client_at=timezone.now()
     )

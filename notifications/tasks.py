@@ -10,7 +10,7 @@ from celery import shared_task
 
 from notifications import channels, client, deadlines, staff
 from orders.models import Notification, TimelineEvent
-from orders.work import work_done, work_failed
+from orders.work import work_done, work_failed, works_done
 
 # Client e-mails one run sends over one SMTP session: its own and others already queued.
 EMAIL_BATCH = 20
@@ -51,8 +51,7 @@ def send_client_email(self, event_id: int) -> None:
             sent.append(event)
     if sent:
         client.mark_sent(sent)
-    for event in sent:
-        work_done(self.name, [event.pk])
+        works_done(self.name, [[event.pk] for event in sent])
 
 
 def _mark_failed(event_id: int, exc: BaseException) -> None:

@@ -35,13 +35,22 @@ def work_key(args: Sequence[object]) -> str:
 def work_done(task: str, args: Sequence[object]) -> None:
     """The task ran to the end (or found nothing left to do): no retry, no lease. A dead
     letter stays for people to see until someone retries it."""
+    works_done(task, [args])
+
+
+def works_done(task: str, each: Sequence[Sequence[object]]) -> None:
+    """work_done for several units of one task (a batch), in one statement."""
+    if not each:
+        return
     # One DELETE statement: nothing points at a Work row, so Django's collector (and the
     # transaction it opens around it) has nothing to do; this runs after every task.
+    keys = [work_key(args) for args in each]
     with connection.cursor() as cursor:
         table, key = (connection.ops.quote_name(n) for n in (Work._meta.db_table, "key"))
         cursor.execute(
-            f"DELETE FROM {table} WHERE task = %s AND {key} = %s AND failed_at IS NULL",
-            [task, work_key(args)],
+            f"DELETE FROM {table} WHERE task = %s AND {key} IN"
+            f" ({', '.join(['%s'] * len(keys))}) AND failed_at IS NULL",
+            [task, *keys],
         )
 
 
