@@ -14,10 +14,7 @@ bench/seed.py runs SUMMARIES_REBUILD after seeding, and SUMMARIES_CHECK with --c
 
 from __future__ import annotations
 
-import zoneinfo
-
-from django.conf import settings
-
+from core.zones import company_zone
 from invoices.models import NO_DUE_DATE_KEY
 
 RECEIVABLE_TABLE = "invoices_receivableday"
@@ -55,21 +52,13 @@ def _receivable_parts(row: str, sign: int) -> list[tuple[str, str]]:
     ]
 
 
-def time_zone() -> str:
-    """The company's zone, which the payments' days are counted in (a real zone name:
-    it is written into SQL)."""
-    zone = settings.TIME_ZONE
-    zoneinfo.ZoneInfo(zone)
-    return zone.replace("'", "")
-
-
 def _payment_parts(row: str, sign: int, *, vendor: str) -> list[tuple[str, str]]:
     minus = "-" if sign < 0 else ""
     if vendor == "postgresql":
-        day = f"({row}.paid_at AT TIME ZONE '{time_zone()}')::date"
+        day = f"({row}.paid_at AT TIME ZONE '{company_zone()}')::date"
     else:
         # Django registers this function on every SQLite connection it opens.
-        day = f"django_datetime_cast_date({row}.paid_at, '{time_zone()}', 'UTC')"
+        day = f"django_datetime_cast_date({row}.paid_at, '{company_zone()}', 'UTC')"
     return [
         ("day", day),
         ("source", f"{row}.source"),

@@ -10,30 +10,20 @@ statements again (they remake the function, then refill the table)."""
 
 from __future__ import annotations
 
-import re
-
-from django.conf import settings
+from core.zones import company_zone
 
 CLOSED = "('won', 'lost')"
 
 
-def _zone() -> str:
-    zone = settings.TIME_ZONE
-    # Written into SQL: a zone name is letters, digits and /_+-, nothing to escape.
-    if not re.fullmatch(r"[A-Za-z0-9_+\-/]+", zone):
-        raise ValueError(f"TIME_ZONE {zone!r} is not a time zone name")
-    return zone
-
-
 CLOSED_DAY_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION orders_closed_day(p_at timestamptz) RETURNS date AS $$
-    SELECT (p_at AT TIME ZONE '{_zone()}')::date
+    SELECT (p_at AT TIME ZONE '{company_zone()}')::date
 $$ LANGUAGE sql IMMUTABLE;
 """
 
 CLOSED_DAYS_FILL = f"""
 INSERT INTO orders_closeddaycounter (day, stage, manager_key, orders, total)
-SELECT (stage_changed_at AT TIME ZONE '{_zone()}')::date, stage, COALESCE(manager_id, 0),
+SELECT (stage_changed_at AT TIME ZONE '{company_zone()}')::date, stage, COALESCE(manager_id, 0),
        COUNT(*), SUM(total_amount)
 FROM orders_order WHERE stage IN {CLOSED}
 GROUP BY 1, 2, 3;

@@ -21,16 +21,15 @@ SUMMARIES_CHECK; the migrations that made the tables ran the same statements.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
 
+from core.zones import company_zone
 from orders.models import CENT, ZERO, LineStatus, Order, OrderLine, Stage
 from production.models import MarginDay, MarginMonth
 
@@ -39,15 +38,8 @@ MONTH_TABLE = "production_marginmonth"
 COLUMNS = "product_id, quantity, revenue, cost, lines"
 
 
-def _company_zone() -> str:
-    """The company's time zone, checked to be one (it is written into the statements)."""
-    name = settings.TIME_ZONE
-    zoneinfo.ZoneInfo(name)
-    return name.replace("'", "''")
-
-
 _DAYS_FROM_LINES = f"""
-SELECT (l.made_at AT TIME ZONE '{_company_zone()}')::date AS day, l.product_id,
+SELECT (l.made_at AT TIME ZONE '{company_zone()}')::date AS day, l.product_id,
     sum(l.quantity) AS quantity,
     sum(round(l.quantity * l.price - l.discount, 2)) AS revenue,
     sum(COALESCE(l.actual_cost, round(COALESCE(l.unit_cost, 0) * l.quantity, 2))) AS cost,
