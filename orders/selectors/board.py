@@ -29,13 +29,11 @@ from orders.models import (
 )
 from orders.selectors import customers
 from orders.selectors.customers import search_condition
+from orders.selectors.tasks import COUNT_CAP
 
 # Cards per column on the board and per "more": enough to fill a laptop screen, while the
 # whole default board stays under 100 KB and 1,500 elements.
 COLUMN_PAGE = 12
-# A narrowed board (overdue, search, period) counts each column up to this many orders and
-# then shows "1,000+": its counts cost the same at a thousand orders and at a million.
-COUNT_CAP = 1000
 CLOSED_PERIOD_DAYS = (7, 30, 90, 365)
 CARD_VALUES = [
     "id",

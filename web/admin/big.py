@@ -11,6 +11,8 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
+from orders.selectors.tasks import capped_count
+
 # Rows counted before a list says "10000+": 100 pages of the admin's 100 rows.
 COUNT_CAP = 10_000
 
@@ -22,7 +24,7 @@ class CappedPaginator(Paginator):
     @cached_property
     def counted(self) -> int:
         rows = cast(QuerySet, self.object_list)  # an admin list is always a queryset
-        return rows.order_by()[: COUNT_CAP + 1].count()
+        return capped_count(rows, COUNT_CAP).count
 
     @cached_property
     def count(self) -> int:
