@@ -90,6 +90,7 @@ from bench.board import (  # noqa: E402
     SERVER,
     _server_execute,
     client_for,
+    p95,
 )
 from bench.board import template_exists as database_exists  # noqa: E402
 
@@ -400,8 +401,7 @@ class Case:
 
     @property
     def p95(self) -> float:
-        ordered = sorted(self.samples)
-        return ordered[min(len(ordered) - 1, round(0.95 * len(ordered)) - 1)]
+        return p95(self.samples)
 
 
 @dataclass
