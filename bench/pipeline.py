@@ -52,8 +52,6 @@ from bench.soak import API_SECRET, BIN, PUBLIC_ID, Driver, Http, Stack, log, pre
 
 # The queues a worker pool takes (config/settings.py CELERY_TASK_ROUTES).
 QUEUES = "pdf,email,default"
-# An action answered but with nothing to show for it this long is taken again.
-REPEAT_AFTER = 120
 TASK_LINE = re.compile(r"Task (?P<name>[\w.]+)\[[^\]]+\] (?P<outcome>succeeded|raised|retry)")
 TASK_COST = re.compile(r"task cost (?P<name>[\w.]+) cpu (?P<cpu>[\d.]+) wall (?P<wall>[\d.]+)")
 
@@ -332,37 +330,7 @@ def drive(args, stack: Stack, keys: dict[str, str]) -> dict:
             driver.intake(i)
 
     def work(shard: int) -> None:
-        try:
-            while not stop.is_set():
-                close_old_connections()
-                with driver.lock:
-                    numbers = [n for i, n in driver.numbers.items() if i % args.threads == shard]
-                orders = list(
-                    Order.objects.filter(number__in=numbers)
-                    .exclude(stage__in=[Stage.WON, Stage.LOST])
-                    .prefetch_related("invoices")
-                    .select_related("customer")
-                )
-                now = time.monotonic()
-                for order in orders:
-                    key = (order.pk, order.stage)
-                    last = driver.last_action.get(key)
-                    if last is not None:
-                        wait = REPEAT_AFTER if driver.answered.get(key) else 5
-                        if now - last < wait:
-                            continue
-                    driver.last_action[key] = now
-                    try:
-                        answers = driver.step(order, session_of)
-                    except Exception as exc:  # taken again later
-                        log(f"step of {order.number} ({order.stage}) failed: {exc!r}")
-                        answers = [None]
-                    driver.answered[key] = all(
-                        answer is not None and answer.status_code < 500 for answer in answers
-                    )
-                time.sleep(0.1)
-        finally:
-            connection.close()
+        driver.work(shard, shards=args.threads, session_of=session_of, stop=stop, pause=0.1)
 
     threads = [threading.Thread(target=feed)] + [
         threading.Thread(target=work, args=(n,)) for n in range(args.threads)

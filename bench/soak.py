@@ -391,6 +391,49 @@ class Driver:
                 return
             time.sleep(1)
 
+    def work(self, shard: int, *, shards: int, session_of, stop, pause: float) -> None:
+        """One thread's share of the orders (those whose index is `shard` modulo `shards`),
+        each open one moved a step, round after round `pause` seconds apart until `stop`."""
+        from django.db import close_old_connections, connection
+
+        from orders.models import Order, Stage
+
+        try:
+            while not stop.is_set():
+                close_old_connections()
+                with self.lock:
+                    numbers = [n for i, n in self.numbers.items() if i % shards == shard]
+                open_orders = list(
+                    Order.objects.filter(number__in=numbers)
+                    .exclude(stage__in=[Stage.WON, Stage.LOST])
+                    .prefetch_related("invoices")
+                    .select_related("customer")
+                )
+                now = time.monotonic()
+                for order in open_orders:
+                    # One action per stage, as a person or a system would take it; taken
+                    # again only when it was not answered or nothing came of it for a
+                    # while (a person trying again). CloudPayments repeats a Pay
+                    # notification only when it was not answered {"code": 0}.
+                    key = (order.pk, order.stage)
+                    last = self.last_action.get(key)
+                    if last is not None:
+                        wait = REPEAT_AFTER if self.answered.get(key) else 5
+                        if now - last < wait:
+                            continue
+                    self.last_action[key] = now
+                    try:
+                        answers = self.step(order, session_of)
+                    except Exception as exc:  # a step that failed is taken again later
+                        log(f"step of {order.number} ({order.stage}) failed: {exc!r}")
+                        answers = [None]
+                    self.answered[key] = all(
+                        answer is not None and answer.status_code < 500 for answer in answers
+                    )
+                time.sleep(pause)
+        finally:
+            connection.close()
+
     def step(self, order, session_of) -> list[requests.Response | None]:
         """One move of one order, chosen by its stage (read from the database); the answers."""
         from invoices.models import InvoiceKind, InvoiceStatus
@@ -674,41 +717,7 @@ def run(args, stack: Stack, keys: dict[str, str], report: list[str]) -> None:
         close_old_connections()
 
     def work(shard: int) -> None:
-        try:
-            while not stop.is_set():
-                close_old_connections()
-                with driver.lock:
-                    numbers = [n for i, n in driver.numbers.items() if i % args.threads == shard]
-                open_orders = list(
-                    Order.objects.filter(number__in=numbers)
-                    .exclude(stage__in=[Stage.WON, Stage.LOST])
-                    .prefetch_related("invoices")
-                    .select_related("customer")
-                )
-                now = time.monotonic()
-                for order in open_orders:
-                    # One action per stage, as a person or a system would take it; taken
-                    # again only when it was not answered or nothing came of it for a
-                    # while (a person trying again). CloudPayments repeats a Pay
-                    # notification only when it was not answered {"code": 0}.
-                    key = (order.pk, order.stage)
-                    last = driver.last_action.get(key)
-                    if last is not None:
-                        wait = REPEAT_AFTER if driver.answered.get(key) else 5
-                        if now - last < wait:
-                            continue
-                    driver.last_action[key] = now
-                    try:
-                        answers = driver.step(order, session_of)
-                    except Exception as exc:  # a step that failed is taken again later
-                        log(f"step of {order.number} ({order.stage}) failed: {exc!r}")
-                        answers = [None]
-                    driver.answered[key] = all(
-                        answer is not None and answer.status_code < 500 for answer in answers
-                    )
-                time.sleep(0.5)
-        finally:
-            connection.close()
+        driver.work(shard, shards=args.threads, session_of=session_of, stop=stop, pause=0.5)
 
     threads = [threading.Thread(target=feed)] + [
         threading.Thread(target=work, args=(n,)) for n in range(args.threads)
