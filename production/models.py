@@ -219,3 +219,143 @@ class MarginMonth(MarginSums):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.product_id}"
+
+
+class WorkCentre(models.Model):
+    """A group of people or machines that does one kind of operation (a paint shop, a CNC
+    router), with what it can do in a working day of the company's calendar."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    hours_per_day = models.DecimalField(
+        _("capacity, hours per working day"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("8"),
+        help_text=_("All its people or machines together, on a normal working day."),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="work_centres",
+        blank=True,
+        verbose_name=_("people"),
+    )
+
+    class Meta:
+        verbose_name = _("work centre")
+        verbose_name_plural = _("work centres")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours_per_day__gte=0) & Q(hours_per_day__lte=24 * 50),
+                name="work_centre_hours_sane",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CapacityException(models.Model):
+    """A day a work centre can do more or less than usual: a day off, a broken machine
+    (0 hours), an extra shift."""
+
+    work_centre = models.ForeignKey(
+        WorkCentre,
+        on_delete=models.CASCADE,
+        related_name="exceptions",
+        verbose_name=_("work centre"),
+    )
+    date = models.DateField(_("date"))
+    hours = models.DecimalField(
+        _("capacity, hours"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("0"),
+        help_text=_("0 when it does not work that day."),
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("capacity exception")
+        verbose_name_plural = _("capacity exceptions")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work_centre", "date"], name="capacity_exception_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__gte=0) & Q(hours__lte=24 * 50),
+                name="capacity_exception_hours_sane",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work_centre}: {self.date} {self.hours} h"
+
+
+class Operation(models.Model):
+    """One step of a product's routing: what is done, where, and how long it takes."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="operations", verbose_name=_("product")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    name = models.CharField(_("name"), max_length=100)
+    work_centre = models.ForeignKey(
+        WorkCentre,
+        on_delete=models.PROTECT,
+        related_name="operations",
+        verbose_name=_("work centre"),
+    )
+    minutes_per_unit = models.DecimalField(
+        _("standard minutes per unit"), max_digits=8, decimal_places=2, default=Decimal("0")
+    )
+    setup_minutes = models.PositiveIntegerField(_("set-up minutes"), default=0)
+
+    class Meta:
+        verbose_name = _("operation")
+        verbose_name_plural = _("routing")
+        ordering = ["product", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "position"], name="operation_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(minutes_per_unit__gte=0), name="operation_minutes_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name}"
+
+    def minutes_for(self, quantity: Decimal) -> int:
+        """Standard minutes to do this operation for `quantity` units, set-up included."""
+        return int((self.setup_minutes + self.minutes_per_unit * quantity).to_integral_value())
+
+
+class WorkCentreLoad(models.Model):
+    """The schedule's result per work centre and day: the capacity of the day and the hours
+    planned on it. Written by production.planning after each schedule run; the load view
+    and the promised-date proposal read it."""
+
+    work_centre = models.ForeignKey(
+        WorkCentre, on_delete=models.CASCADE, related_name="loads", verbose_name=_("work centre")
+    )
+    day = models.DateField(_("day"))
+    capacity_hours = models.DecimalField(
+        _("capacity, hours"), max_digits=8, decimal_places=2, default=Decimal("0")
+    )
+    planned_hours = models.DecimalField(
+        _("planned, hours"), max_digits=8, decimal_places=2, default=Decimal("0")
+    )
+
+    class Meta:
+        verbose_name = _("work centre load")
+        verbose_name_plural = _("work centre load")
+        ordering = ["work_centre", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["work_centre", "day"], name="work_centre_load_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work_centre_id} {self.day}: {self.planned_hours}/{self.capacity_hours}"

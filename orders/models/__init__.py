@@ -19,7 +19,14 @@ from orders.models.order import (
     YearCounter,
 )
 from orders.models.staff import Notification, StaffProfile
-from orders.models.tasks import OPEN_TASK_STATUSES, Task, TaskKind, TaskQuerySet, TaskStatus
+from orders.models.tasks import (
+    OPEN_TASK_STATUSES,
+    UNFINISHED_TASK_STATUSES,
+    Task,
+    TaskKind,
+    TaskQuerySet,
+    TaskStatus,
+)
 from orders.models.timeline import EventKind, NotificationStatus, TimelineEvent
 from orders.models.work import Work
 from orders.models.working_time import Holiday, StageLimit, TaskSLA, WorkingCalendar
@@ -29,6 +36,7 @@ __all__ = [
     "CLOSED_STAGES",
     "OPEN_STAGES",
     "OPEN_TASK_STATUSES",
+    "UNFINISHED_TASK_STATUSES",
     "ZERO",
     "ApiKey",
     "ApiScope",

@@ -167,6 +167,28 @@ class Order(ConcurrentTransitionMixin, models.Model):
     lines_made = models.PositiveIntegerField(default=0, verbose_name=_("lines made"))
     next_due_at = models.DateTimeField(_("nearest deadline"), null=True, blank=True)
 
+    # The promise: the date the client was told the order will be delivered (or ready for
+    # pickup). For an order waiting for its prepayment, promise_days is the promise counted
+    # in working days from the payment, so a late payment moves the date by itself.
+    promised_date = models.DateField(_("promised date"), null=True, blank=True)
+    promise_days = models.PositiveSmallIntegerField(
+        _("promised working days after payment"), null=True, blank=True
+    )
+    # The production schedule's view of the order (production.planning): when its last
+    # operation is planned to finish, its priority (higher first, set by the head of
+    # production), and since when it is at risk of missing the promise, and why.
+    planned_ready_at = models.DateTimeField(_("planned ready"), null=True, blank=True)
+    priority = models.SmallIntegerField(_("production priority"), default=0)
+    at_risk_since = models.DateTimeField(_("at risk since"), null=True, blank=True)
+    at_risk_reason = models.JSONField(
+        default=dict, blank=True, editable=False, verbose_name=_("why at risk")
+    )
+    # Who holds the ball: seconds the order has waited on the client (prepayment,
+    # postpayment, approval, pickup) in finished spells, and since when it waits now
+    # (null while it is on us).
+    client_seconds = models.PositiveBigIntegerField(_("seconds waiting on the client"), default=0)
+    client_since = models.DateTimeField(_("waiting on the client since"), null=True, blank=True)
+
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -221,6 +243,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
                 name="order_overdue_idx",
                 include=["manager", "total_amount", "paid_amount"],
                 condition=Q(next_due_at__isnull=False),
+            ),
+            # The board's "at risk" filter: the few orders the schedule says will be late.
+            models.Index(
+                fields=["at_risk_since"],
+                name="order_at_risk_idx",
+                condition=Q(at_risk_since__isnull=False),
             ),
             models.Index(
                 fields=["manager", "stage", "next_due_at"],

@@ -28,9 +28,14 @@ class TaskStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", pgettext_lazy("task status", "In progress")
     DONE = "done", pgettext_lazy("task status", "Done")
     CANCELLED = "cancelled", pgettext_lazy("task status", "Cancelled")
+    # An operation of a routing whose previous operation is not done yet: planned by the
+    # schedule, not yet anybody's to do.
+    WAITING = "waiting", pgettext_lazy("task status", "Waiting for the previous operation")
 
 
 OPEN_TASK_STATUSES = [TaskStatus.OPEN, TaskStatus.IN_PROGRESS]
+# What the production schedule plans: open operations and those waiting for their turn.
+UNFINISHED_TASK_STATUSES = [TaskStatus.OPEN, TaskStatus.IN_PROGRESS, TaskStatus.WAITING]
 
 
 class TaskQuerySet(models.QuerySet):
@@ -82,6 +87,34 @@ class Task(models.Model):
         related_name="+",
         verbose_name=_("completed by"),
     )
+    # A production task that is one operation of its product's routing: which one, where,
+    # its place in the line's sequence (1, 2, …; 0 for a line made in one task) and its
+    # standard minutes (set-up plus per unit × quantity).
+    operation = models.ForeignKey(
+        "production.Operation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("operation"),
+    )
+    work_centre = models.ForeignKey(
+        "production.WorkCentre",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tasks",
+        verbose_name=_("work centre"),
+    )
+    step = models.PositiveSmallIntegerField(_("step"), default=0)
+    planned_minutes = models.PositiveIntegerField(_("standard minutes"), default=0)
+    # The production schedule's plan (production.planning), rewritten on every run.
+    planned_start = models.DateTimeField(_("planned start"), null=True, blank=True)
+    planned_finish = models.DateTimeField(_("planned finish"), null=True, blank=True)
+    # The shop floor's timer: seconds worked in finished spells, and when the running
+    # spell began (null while paused or not started).
+    worked_seconds = models.PositiveIntegerField(_("seconds worked"), default=0)
+    timer_started_at = models.DateTimeField(_("timer started"), null=True, blank=True)
     # Claimed with a conditional UPDATE by the deadline job so each goes out once.
     reminded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reminded at"))
     overdue_notified_at = models.DateTimeField(
@@ -117,6 +150,12 @@ class Task(models.Model):
                 fields=["department", "due_at", "id"],
                 name="task_open_department_idx",
                 condition=Q(status__in=["open", "in_progress"]),
+            ),
+            # The schedule's input and the load view: unfinished operations per work centre.
+            models.Index(
+                fields=["work_centre", "planned_start", "id"],
+                name="task_planned_idx",
+                condition=Q(status__in=["open", "in_progress", "waiting"]),
             ),
         ]
 
