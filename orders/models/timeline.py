@@ -24,6 +24,8 @@ class EventKind(models.TextChoices):
     PRODUCTION = "production", _("Production")
     DELIVERY = "delivery", _("Delivery")
     CUSTOMER = "customer", _("Client changed")
+    PROMISE = "promise", _("Promised date")
+    PRIORITY = "priority", _("Production priority")
 
 
 class NotificationStatus(models.TextChoices):
