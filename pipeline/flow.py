@@ -37,14 +37,17 @@ from orders import rules
 from orders.models import (
     OPEN_STAGES,
     OPEN_TASK_STATUSES,
+    UNFINISHED_TASK_STATUSES,
     EventKind,
     Order,
     Stage,
     TaskKind,
     TaskStatus,
 )
+from orders.services.clocks import order_clock_sync
 from orders.services.common import event_record, order_recalculate
 from orders.services.tasks import task_close
+from production.planning import schedule_request
 from production.services import production_start
 from production.summaries import margin_order_lost
 
@@ -191,11 +194,12 @@ def close_take_into_work(ctx: Context) -> None:
 
 
 def stop_open_tasks(ctx: Context) -> None:
-    """every open task cancelled; whoever was on one is told to stop."""
+    """every open task cancelled, and every operation waiting for its turn; whoever was on
+    one is told to stop; the production schedule drops them."""
     order, actor = ctx.order, ctx.actor
     open_tasks = (
         order.tasks.select_for_update(of=("self",))
-        .filter(status__in=OPEN_TASK_STATUSES)
+        .filter(status__in=UNFINISHED_TASK_STATUSES)
         .select_related("assignee__profile")  # each doer is told in their language
     )
     for task in open_tasks:
@@ -210,6 +214,7 @@ def stop_open_tasks(ctx: Context) -> None:
                     title=task.title_text,
                 ),
             )
+    schedule_request()
 
 
 def void_invoices(ctx: Context) -> None:
@@ -349,11 +354,13 @@ def handle(event: Event, ctx: Context) -> str | None:
 
 
 def _move(ctx: Context, transition: str) -> str:
-    """Run a transition, save, and write the stage change into the timeline."""
+    """Run a transition, start or stop the client's clock, save, and write the stage
+    change into the timeline."""
     order = ctx.order
     from_stage = order.stage
     kwargs = {"reason": ctx.data["reason"]} if transition == "cancel" else {}
     getattr(order, transition)(**kwargs)
+    order_clock_sync(order, now=order.stage_changed_at)  # who holds the ball now
     order.save()
     event_record(
         order=order,
