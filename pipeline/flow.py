@@ -227,6 +227,11 @@ def leave_margin_report(ctx: Context) -> None:
     margin_order_lost(order=ctx.order)
 
 
+def replan(ctx: Context) -> None:
+    """production: the schedule computed again after the commit"""
+    schedule_request()
+
+
 def always(order: Order) -> bool:
     """always"""
     return True
@@ -268,6 +273,7 @@ EVENTS: dict[Event, Rule] = {
             Move(Stage.QUALIFICATION, "qualify_for_prepayment"),  # when a prepayment is due
             Move(Stage.QUALIFICATION, "qualify_for_production"),  # when none is
         ),
+        after=(replan,),
         must_move=True,
     ),
     Event.PAYMENT_RECEIVED: Rule(
@@ -275,6 +281,7 @@ EVENTS: dict[Event, Rule] = {
             tell_client("payment_received", carrying=("payment_id",)),
             tell_manager(payment_note, unless_actor=True),
         ),
+        after=(replan,),
         then=(Event.MONEY_COUNTED, always),
     ),
     Event.MONEY_COUNTED: Rule(
