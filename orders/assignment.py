@@ -28,9 +28,12 @@ def _load(department: str) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def pick_assignee(department: str, *, team_id: int | None = None) -> User | None:
+def pick_assignee(
+    department: str, *, team_id: int | None = None, work_centre_id: int | None = None
+) -> User | None:
     """The least loaded present member of the department (with `team_id`, of that
-    production team); on a tie, whoever was given work least recently.
+    production team; with `work_centre_id`, of that work centre); on a tie, whoever was
+    given work least recently.
 
     Nobody waits here for another transaction. A profile being given work by a transaction
     that has not committed yet is locked until that commit; a second pick skips it (SKIP
@@ -45,6 +48,8 @@ def pick_assignee(department: str, *, team_id: int | None = None) -> User | None
     )
     if team_id is not None:
         candidates = candidates.filter(user__production_teams=team_id)
+    if work_centre_id is not None:
+        candidates = candidates.filter(user__work_centres=work_centre_id)
     ranked = (
         candidates.annotate(load=_load(department))
         .order_by("load", F("last_assigned_at").asc(nulls_first=True), "user_id")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_noop
 
 from core.texts import Msg
 from logistics.services import delivery_record
-from notifications.staff import task_assigned
+from notifications.staff import task_announce, task_assigned
 from orders import rules
 from orders.models import EventKind, Stage, Task, TaskKind
 from orders.rules import OrderError
@@ -24,8 +24,9 @@ from production.services import (
     NOT_A_PRODUCTION_TASK,
     line_actual_cost,
     line_cost_record,
+    line_cost_so_far,
     line_for_costing,
-    line_mark_made,
+    production_task_finish,
 )
 
 
@@ -51,8 +52,13 @@ def task_complete(
         if task.kind == TaskKind.TAKE_INTO_WORK and order.stage == Stage.NEW:
             handle(Event.TAKEN_INTO_WORK, Context(order, actor, {"tasks": [task]}))
         elif task.kind == TaskKind.PRODUCE_LINE:
-            line = line_mark_made(order=order, task=task, actor=actor, actual_cost=actual_cost)
-            handle(Event.LINE_MADE, Context(order, actor, {"line": line}))
+            done = production_task_finish(
+                order=order, task=task, actor=actor, actual_cost=actual_cost
+            )
+            if done.opened is not None:
+                task_announce(done.opened, order=order)
+            if done.line is not None:
+                handle(Event.LINE_MADE, Context(order, actor, {"line": done.line}))
         elif task.kind == TaskKind.DELIVER:
             delivery_record(
                 order=order,
@@ -84,13 +90,18 @@ def production_task_done(
     labour_minutes: int | None = None,
     note: str = "",
 ) -> Task:
-    """The shop floor ticks a line off, optionally with what it actually took."""
+    """The shop floor ticks a line (or one operation of it) off, optionally with what it
+    actually took; an operation's materials and minutes add up to the line's."""
     if task.kind != TaskKind.PRODUCE_LINE:
         raise OrderError(str(NOT_A_PRODUCTION_TASK))
     if materials_cost is not None and materials_cost < 0:
         raise OrderError(errors={"materials_cost": [str(AMOUNT_NEGATIVE)]})
     with transaction.atomic():
         line = line_for_costing(task)
+        if task.step:
+            materials_cost, labour_minutes = line_cost_so_far(
+                line=line, materials_cost=materials_cost, labour_minutes=labour_minutes
+            )
         actual = line_actual_cost(
             line=line, materials_cost=materials_cost, labour_minutes=labour_minutes
         )

@@ -14,6 +14,7 @@ from orders import roles
 from orders.models import CENT, ZERO, Department, Order, Task
 from orders.selectors.tasks import CappedCount, TaskCursor, capped_count, task_page
 from production.models import MarginDay, MarginMonth
+from production.progress import with_line_steps
 
 # Tasks on a page of the shop floor: each card carries its forms (start, done, actual cost),
 # so a phone gets a short page and "more" rather than 100 KB.
@@ -26,7 +27,7 @@ def task_list_for_shop_floor(
     """A page of the person's open production tasks, soonest due first, with their orders,
     clients and lines, and the cursor of the next page (one query on the open tasks'
     (assignee, due_at) index, reading limit + 1 rows)."""
-    queryset = (
+    queryset = with_line_steps(
         Task.objects.open()
         .filter(assignee=user, department=Department.PRODUCTION)
         .select_related("order__customer", "line")
@@ -86,7 +87,7 @@ def task_list_for_board(*, after: TaskCursor | None = None, limit: int = BOARD_P
     lines and workers, by keyset on the partial (department, due_at, id) index of open
     tasks, put in a column per worker; and the department's open tasks counted up to a cap
     on the same index (two queries, each reading a bounded number of index entries)."""
-    queryset = (
+    queryset = with_line_steps(
         Task.objects.open()
         .filter(department=Department.PRODUCTION)
         .select_related("order", "line", "assignee")

@@ -23,14 +23,29 @@ class TaskAdmin(BigListAdmin):
         "department",
         "assignee_name",
         "status",
+        "work_centre",
         "due_at",
+        "planned_finish",
     ]
-    list_filter = ["status", "kind", "department", ("assignee", StaffListFilter)]
+    list_filter = [
+        "status",
+        "kind",
+        "department",
+        "work_centre",
+        ("assignee", StaffListFilter),
+    ]
     search_fields = ["title", "order__number"]
-    list_select_related = ["order", "assignee"]
+    list_select_related = ["order", "assignee", "work_centre"]
     raw_id_fields = ["order", "line"]
     readonly_fields = [
         "status",
+        # The routing's: set when production starts, planned by the schedule.
+        "operation",
+        "work_centre",
+        "step",
+        "planned_minutes",
+        "planned_start",
+        "planned_finish",
         "completed_at",
         "completed_by",
         "reminded_at",
