@@ -1,0 +1,474 @@
+"""The production schedule itself: a finite-capacity forward schedule of unfinished
+operations, as a pure function of its input (no database, no clock of its own), so the
+same input always gives the same plan.
+
+The model, as a planner on paper would draw it:
+
+- Time runs over the company's working days, each from `day_start` to `day_end` (H hours).
+  A work centre has a capacity per day (`hours_per_day`, or the exception of that date: 0
+  when it does not work, more for an extra shift); a centre of C hours a day does C/H hours
+  of work per clock hour of the working day, so a centre of 16 hours (two people) does two
+  hours of work in one clock hour.
+- Operations are taken in priority order: the order's priority (higher first), its
+  promised date (none last), when it entered production, the order, the line's position
+  and the operation's step; operations already in progress go first, from now. Each one
+  starts when its line's previous operation is finished (never before now) and takes the
+  first capacity its work centre has free from then on: per centre and day the capacity
+  used so far is filled from the morning on, and a pointer keeps the first day that still
+  has room, so placing an operation costs the days it spans, not the length of the queue.
+- A long operation continues on the centre's next working days; a day full or closed is
+  skipped.
+
+Times inside are "day coordinates": the day's index from today plus the share of the
+working day gone (0 at day_start, 1 at day_end); they become datetimes only at the end.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+# Ten years: a centre with no capacity within them cannot plan what is queued at it.
+MAX_DAYS = 3660
+EPS = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    """The company's working days: hours of the day, working weekdays (0 = Monday) and the
+    dates that break the weekday rule (a holiday: False, a moved working day: True)."""
+
+    day_start: dt.time
+    day_end: dt.time
+    weekdays: frozenset[int]
+    overrides: Mapping[dt.date, bool]
+    tz: dt.tzinfo
+
+    @property
+    def hours(self) -> float:
+        start = self.day_start.hour * 3600 + self.day_start.minute * 60 + self.day_start.second
+        end = self.day_end.hour * 3600 + self.day_end.minute * 60 + self.day_end.second
+        return (end - start) / 3600
+
+    def is_working_day(self, day: dt.date) -> bool:
+        worked = self.overrides.get(day)
+        return day.weekday() in self.weekdays if worked is None else worked
+
+
+@dataclass(frozen=True, slots=True)
+class Centre:
+    """A work centre: its capacity on a normal working day, and the dates that differ
+    (hours that day; 0: closed, a broken machine)."""
+
+    id: int
+    name: str
+    hours_per_day: float
+    exceptions: Mapping[dt.date, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderInfo:
+    """What orders the queue: priority (higher first), the promised date (none last), when
+    the order entered production (earlier first), and the working days from ready to
+    delivered (0 for a pickup)."""
+
+    id: int
+    priority: int = 0
+    promised_date: dt.date | None = None
+    entered_at: dt.datetime | None = None
+    lead_days: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """An unfinished operation: the minutes of work it still needs at its work centre, and
+    its place in its line (step). `in_progress`: somebody is on it, it goes on from now.
+    `not_before`: it cannot start earlier (a promise counted from a future payment)."""
+
+    task_id: int
+    order_id: int
+    line_id: int
+    step: int
+    centre_id: int
+    minutes: float
+    in_progress: bool = False
+    line_position: int = 0
+    not_before: dt.datetime | None = None
+
+
+class PlannedOp(NamedTuple):
+    task_id: int
+    start: dt.datetime
+    finish: dt.datetime
+    # Working hours it waits for its centre after its line let it start.
+    waited_hours: float
+
+
+class OrderPlan(NamedTuple):
+    order_id: int
+    ready_at: dt.datetime
+    # Ready plus the delivery lead time, and how many working hours that is past the end
+    # of the promised date (0 when on time or nothing was promised).
+    delivered_at: dt.datetime
+    late_hours: float
+    # Where it waits longest (the centre with the most of its work when it waits nowhere).
+    late_centre_id: int | None
+
+
+class DayLoad(NamedTuple):
+    centre_id: int
+    day: dt.date
+    capacity_hours: float
+    planned_hours: float
+
+
+@dataclass
+class Plan:
+    ops: dict[int, PlannedOp]
+    orders: dict[int, OrderPlan]
+    load: list[DayLoad]
+    # Operations that cannot be planned: their centre has no capacity in MAX_DAYS.
+    unplanned: list[int]
+
+
+class _Days:
+    """The company's calendar from today: working or not per day index, and the working
+    days before each (for working hours between two moments)."""
+
+    def __init__(self, calendar: Calendar, today: dt.date) -> None:
+        self.calendar = calendar
+        self.today = today
+        self.working: list[bool] = []
+        self.before: list[int] = [0]  # working days in [0, d)
+
+    def ensure(self, day: int) -> None:
+        working, before, calendar = self.working, self.before, self.calendar
+        while len(working) <= day:
+            worked = calendar.is_working_day(self.today + dt.timedelta(days=len(working)))
+            working.append(worked)
+            before.append(before[-1] + worked)
+
+    def worked(self, day: int, part: float) -> float:
+        """Working days from today's start to `part` of day `day`."""
+        self.ensure(day)
+        return self.before[day] + (part if self.working[day] else 0.0)
+
+    def at_worked(self, w: float) -> tuple[int, float]:
+        """The moment when `w` working days have passed: (day, share of it); a whole number
+        of days ends on the evening of the last one."""
+        while self.before[-1] < w:
+            self.ensure(len(self.working) + 64)
+        index = bisect.bisect_left(self.before, w)
+        day = max(index - 1, 0)
+        return day, w - self.before[day]
+
+    def worked_by_evening(self, day: int) -> float:
+        """Working days from today's start to the end of `day` (negative: a day past)."""
+        if day >= 0:
+            self.ensure(day)
+            return self.before[day + 1]
+        past = 0
+        for back in range(day + 1, 0):
+            past += self.calendar.is_working_day(self.today + dt.timedelta(days=back))
+        return -float(past)
+
+
+class _Centre:
+    """One work centre's days: capacity, the fill (how far into the day it is taken, in
+    hours of its capacity) and the hours planned. `room[d]` points to the first day from d
+    on with room left (itself while it has some); full days are jumped over, and each
+    lookup shortens the path it walked, so finding room never rescans a full stretch."""
+
+    __slots__ = ("cap", "centre", "days", "fill", "room", "used")
+
+    def __init__(self, centre: Centre, days: _Days) -> None:
+        self.centre = centre
+        self.days = days
+        self.cap: list[float] = []
+        self.fill: list[float] = []
+        self.used: list[float] = []
+        self.room: list[int] = []
+
+    def ensure(self, day: int) -> None:
+        cap = self.cap
+        if len(cap) > day:
+            return
+        days, centre = self.days, self.centre
+        days.ensure(day + 64)
+        hours, exceptions = float(centre.hours_per_day), centre.exceptions
+        start, working, room = len(cap), days.working, self.room
+        for index in range(start, day + 64):
+            special = exceptions.get(days.today + dt.timedelta(days=index)) if exceptions else None
+            if special is not None:
+                capacity = max(float(special), 0.0)
+            else:
+                capacity = hours if working[index] else 0.0
+            cap.append(capacity)
+            room.append(index if capacity > 0 else index + 1)
+        grown = len(cap) - start
+        self.fill.extend([0.0] * grown)
+        self.used.extend([0.0] * grown)
+
+    def first_room(self, day: int) -> int:
+        """The first day from `day` on with capacity left (MAX_DAYS + 1: none)."""
+        room = self.room
+        while day <= MAX_DAYS:
+            if day >= len(room):
+                self.ensure(day)
+            following = room[day]
+            if following == day:
+                return day
+            if following >= len(room):
+                self.ensure(following)
+            room[day] = room[following]
+            day = following
+        return MAX_DAYS + 1
+
+    def take_up(self, day: int, hours: float) -> None:
+        """Preloaded hours (another plan's) on a day."""
+        self.ensure(day)
+        self.used[day] = hours
+        self.fill[day] = min(hours, self.cap[day])
+        if self.fill[day] >= self.cap[day] - EPS:
+            self.room[day] = day + 1
+
+    def can_work(self) -> bool:
+        return float(self.centre.hours_per_day) > 0 or any(
+            float(hours) > 0 and date >= self.days.today
+            for date, hours in self.centre.exceptions.items()
+        )
+
+
+def schedule(
+    *,
+    now: dt.datetime,
+    calendar: Calendar,
+    centres: Iterable[Centre],
+    orders: Iterable[OrderInfo],
+    operations: Iterable[Op],
+    preload: Mapping[int, Mapping[dt.date, float]] | None = None,
+    horizon_days: int = 14,
+) -> Plan:
+    """Plan `operations` from `now`. `preload`: hours already taken per centre and date
+    (another plan's load), filled before these. The load covers at least `horizon_days`."""
+    hours_per_day = calendar.hours
+    if hours_per_day <= 0:
+        raise ValueError("The working day has no hours.")
+    local_now = now.astimezone(calendar.tz)
+    today = local_now.date()
+    days = _Days(calendar, today)
+    opens = dt.datetime.combine(today, calendar.day_start, tzinfo=calendar.tz)
+    share = (local_now - opens).total_seconds() / 3600 / hours_per_day
+    t_now = (0, min(max(share, 0.0), 1.0))
+    order_info = {order.id: order for order in orders}
+    states = {centre.id: _Centre(centre, days) for centre in centres}
+    for centre_id, taken in (preload or {}).items():
+        state = states[centre_id]
+        for date, hours in taken.items():
+            if date >= today:
+                state.take_up((date - today).days, float(hours))
+    workable = {centre_id for centre_id, state in states.items() if state.can_work()}
+
+    # The orders' places in the queue first, then each operation's by its order's place.
+    never = math.inf
+    ranked = sorted(
+        order_info.values(),
+        key=lambda info: (
+            -info.priority,
+            info.promised_date is None,
+            info.promised_date.toordinal() if info.promised_date else 0,
+            info.entered_at.timestamp() if info.entered_at else never,
+            info.id,
+        ),
+    )
+    rank = {info.id: place for place, info in enumerate(ranked)}
+    unknown = len(rank)
+
+    def key(op: Op) -> tuple:
+        return (
+            not op.in_progress,
+            rank.get(op.order_id, unknown),
+            op.order_id,
+            op.line_position,
+            op.line_id,
+            op.step,
+            op.task_id,
+        )
+
+    queue = sorted(operations, key=key)
+    # Where each line's last operation planned so far ends: (day, share of it).
+    line_ready: dict[int, tuple[int, float] | None] = {}
+    # Per operation placed: (task id, start, finish, waited days, centre, order, hours).
+    placed: list[tuple[int, int, float, int, float, float, int, int, float]] = []
+    unplanned: list[int] = []
+    for op in queue:
+        if op.in_progress:
+            ready: tuple[int, float] | None = t_now
+        else:
+            ready = line_ready.get(op.line_id, t_now)
+            if ready is not None and ready < t_now:
+                ready = t_now
+        if ready is not None and op.not_before is not None:
+            ready = max(ready, _coordinate(op.not_before, calendar, today, hours_per_day))
+        if ready is None or op.centre_id not in workable:
+            unplanned.append(op.task_id)
+            line_ready[op.line_id] = None
+            continue
+        state = states[op.centre_id]
+        need = max(float(op.minutes), 0.0) / 60
+        day, within = ready
+        if within >= 1.0:
+            day, within = day + 1, 0.0
+        cap, fill, used, room_of = state.cap, state.fill, state.used, state.room
+        # The first day with room from `ready` on (on the ready day itself, after `ready`).
+        while True:
+            found = state.first_room(day)
+            if found != day:
+                day, within = found, 0.0
+            if day > MAX_DAYS:
+                break
+            room = cap[day]
+            position = fill[day]
+            if within > 0 and within * room > position:
+                position = within * room
+            if position < room - EPS or (need == 0 and position <= room):
+                break
+            day += 1
+            within = 0.0
+        if day > MAX_DAYS:
+            unplanned.append(op.task_id)
+            line_ready[op.line_id] = None
+            continue
+        # A start at the ready moment is that moment exactly (no rounding in between).
+        start_day, start_share = day, max(position / room, within)
+        if op.in_progress:
+            start_day, start_share = t_now
+        # Take the capacity, day after day.
+        while True:
+            take = min(need, room - position)
+            end = position + take
+            fill[day] = end
+            used[day] += take
+            if end >= room - EPS:
+                room_of[day] = day + 1
+            need -= take
+            if need <= EPS:
+                break
+            day = state.first_room(day + 1)
+            if day > MAX_DAYS:
+                break
+            room = cap[day]
+            position = fill[day]
+        if need > EPS:
+            unplanned.append(op.task_id)
+            line_ready[op.line_id] = None
+            continue
+        waited = 0.0
+        if (start_day, start_share) > ready:
+            waited = days.worked(start_day, start_share) - days.worked(*ready)
+        placed.append(
+            (
+                op.task_id,
+                start_day,
+                start_share,
+                day,
+                end / room,
+                max(waited, 0.0),
+                op.centre_id,
+                op.order_id,
+                float(op.minutes) / 60,
+            )
+        )
+        line_ready[op.line_id] = (day, end / room)
+
+    mornings: dict[int, dt.datetime] = {}
+    minutes_per_day = hours_per_day * 60
+
+    def moment(day: int, part: float) -> dt.datetime:
+        morning = mornings.get(day)
+        if morning is None:
+            morning = mornings[day] = dt.datetime.combine(
+                today + dt.timedelta(days=day), calendar.day_start, tzinfo=calendar.tz
+            )
+        return morning + dt.timedelta(minutes=round(part * minutes_per_day))
+
+    planned_ops: dict[int, PlannedOp] = {}
+    finishes: dict[int, tuple[int, float]] = {}
+    for task_id, s_day, s_part, f_day, f_part, waited, _c, order_id, _h in placed:
+        planned_ops[task_id] = PlannedOp(
+            task_id, moment(s_day, s_part), moment(f_day, f_part), waited * hours_per_day
+        )
+        best = finishes.get(order_id)
+        if best is None or (f_day, f_part) > best:
+            finishes[order_id] = (f_day, f_part)
+    stuck = set(unplanned)
+    blocked = {op.order_id for op in queue if op.task_id in stuck}
+
+    order_plans: dict[int, OrderPlan] = {}
+    late: dict[int, OrderPlan] = {}
+    for order_id, (f_day, f_part) in sorted(finishes.items()):
+        if order_id in blocked:
+            continue
+        info = order_info.get(order_id) or OrderInfo(order_id)
+        ready_worked = days.worked(f_day, f_part)
+        if info.lead_days > 0:
+            d_day, d_part = days.at_worked(ready_worked + info.lead_days)
+        else:
+            d_day, d_part = f_day, f_part
+        late_hours = 0.0
+        if info.promised_date is not None:
+            promised = (info.promised_date - today).days
+            if d_day > promised:
+                deadline = days.worked_by_evening(promised)
+                late_hours = max(days.worked(d_day, d_part) - deadline, 0.0) * hours_per_day
+        plan = OrderPlan(order_id, moment(f_day, f_part), moment(d_day, d_part), late_hours, None)
+        order_plans[order_id] = plan
+        if late_hours > 0:
+            late[order_id] = plan
+    if late:
+        waits: dict[int, dict[int, list[float]]] = {order_id: {} for order_id in late}
+        for *_rest, waited, centre_id, order_id, work in placed:
+            if order_id in waits:
+                total = waits[order_id].setdefault(centre_id, [0.0, 0.0])
+                total[0] += waited
+                total[1] += work
+        for order_id, plan in late.items():
+            centre_id = min(
+                waits[order_id].items(), key=lambda item: (-item[1][0], -item[1][1], item[0])
+            )[0]
+            order_plans[order_id] = OrderPlan(
+                order_id, plan.ready_at, plan.delivered_at, plan.late_hours, centre_id
+            )
+
+    load: list[DayLoad] = []
+    for centre_id in sorted(states):
+        state = states[centre_id]
+        last = max((i for i, hours in enumerate(state.used) if hours > 0), default=-1)
+        span = max(last + 1, horizon_days)
+        state.ensure(span)
+        for index in range(span):
+            if state.cap[index] > 0 or state.used[index] > 0:
+                load.append(
+                    DayLoad(
+                        centre_id,
+                        today + dt.timedelta(days=index),
+                        state.cap[index],
+                        state.used[index],
+                    )
+                )
+    return Plan(planned_ops, order_plans, load, unplanned)
+
+
+def _coordinate(
+    moment: dt.datetime, calendar: Calendar, today: dt.date, hours: float
+) -> tuple[int, float]:
+    """A moment as (day, share of it): before the day starts is its start, after it
+    ends is its end."""
+    local = moment.astimezone(calendar.tz)
+    opens = dt.datetime.combine(local.date(), calendar.day_start, tzinfo=calendar.tz)
+    share = (local - opens).total_seconds() / 3600 / hours
+    return (local.date() - today).days, min(max(share, 0.0), 1.0)
