@@ -26,6 +26,7 @@ from orders.models import (
     Stage,
     Task,
     TaskKind,
+    TaskStatus,
     TimelineEvent,
 )
 from production.models import Material, Product
@@ -72,10 +73,16 @@ def test_a_few_orders_at_every_stage_made_by_the_services_over_the_last_weeks():
     for order in Order.objects.filter(stage=Stage.PREPAYMENT):
         invoice = order.invoices.get(kind=InvoiceKind.PREPAYMENT)
         assert invoice.status == InvoiceStatus.ISSUED and order.paid_amount == 0
-    # In production: paid as agreed; one order has a line made and the next one late.
+    # In production: paid as agreed, each line with its task or the first operation of its
+    # product's routing, the others waiting their turn; one order has a line made and the
+    # next one late.
+    waiting = 0
     for order in Order.objects.filter(stage=Stage.PRODUCTION):
         assert order.paid_amount >= order.prepayment_amount
-        assert order.tasks.filter(kind=TaskKind.PRODUCE_LINE).count() == order.lines_count
+        made_in = order.tasks.filter(kind=TaskKind.PRODUCE_LINE, step__lte=1)
+        assert made_in.count() == order.lines_count
+        waiting += order.tasks.filter(status=TaskStatus.WAITING).count()
+    assert waiting > 0
     late = Task.objects.open().filter(due_at__lt=now)
     assert late.count() == 1
     task = late.get()

@@ -150,6 +150,25 @@ PRODUCTS = [
     ),
 ]
 
+# The shop's work centres: name, capacity in hours per working day, its people.
+WORK_CENTRES = [
+    ("Раскрой", "8", ("production",)),
+    ("Сборка", "16", ("production", "production2")),
+    ("Покраска", "8", ("production2",)),
+]
+
+# Routings: product, then its operations in order (name = work centre, set-up minutes,
+# minutes per unit); their standard minutes add up to the product's labour.
+ROUTINGS = {
+    "DUB-STOL-180": (("Раскрой", 30, "120"), ("Сборка", 0, "330"), ("Покраска", 0, "240")),
+    "BUK-STUL": (("Раскрой", 10, "30"), ("Сборка", 0, "80"), ("Покраска", 0, "60")),
+    "DUB-KROV-160": (("Раскрой", 60, "240"), ("Сборка", 0, "480"), ("Покраска", 0, "300")),
+}
+
+# A day the paint shop stands still: working days from today, hours, reason.
+CAPACITY_EXCEPTIONS = [("Покраска", 3, "0", "Замена фильтров в окрасочной камере")]
+
+
 CARRIERS = [
     ("СДЭК", "https://www.cdek.ru/ru/tracking?order_id={number}"),
     ("Деловые Линии", "https://www.dellin.ru/tracker/?mode=search&rwID={number}"),

@@ -296,23 +296,37 @@ class Teller:
             external_id=f"1С-{order.number}",
         )
 
-    def _line_task(self, run: Run, position: int) -> Task:
-        return Task.objects.get(
-            order=run.current, kind=TaskKind.PRODUCE_LINE, line__position=position
+    def _line_task(self, run: Run, position: int) -> Task | None:
+        """The line's task to do now: its only one, or its routing's open operation."""
+        return (
+            Task.objects.filter(
+                order=run.current,
+                kind=TaskKind.PRODUCE_LINE,
+                line__position=position,
+                status__in=OPEN_TASK_STATUSES,
+            )
+            .order_by("step", "id")
+            .first()
         )
 
     def _make_line(self, position: int) -> Callable[[Run], None]:
         def action(run: Run) -> None:
             task = self._line_task(run, position)
-            assert task.assignee is not None  # the demo's shop floor is at work
-            task_complete(task=task, actor=task.assignee)
+            while task is not None:  # each operation of a routing in turn
+                assert task.assignee is not None  # the demo's shop floor is at work
+                task_complete(task=task, actor=task.assignee)
+                task = self._line_task(run, position)
 
         return action
 
     def _start_line(self, position: int) -> Callable[[Run], None]:
         def action(run: Run) -> None:
             task = self._line_task(run, position)
-            assert task.assignee is not None
+            assert task is not None and task.assignee is not None
+            if task.step:  # a routing: its first operation done, the next one begun
+                task_complete(task=task, actor=task.assignee)
+                task = self._line_task(run, position)
+                assert task is not None and task.assignee is not None
             task_start(task=task, actor=task.assignee)
 
         return action

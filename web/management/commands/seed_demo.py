@@ -18,16 +18,27 @@ from invoices.models import SellerProfile
 from logistics.models import Carrier
 from notifications.deadlines import deadlines_run
 from orders import roles
+from orders.calendar import WorkingTime
 from orders.models import Notification, Order, StaffProfile, TimelineEvent
-from production.models import BillOfMaterialsItem, Material, Product
+from production.models import (
+    BillOfMaterialsItem,
+    CapacityException,
+    Material,
+    Operation,
+    Product,
+    WorkCentre,
+)
 from web.management.demo_data import (
+    CAPACITY_EXCEPTIONS,
     CARRIERS,
     LANGUAGE,
     MATERIALS,
     PASSWORD,
     PRODUCTS,
+    ROUTINGS,
     SELLER,
     USERS,
+    WORK_CENTRES,
 )
 from web.management.demo_orders import Teller
 
@@ -49,6 +60,7 @@ class Command(BaseCommand):
                 self.stdout.write("Demo orders already exist; leaving them as they are.")
             else:
                 self._catalogue()
+                self._work_centres(users)
                 orders = Teller(users).tell()
                 self.stdout.write(f"Created {len(orders)} demo orders.")
                 # What the deadline job would have said by now: the late line is late.
@@ -117,6 +129,41 @@ class Command(BaseCommand):
                 )
         for name, url in CARRIERS:
             Carrier.objects.get_or_create(name=name, defaults={"tracking_url": url})
+
+    def _work_centres(self, users: dict[str, User]) -> None:
+        """The shop's work centres with their people, a day the paint shop stands still,
+        and routings for a few products: their lines are made operation by operation."""
+        centres = {}
+        for name, hours, people in WORK_CENTRES:
+            centre, created = WorkCentre.objects.get_or_create(
+                name=name, defaults={"hours_per_day": Decimal(hours)}
+            )
+            if created:
+                centre.members.add(*(users[username] for username in people))
+            centres[name] = centre
+        working_time = WorkingTime.load()
+        for name, working_days, hours, reason in CAPACITY_EXCEPTIONS:
+            day = timezone.localdate(working_time.add_days(timezone.now(), working_days))
+            CapacityException.objects.get_or_create(
+                work_centre=centres[name],
+                date=day,
+                defaults={"hours": Decimal(hours), "reason": reason},
+            )
+        for sku, operations in ROUTINGS.items():
+            product = Product.objects.get(sku=sku)
+            if product.operations.exists():
+                continue  # its routing was set up already: theirs to keep
+            Operation.objects.bulk_create(
+                Operation(
+                    product=product,
+                    position=position,
+                    name=name,
+                    work_centre=centres[name],
+                    setup_minutes=setup,
+                    minutes_per_unit=Decimal(per_unit),
+                )
+                for position, (name, setup, per_unit) in enumerate(operations, start=1)
+            )
 
     def _seller(self) -> None:
         """The company's requisites, so the client's invoice page and PDF show a bank block."""
