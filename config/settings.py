@@ -318,6 +318,24 @@ CELERY_BEAT_SCHEDULE["deadlines"] = {
 }
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("web.orders.bell.unread_notifications")
 
+# ------------------------------------------------------------------- production schedule
+# Working days from an order being made to its delivery (a pickup: none); the promised
+# date proposed to the client and the "at risk" warning count it.
+DELIVERY_LEAD_DAYS = env_int("DELIVERY_LEAD_DAYS", 2)
+if not 0 <= DELIVERY_LEAD_DAYS <= 60:
+    raise ImproperlyConfigured(
+        f"DELIVERY_LEAD_DAYS={DELIVERY_LEAD_DAYS} must be from 0 to 60 working days."
+    )
+# The schedule is computed after every change that moves it, and this often besides,
+# since time passing moves it too (work not done when planned pushes the rest).
+SCHEDULE_MINUTES = env_int("SCHEDULE_MINUTES", 10)
+if SCHEDULE_MINUTES < 1:
+    raise ImproperlyConfigured(f"SCHEDULE_MINUTES={SCHEDULE_MINUTES} must be 1 or more.")
+CELERY_BEAT_SCHEDULE["production-schedule"] = {
+    "task": "production.tasks.schedule_run",
+    "schedule": timedelta(minutes=SCHEDULE_MINUTES),
+}
+
 # ----------------------------------------------------------------------------- invoices
 # VAT on invoices: "" (without VAT) or a rate included in the prices, e.g. "20".
 INVOICE_VAT_RATE = env_str("INVOICE_VAT_RATE", "")
