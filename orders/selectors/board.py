@@ -12,7 +12,19 @@ from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import Promise
 
@@ -26,6 +38,9 @@ from orders.models import (
     ClosedDayCounter,
     Order,
     Stage,
+    Task,
+    TaskKind,
+    TaskStatus,
 )
 from orders.selectors import customers
 from orders.selectors.customers import search_condition
@@ -51,7 +66,36 @@ CARD_VALUES = [
     "manager__username",
     "manager__first_name",
     "manager__last_name",
+    # Annotations last: the SELECT lists them after the columns (the raw UNION reads by
+    # position).
+    "steps_done",
+    "steps_total",
 ]
+
+# A card in production: its production tasks done and all (one per line, or one per
+# operation of a routing; cancelled ones left out). Counted on the tasks' order index for
+# the rows a column returns only: the board keeps its number of queries.
+_STEPS = (
+    Task.objects.filter(order_id=OuterRef("pk"), kind=TaskKind.PRODUCE_LINE)
+    .exclude(status=TaskStatus.CANCELLED)
+    .order_by()
+    .values("order_id")
+)
+
+
+def _steps(tasks: QuerySet) -> Case:
+    counted = Subquery(tasks.annotate(n=Count("id")).values("n"), output_field=IntegerField())
+    return Case(
+        When(stage=Stage.PRODUCTION, then=Coalesce(counted, Value(0))),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+STEP_COUNTS = {
+    "steps_done": _steps(_STEPS.filter(status=TaskStatus.DONE)),
+    "steps_total": _steps(_STEPS),
+}
 
 
 @dataclass(slots=True)
@@ -73,6 +117,8 @@ class Card:
     created_at: dt.datetime
     customer_name: str
     manager_name: str
+    steps_done: int = 0  # production tasks (operations) done, in production
+    steps_total: int = 0
 
     @classmethod
     def from_row(cls, row: dict) -> Card:
@@ -202,7 +248,7 @@ class Board:
 
 
 def _column_query(stage: str, filters: BoardFilter, after: Cursor | None) -> QuerySet:
-    qs = filters.orders().filter(stage=stage)
+    qs = filters.orders().filter(stage=stage).annotate(**STEP_COUNTS)
     if after is not None:
         qs = qs.filter(after.condition(by_deadline=filters.overdue))
     if filters.overdue:

@@ -400,3 +400,24 @@ def test_the_admin_swaps_two_operations_positions(client, catalogue, routed_tabl
         "Раскрой",
         "Покраска",
     ]
+
+
+@pytest.mark.parametrize("orders", [1, 5])
+def test_the_board_card_shows_operations_done_of_all_with_the_same_queries(
+    client, staff, catalogue, routed_table, centres, django_assert_num_queries, orders
+):
+    made = []
+    for _ in range(orders):
+        order = _in_production(staff, catalogue, lines=[("table", "1"), ("chair", "2")])
+        task_complete(task=production_tasks(order)[0], actor=staff["production"])
+        made.append(order)
+    client.force_login(staff["manager"])
+    # session, user, user's and groups' permissions, counters, the first cards of every
+    # column (one UNION on PostgreSQL), won/lost of the period, open task count, unread
+    # notifications, role: as many as without operations
+    # (tests/workspace/test_board.py).
+    with django_assert_num_queries(10):
+        html = client.get("/board/").content.decode()
+    # The table's cutting is done; its assembly, painting and the chairs are not.
+    cards = re.findall(r'<span class="progress" title="([^"]*)">([^<]*)<', html)
+    assert cards == [("Operations done", "1/4")] * orders

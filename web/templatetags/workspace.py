@@ -131,6 +131,7 @@ class CardRenderer:
                 "move": _("Move to…"),
                 "balance": _("Balance"),
                 "made": _("Lines made"),
+                "steps": _("Operations done"),
                 "owes": _("owes %(amount)s"),
                 "late": _("%(amount)s late"),
                 "in": _("in %(amount)s"),
@@ -210,7 +211,12 @@ class CardRenderer:
                 f'<time datetime="{order.next_due_at.isoformat()}"{late_class}>'
                 f"{self.due(order.next_due_at)}</time>"
             )
-        if order.lines_count and order.stage == Stage.PRODUCTION:
+        if order.steps_total > order.lines_count:  # some lines are made in operations
+            meta.append(
+                f'<span class="progress" title="{words["steps"]}">'
+                f"{order.steps_done}/{order.steps_total}</span>"
+            )
+        elif order.lines_count and order.stage == Stage.PRODUCTION:
             meta.append(
                 f'<span class="progress" title="{words["made"]}">'
                 f"{order.lines_made}/{order.lines_count}</span>"
