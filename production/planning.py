@@ -1,21 +1,49 @@
 """The production schedule, as the rest of the funnel sees it: when an order can be ready,
-and asking for the schedule to be computed again after something changed it."""
+asking for the schedule to be computed again after something changed it, the run that
+writes the plan (planned start and finish of every unfinished operation, each work
+centre's load per day, each order's planned ready moment and whether it will break its
+promise), and a preview of new priorities.
+
+The computing itself is production.schedule (pure); what it reads, production.schedule_inputs.
+A run happens in a Celery task, never in a request: schedule_request() queues one after the
+commit, and a burst of requests queues one run (or two, when one comes in during a run)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from core.texts import Msg
+from notifications import staff
+from orders import roles
 from orders.calendar import WorkingTime
-from orders.models import Order
+from orders.models import UNFINISHED_TASK_STATUSES, EventKind, Order, Task, TaskKind
 from orders.queue import publish_by_name
+from orders.services.common import event_record
+from production.models import Operation, WorkCentreLoad
+from production.schedule import Op, OrderInfo, Plan, schedule
+from production.schedule_inputs import (
+    Inputs,
+    OrderRow,
+    calendar_of,
+    inputs_load,
+    lead_days,
+    line_minutes,
+    team_centre,
+    team_centres,
+    work_centres,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +56,13 @@ QUEUED_TTL = 300
 PREVIEW_KEY = "production:schedule:preview:"
 PREVIEW_TTL = 600
 TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# One run at a time (a session advisory lock): a second waits and then plans the newer data.
+RUN_LOCK = 0x5C4ED1
+BATCH = 1000
+
+AT_RISK = gettext_noop("%(centre)s: %(hours)s h later than promised")
+AT_RISK_NOTE = gettext_noop("Order %(number)s will miss its promised date: %(reason)s")
+BACK_ON_TIME = gettext_noop("Order %(number)s is back on schedule: ready by %(ready)s")
 
 
 @dataclass(frozen=True)
@@ -52,15 +87,97 @@ class PreviewRow:
     at_risk_after: bool
 
 
+@dataclass(frozen=True)
+class RunResult:
+    operations: int
+    changed: int
+    orders: int
+    at_risk: int
+    announced: int
+    recovered: int
+
+
+# --------------------------------------------------------------------------- the promise
+
+
 def promise_propose(order: Order, *, start: dt.datetime | None = None) -> Proposal:
-    """The earliest promise for `order` if production starts at `start` (now by default)."""
-    working_time = WorkingTime.load()
-    start = start or timezone.now()
-    days = max(
-        (line.product.lead_time_days for line in order.lines.select_related("product")), default=0
+    """The earliest promise for `order`: its lines (each product's routing, or its labour
+    at the product's team) added at the back of today's queue, on the capacity the current
+    plan leaves free (WorkCentreLoad), from `start` (a future payment) or now; plus the
+    delivery lead time."""
+    now = timezone.now()
+    begin = max(start or now, now)
+    working_time = WorkingTime.load(around=now)
+    calendar = calendar_of(working_time)
+    today = timezone.localdate(now)
+    lines = list(order.lines.select_related("product").order_by("position", "id"))
+    routings: dict[int, list[Operation]] = {}
+    for operation in Operation.objects.filter(
+        product_id__in={line.product_id for line in lines}
+    ).order_by("position", "id"):
+        routings.setdefault(operation.product_id, []).append(operation)
+    ops: list[Op] = []
+    centre_ids: set[int] = set()
+    teams: dict[int | None, dt.datetime] = {}
+    for line in lines:
+        product = line.product
+        steps = routings.get(product.pk)
+        if steps:
+            for operation in steps:
+                centre_ids.add(operation.work_centre_id)
+                ops.append(
+                    Op(-len(ops) - 1, order.pk or 0, line.pk, operation.position,
+                       operation.work_centre_id, operation.minutes_for(line.quantity),
+                       line_position=line.position, not_before=begin)
+                )  # fmt: skip
+            continue
+        if product.team_id not in teams:
+            teams[product.team_id] = _team_queue_end(product.team_id) or begin
+        minutes = line_minutes(
+            labour_minutes=product.labour_minutes,
+            quantity=line.quantity,
+            lead_time_days=product.lead_time_days,
+            day_hours=calendar.hours,
+        )
+        ops.append(
+            Op(-len(ops) - 1, order.pk or 0, line.pk, 0, team_centre(product.team_id), minutes,
+               line_position=line.position, not_before=max(begin, teams[product.team_id]))
+        )  # fmt: skip
+    centres = work_centres(today, centre_ids) + team_centres(set(teams), calendar.hours)
+    preload: dict[int, dict[dt.date, float]] = {}
+    for centre_id, day, hours in WorkCentreLoad.objects.filter(
+        work_centre_id__in=centre_ids, day__gte=today
+    ).values_list("work_centre_id", "day", "planned_hours"):
+        preload.setdefault(centre_id, {})[day] = float(hours)
+    info = OrderInfo(order.pk or 0, lead_days=lead_days(order.delivery_method))
+    plan = schedule(
+        now=now, calendar=calendar, centres=centres, orders=[info], operations=ops, preload=preload
     )
-    ready_at = working_time.add_days(start, days)
-    return Proposal(start=start, ready_at=ready_at, promised_date=timezone.localdate(ready_at))
+    made = plan.orders.get(info.id)
+    if made is None:  # nothing to make, or a centre without capacity: the lead time alone
+        ready = begin
+        days = max((line.product.lead_time_days for line in lines), default=0)
+        if plan.unplanned or not ops:
+            ready = working_time.add_days(begin, days)
+        delivered = working_time.add_days(ready, info.lead_days)
+    else:
+        ready, delivered = made.ready_at, made.delivered_at
+    return Proposal(start=begin, ready_at=ready, promised_date=timezone.localdate(delivered))
+
+
+def _team_queue_end(team_id: int | None) -> dt.datetime | None:
+    """When the team's lines planned so far are made: a new line waits behind them."""
+    tasks = Task.objects.filter(
+        kind=TaskKind.PRODUCE_LINE, status__in=UNFINISHED_TASK_STATUSES, work_centre__isnull=True
+    )
+    if team_id is None:
+        tasks = tasks.filter(line__product__team__isnull=True)
+    else:
+        tasks = tasks.filter(line__product__team_id=team_id)
+    return tasks.order_by().aggregate(end=Max("planned_finish"))["end"]
+
+
+# --------------------------------------------------------------------------- the run
 
 
 def schedule_request() -> None:
@@ -70,31 +187,205 @@ def schedule_request() -> None:
 
 
 def _queue_run() -> None:
-    if cache.add(QUEUED_KEY, 1, QUEUED_TTL) and not publish_by_name(RUN_TASK, []):
+    if cache.add(QUEUED_KEY, 1, QUEUED_TTL) and not _publish(RUN_TASK, []):
         cache.delete(QUEUED_KEY)  # the beat's run will come; let the next change try
 
 
-def schedule_run_requested() -> None:
+def _publish(name: str, args: list) -> bool:
+    return publish_by_name(name, args)
+
+
+def schedule_run_requested() -> RunResult:
     """The queued run starts: later changes queue the next one."""
     cache.delete(QUEUED_KEY)
-    schedule_run()
+    return schedule_run()
 
 
-def schedule_run() -> None:
-    """Plan every unfinished operation and write the plan (planned start and finish,
-    work centres' load, orders' planned ready moment and their risk)."""
+def schedule_run(*, now: dt.datetime | None = None) -> RunResult:
+    """Plan every unfinished operation and write the plan: planned start and finish where
+    they changed, the work centres' load from today, each order's planned ready moment,
+    and its risk (announced once when it starts, noted when it ends)."""
+    with _one_run():
+        inputs = inputs_load(now=now)
+        plan = _plan(inputs)
+        changed = _write_operations(inputs, plan)
+        _write_load(inputs, plan)
+        _write_ready(inputs, plan)
+        at_risk, announced, recovered = _write_risk(inputs, plan)
+    result = RunResult(len(inputs.ops), changed, len(plan.orders), at_risk, announced, recovered)
+    logger.info("production schedule: %s", result)
+    return result
+
+
+class _one_run:
+    def __enter__(self) -> None:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s)", [RUN_LOCK])
+
+    def __exit__(self, *exc: object) -> None:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [RUN_LOCK])
+
+
+def _plan(inputs: Inputs) -> Plan:
+    return schedule(
+        now=inputs.now,
+        calendar=inputs.calendar,
+        centres=inputs.centres,
+        orders=[row.info for row in inputs.orders.values()],
+        operations=inputs.ops,
+    )
+
+
+def _write_operations(inputs: Inputs, plan: Plan) -> int:
+    """Only the operations whose plan moved are written, a thousand an UPDATE."""
+    changed = []
+    for task_id, stored in inputs.stored.items():
+        planned = plan.ops.get(task_id)
+        new = (planned.start, planned.finish) if planned else (None, None)
+        if new != stored:
+            changed.append(Task(pk=task_id, planned_start=new[0], planned_finish=new[1]))
+    for index in range(0, len(changed), BATCH):
+        Task.objects.bulk_update(
+            changed[index : index + BATCH], ["planned_start", "planned_finish"]
+        )
+    return len(changed)
+
+
+def _write_load(inputs: Inputs, plan: Plan) -> None:
+    """The load of the work centres from today on, as this plan has it."""
+    today = timezone.localdate(inputs.now)
+    real = {centre.id for centre in inputs.centres if centre.id > 0}
+    rows = [
+        WorkCentreLoad(
+            work_centre_id=row.centre_id,
+            day=row.day,
+            capacity_hours=_hours(row.capacity_hours),
+            planned_hours=_hours(row.planned_hours),
+        )
+        for row in plan.load
+        if row.centre_id in real
+    ]
+    with transaction.atomic():
+        WorkCentreLoad.objects.filter(day__gte=today).delete()
+        WorkCentreLoad.objects.bulk_create(rows, batch_size=BATCH)
+
+
+def _hours(value: float) -> Decimal:
+    return Decimal(str(round(value, 2)))
+
+
+def _write_ready(inputs: Inputs, plan: Plan) -> None:
+    changed = [
+        Order(pk=order_id, planned_ready_at=made.ready_at)
+        for order_id, made in plan.orders.items()
+        if order_id in inputs.orders and inputs.orders[order_id].planned_ready_at != made.ready_at
+    ]
+    for index in range(0, len(changed), BATCH):
+        Order.objects.bulk_update(changed[index : index + BATCH], ["planned_ready_at"])
+
+
+def risk_reason(inputs: Inputs, plan: Plan, order_id: int) -> Msg | None:
+    """Why the order will miss its promise: the centre it waits for most, and by how many
+    working hours (whole, rounded up). None when it will not."""
+    made = plan.orders.get(order_id)
+    row = inputs.orders.get(order_id)
+    if made is None or row is None or row.promised_date is None or made.late_hours <= 0:
+        return None
+    centre = inputs.centre_names.get(made.late_centre_id or 0, "")
+    return Msg(AT_RISK, centre=centre, hours=max(math.ceil(made.late_hours - 1e-6), 1))
+
+
+def _write_risk(inputs: Inputs, plan: Plan) -> tuple[int, int, int]:
+    """Each order's risk as the plan has it. An order starting to be at risk is claimed
+    with a conditional UPDATE (at_risk_since IS NULL), so two runs announce it once; an
+    order back on schedule is noted once the same way."""
+    now = inputs.now
+    at_risk = announced = recovered = 0
+    for order_id, row in inputs.orders.items():
+        if order_id not in plan.orders:
+            continue  # not plannable now (a centre without capacity): left as it was
+        reason = risk_reason(inputs, plan, order_id)
+        if reason is not None:
+            at_risk += 1
+            data = reason.as_data()
+            if row.at_risk_since is None:
+                claimed = Order.objects.filter(pk=order_id, at_risk_since__isnull=True).update(
+                    at_risk_since=now, at_risk_reason=data
+                )
+                if claimed:
+                    _announce(row, reason)
+                    announced += 1
+            elif row.at_risk_reason != data:
+                Order.objects.filter(pk=order_id).update(at_risk_reason=data)
+        elif row.at_risk_since is not None:
+            cleared = Order.objects.filter(pk=order_id, at_risk_since__isnull=False).update(
+                at_risk_since=None, at_risk_reason={}
+            )
+            if cleared:
+                _note_recovery(row, plan.orders[order_id].ready_at)
+                recovered += 1
+    return at_risk, announced, recovered
+
+
+def _announce(row: OrderRow, reason: Msg) -> None:
+    """The manager and the heads of production hear it (bell and e-mail); the timeline too."""
+    order = Order.objects.get(pk=row.id)
+    text = Msg(AT_RISK_NOTE, number=row.number, reason=reason)
+    with transaction.atomic():
+        event_record(order=order, kind=EventKind.PROMISE, text=text)
+        staff.tell_staff(
+            user_id=row.manager_id,
+            role=roles.HEAD_OF_PRODUCTION,
+            text=text,
+            order=order,
+            email=True,
+        )
+
+
+def _note_recovery(row: OrderRow, ready: dt.datetime) -> None:
+    order = Order.objects.get(pk=row.id)
+    event_record(
+        order=order, kind=EventKind.PROMISE, text=Msg(BACK_ON_TIME, number=row.number, ready=ready)
+    )
+
+
+# --------------------------------------------------------------------------- the preview
 
 
 def schedule_preview(priorities: dict[int, int]) -> list[PreviewRow]:
     """What the plan would be with these priorities (order id → priority): the orders whose
-    planned ready moment or risk would change. Nothing is written."""
-    return []
+    planned ready moment or risk would change, and those whose priority is set. Nothing is
+    written; both plans are computed from the same moment's data."""
+    inputs = inputs_load()
+    before = _plan(inputs)
+    moved = replace(
+        inputs,
+        orders={
+            pk: replace(row, info=replace(row.info, priority=priorities.get(pk, row.info.priority)))
+            for pk, row in inputs.orders.items()
+        },
+    )
+    after = _plan(moved)
+    rows = []
+    for order_id in sorted(inputs.orders):
+        old, new = before.orders.get(order_id), after.orders.get(order_id)
+        ready_before = old.ready_at if old else None
+        ready_after = new.ready_at if new else None
+        risk_before = risk_reason(inputs, before, order_id) is not None
+        risk_after = risk_reason(moved, after, order_id) is not None
+        if order_id in priorities or ready_before != ready_after or risk_before != risk_after:
+            rows.append((order_id, ready_before, ready_after, risk_before, risk_after))
+    orders = Order.objects.in_bulk([row[0] for row in rows])
+    return [PreviewRow(orders[row[0]], *row[1:]) for row in rows if row[0] in orders]
 
 
 def schedule_preview_start(priorities: dict[int, int]) -> str:
     """Compute the preview in the background; its token for schedule_preview_result."""
     token = secrets.token_urlsafe(16)
-    publish_by_name(PREVIEW_TASK, [token, sorted(priorities.items())])
+    _publish(PREVIEW_TASK, [token, sorted(priorities.items())])
     return token
 
 
