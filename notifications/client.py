@@ -37,6 +37,7 @@ CLIENT_MESSAGES = {
     "picked_up": _("Client thanked for picking the order up"),
     "closing_documents": _("Closing documents sent to the client"),
     "message": _("Message sent to the client"),
+    "promise_moved": _("Client told the new promised date"),
 }
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy
 
 from core.money import money
@@ -42,6 +45,13 @@ NO_ASSIGNEE_FOR = gettext_lazy(
 PRODUCT_INACTIVE = gettext_lazy("Product %(sku)s is no longer sold.")
 QUANTITY_NOT_POSITIVE = gettext_lazy("The quantity must be more than 0.")
 DISCOUNT_TOO_BIG = gettext_lazy("The discount cannot exceed the line amount.")
+PROMISE_MISSING = gettext_lazy(
+    "Promise the client a date: accept the proposed one or set a later one."
+)
+PROMISE_PASSED = gettext_lazy("The promised date %(date)s has passed: promise a new one.")
+PROMISE_TOO_EARLY = gettext_lazy(
+    "The order cannot be ready before %(date)s: promise that date or a later one."
+)
 
 
 class OrderError(Exception):
@@ -99,6 +109,13 @@ def qualification_problems(order: Order) -> dict[str, list[str]]:
         if not order.delivery_address.strip():
             add("delivery_address", str(DELIVERY_ADDRESS_MISSING))
     return problems
+
+
+def day(value: dt.date) -> str:
+    """A date as the reader's locale writes it in a sentence: "28 мая", with the year when
+    it is not this one ("12 января 2027")."""
+    same_year = value.year == timezone.localdate().year
+    return formats.date_format(value, "j E" if same_year else "j E Y")
 
 
 def delivery_details_problems(order: Order) -> dict[str, list[str]]:

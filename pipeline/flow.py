@@ -47,6 +47,7 @@ from orders.models import (
 from orders.services.clocks import order_clock_sync
 from orders.services.common import event_record, order_recalculate
 from orders.services.tasks import task_close
+from pipeline.promise import promise_after_payment
 from production.planning import schedule_request
 from production.services import production_start
 from production.summaries import margin_order_lost
@@ -153,6 +154,12 @@ def start_production(ctx: Context) -> None:
     """production: snapshot costs, one task per line, each worker told."""
     for task in production_start(order=ctx.order, actor=ctx.actor):
         staff.task_announce(task, order=ctx.order)
+
+
+def keep_promise(ctx: Context) -> None:
+    """a prepayment later than its pay-by date moves the promise; the client is told once"""
+    payment = ctx.data.get("payment")
+    promise_after_payment(order=ctx.order, paid_at=payment.paid_at if payment else None)
 
 
 def record_delivery_comment(ctx: Context) -> None:
@@ -319,7 +326,7 @@ EVENTS: dict[Event, Rule] = {
 ON_ENTER: dict[Stage, tuple[Step, ...]] = {
     Stage.QUALIFICATION: (),
     Stage.PREPAYMENT: (issue_invoice(InvoiceKind.PREPAYMENT),),
-    Stage.PRODUCTION: (start_production,),
+    Stage.PRODUCTION: (keep_promise, start_production),
     Stage.POSTPAYMENT: (issue_invoice(InvoiceKind.POSTPAYMENT),),
     Stage.DELIVERY_DETAILS: (),
     Stage.DELIVERY: (

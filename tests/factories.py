@@ -20,6 +20,7 @@ from pipeline.orders import (
     order_take_into_work,
 )
 from pipeline.payments import payment_register
+from pipeline.promise import order_promise
 from pipeline.work import task_complete
 from production.models import Product
 
@@ -59,7 +60,10 @@ def take(order: Order, actor: User) -> Order:
 
 
 def qualify(order: Order, actor: User, **terms) -> Order:
+    """Terms saved, the proposed date promised unless one is already, then qualified."""
     order_update(order=order, actor=actor, **terms)
+    if refreshed(order).promised_date is None:
+        order_promise(order=order, actor=actor)
     return order_qualify(order=order, actor=actor)
 
 

@@ -16,6 +16,7 @@ from invoices.models import Invoice, SellerProfile
 from orders.models import Customer, DeliveryMethod, PaymentScheme, Source
 from orders.services.orders import LineInput, order_update
 from pipeline.orders import order_create, order_qualify, order_take_into_work
+from pipeline.promise import order_promise
 from tests.invoices.harness import RedisServer, free_port, use_broker
 
 API_SECRET = "cp-test-secret"
@@ -91,6 +92,7 @@ def make_order(
     )
     order_take_into_work(order=order, actor=manager)
     order_update(order=order, actor=manager, payment_scheme=scheme, prepayment_amount=prepayment)
+    order_promise(order=order, actor=manager)
     return order_qualify(order=order, actor=manager)
 
 

@@ -14,6 +14,7 @@ from invoices.pdf import invoice_render_pdf_bytes
 from orders.models import Customer, DeliveryMethod, PaymentScheme, Source
 from orders.services.orders import LineInput, order_update
 from pipeline.orders import order_create, order_qualify, order_take_into_work
+from pipeline.promise import order_promise
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +40,7 @@ def issued_invoice(catalogue, manager, **customer):
     )
     order_take_into_work(order=order, actor=manager)
     order_update(order=order, actor=manager, payment_scheme=PaymentScheme.FULL_PREPAYMENT)
+    order_promise(order=order, actor=manager)
     return order_qualify(order=order, actor=manager).invoices.get()
 
 

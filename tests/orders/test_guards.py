@@ -25,14 +25,15 @@ from pipeline.orders import (
     order_take_into_work,
 )
 from pipeline.payments import payment_register
+from pipeline.promise import order_promise
 from pipeline.work import task_complete
 from tests import factories as f
 
 
 @pytest.fixture
 def in_qualification(staff, catalogue):
-    order = f.new_order([(catalogue["table"], 1)])
-    return f.take(order, staff["manager"])
+    order = f.take(f.new_order([(catalogue["table"], 1)]), staff["manager"])
+    return order_promise(order=order, actor=staff["manager"])
 
 
 def refused(call, **kwargs) -> OrderError:

@@ -11,6 +11,7 @@ from orders.models import Department, Notification, PaymentScheme, StaffProfile,
 from orders.services.orders import order_update
 from pipeline.orders import order_qualify
 from pipeline.payments import payment_register
+from pipeline.promise import order_promise
 from tests import factories as f
 from tests.conftest import make_user
 
@@ -89,6 +90,7 @@ def test_qualification_runs_a_fixed_number_of_queries(staff, catalogue, django_a
         order_update(
             order=order, actor=staff["manager"], payment_scheme=PaymentScheme.FULL_PREPAYMENT
         )
+        order_promise(order=order, actor=staff["manager"])
         return order
 
     order_qualify(order=qualified(1), actor=staff["manager"])  # the year's invoice counter

@@ -11,6 +11,7 @@ from orders.models import Customer, DeliveryMethod, Order, PaymentScheme, Source
 from orders.services.orders import LineInput, order_update
 from pipeline.orders import order_create, order_qualify, order_take_into_work
 from pipeline.payments import payment_register
+from pipeline.promise import order_promise
 from pipeline.work import task_complete
 
 STAGE_PATH = [Stage.NEW, Stage.QUALIFICATION, Stage.PREPAYMENT, Stage.PRODUCTION]
@@ -47,6 +48,7 @@ def make_order(
     if stage == Stage.QUALIFICATION:
         return Order.objects.get(pk=order.pk)
     order_update(order=order, actor=manager, payment_scheme=scheme)
+    order_promise(order=order, actor=manager)
     order_qualify(order=order, actor=manager)
     order.refresh_from_db()
     if stage == Stage.PREPAYMENT or order.stage == stage:

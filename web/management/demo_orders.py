@@ -50,6 +50,7 @@ from pipeline.orders import (
     order_take_into_work,
 )
 from pipeline.payments import payment_register
+from pipeline.promise import order_promise
 from pipeline.work import task_complete
 from production.models import LineCost, Product
 from production.summaries import margin_days_rebuild
@@ -271,6 +272,7 @@ class Teller:
             prepayment_amount=Decimal(story.prepayment) if story.prepayment else None,
             delivery_cost=None if story.delivery_cost is None else Decimal(story.delivery_cost),
         )
+        order_promise(order=order, actor=manager)
         order_qualify(order=order, actor=manager)
 
     def _pay_prepayment(self, run: Run) -> None:
