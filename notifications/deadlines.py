@@ -1,6 +1,12 @@
 """Deadline control: remind before a task's deadline, escalate once it passes, and escalate
 orders that stay in one stage longer than its limit.
 
+A stage limit counts our time only (orders.clocks says who holds the ball). An order in a
+stage that waits on the client (a prepayment, a pickup) is not late on our side: past the
+limit its manager is asked, once, to remind the client, and no head hears of it. An order
+in one of our stages that waits on the client in the middle of it is not escalated while it
+waits.
+
 Every reminder and escalation is claimed with one conditional UPDATE … WHERE <mark> IS NULL
 … RETURNING id, so however many beat processes run the job at once, a row is claimed (and
 its message sent) by exactly one of them: PostgreSQL re-checks the condition on a row that
@@ -28,6 +34,7 @@ from core.texts import Msg
 from notifications import staff
 from orders import roles, rules
 from orders.calendar import WorkingTime
+from orders.clocks import CLIENT_DELIVERY, CLIENT_STAGES, order_wait
 from orders.models import (
     OPEN_STAGES,
     OPEN_TASK_STATUSES,
@@ -45,6 +52,10 @@ OVERDUE = gettext_lazy("Overdue: “%(title)s” (order %(number)s) was due %(du
 OVERDUE_HEAD = gettext_lazy("Overdue: “%(title)s” (order %(number)s, %(who)s) was due %(due)s")
 STAGE_TOO_LONG = gettext_lazy(
     "Order %(number)s has been in “%(stage)s” longer than %(hours)s working hours."
+)
+CHASE_CLIENT = gettext_lazy(
+    "Order %(number)s has waited on the client (%(wait)s) longer than %(hours)s working "
+    "hours: remind them."
 )
 
 
@@ -112,7 +123,7 @@ def deadlines_run(*, now: dt.datetime | None = None) -> DeadlineReport:
             over_limit = Q()
             for stage, hours in limits.items():
                 since = working_time.subtract_hours(now, hours)
-                over_limit |= Q(stage=stage, stage_changed_at__lte=since)
+                over_limit |= Q(stage=stage, stage_changed_at__lte=since) & _limit_runs(stage)
             report.escalated_orders = claim(
                 Order.objects.filter(over_limit, stage_escalated_at__isnull=True),
                 "stage_escalated_at",
@@ -121,6 +132,17 @@ def deadlines_run(*, now: dt.datetime | None = None) -> DeadlineReport:
         if report.reminded or report.overdue or report.escalated_orders:
             report.notifications = _tell(report, limits)
     return report
+
+
+def _limit_runs(stage: str) -> Q:
+    """When a stage's limit runs: always in a stage that waits on the client (the limit
+    says when to chase them), and in our stages while the order is not waiting on the
+    client in the middle of one."""
+    if stage in CLIENT_STAGES:
+        return Q()
+    runs = Q(client_since__isnull=True)
+    methods = [method for (on, method) in CLIENT_DELIVERY if on == stage]
+    return runs | Q(delivery_method__in=methods) if methods else runs
 
 
 def _tell(report: DeadlineReport, limits: dict[str, Decimal]) -> list[int]:
@@ -193,17 +215,25 @@ def _tell(report: DeadlineReport, limits: dict[str, Decimal]) -> list[int]:
             "manager__profile"
         ):
             recipients = {order.manager_id: order.manager} if order.manager else {}
-            for head in heads_by_group.get(roles.HEAD_OF_SALES, []):
-                recipients.setdefault(head.pk, head)
-            too_long = {
+            wait = order_wait(order)
+            # Our lateness goes up to the heads of sales; a client's is the manager's to
+            # chase (the heads only when the order has no manager).
+            if wait is None or not recipients:
+                for head in heads_by_group.get(roles.HEAD_OF_SALES, []):
+                    recipients.setdefault(head.pk, head)
+            too_long: dict[str, object] = {
                 "number": order.number,
-                "stage": Stage(order.stage),  # its label in each reader's language
                 "hours": _hours(limits[order.stage]),
             }
+            # Labels (the stage, the wait) are shown in each reader's language.
+            if wait is None:
+                message, too_long["stage"] = STAGE_TOO_LONG, Stage(order.stage)
+            else:
+                message, too_long["wait"] = CHASE_CLIENT, wait
             for user in recipients.values():
-                tell(user, order, STAGE_TOO_LONG, **too_long)
+                tell(user, order, message, **too_long)
             # The timeline keeps the message too, so each reader sees it in their language.
-            text = Msg(STAGE_TOO_LONG, **too_long)
+            text = Msg(message, **too_long)
             events.append(
                 TimelineEvent(
                     order=order,

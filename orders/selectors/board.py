@@ -66,6 +66,7 @@ CARD_VALUES = [
     "manager__username",
     "manager__first_name",
     "manager__last_name",
+    "client_since",
     # Annotations last: the SELECT lists them after the columns (the raw UNION reads by
     # position).
     "steps_done",
@@ -117,6 +118,7 @@ class Card:
     created_at: dt.datetime
     customer_name: str
     manager_name: str
+    client_since: dt.datetime | None = None  # waiting on the client since (orders.clocks)
     steps_done: int = 0  # production tasks (operations) done, in production
     steps_total: int = 0
 

@@ -65,9 +65,10 @@ def test_the_order_page_runs_a_fixed_number_of_queries(
         order_comment(order=order, actor=staff["manager"], text=f"Call {n}")
     client.force_login(staff["manager"])
     # session, user, the order with client, manager and carrier, user's and groups'
-    # permissions, lines, tasks, invoices, payments, fiscal receipts, timeline, open task
-    # count, unread notifications, role.
-    with django_assert_num_queries(14):
+    # permissions, lines, tasks, invoices, payments, fiscal receipts, timeline, the company
+    # calendar and its holidays (the two clocks), open task count, unread notifications,
+    # role.
+    with django_assert_num_queries(16):
         response = client.get(order.get_absolute_url())
     assert response.status_code == 200
 

@@ -11,6 +11,7 @@ from django.db.models import F
 from documents.models import ClosingDocument
 from invoices.models import Invoice, Payment, Receipt
 from orders.models import ZERO, EventKind, Order, OrderLine, Stage, Task, TimelineEvent
+from orders.selectors.clocks import Clocks, order_clocks
 
 
 @dataclass
@@ -24,6 +25,7 @@ class OrderPage:
     events: list[TimelineEvent]
     path: list[str]
     closing_documents: list[ClosingDocument] = field(default_factory=list)
+    clocks: Clocks | None = None  # who holds the ball (templates/orders/partials/clocks.html)
 
 
 # Timeline entries that name sums of money: left out for those who may not see money.
@@ -88,4 +90,6 @@ def order_page_data(order: Order, *, money: bool = True) -> OrderPage:
         events=events,
         path=path,
         closing_documents=documents,
+        # From the timeline read above (its stage moves) and the calendar: two queries.
+        clocks=order_clocks(order, events),
     )

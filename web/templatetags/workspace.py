@@ -12,6 +12,7 @@ from html import escape
 from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.money import currency_sign, money_with_sign
 from core.money import quantity as quantity_shown
@@ -139,6 +140,7 @@ class CardRenderer:
                 "h": _("%(n)d h"),
                 "d": _("%(n)d d"),
                 "itself": _("Moves on by itself when: %(when)s"),
+                "client": pgettext("board card", "waiting on the client"),
             }.items()
         }
         self.stage_labels = {stage: escape(str(label)) for stage, label in Stage.choices}
@@ -211,6 +213,8 @@ class CardRenderer:
                 f'<time datetime="{order.next_due_at.isoformat()}"{late_class}>'
                 f"{self.due(order.next_due_at)}</time>"
             )
+        if order.client_since is not None:
+            meta.append(f'<span class="badge badge-warn waits">{words["client"]}</span>')
         if order.steps_total > order.lines_count:  # some lines are made in operations
             meta.append(
                 f'<span class="progress" title="{words["steps"]}">'
