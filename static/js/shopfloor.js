@@ -21,12 +21,16 @@
   }
 
   /* A card whose order group has no tasks left (its last one done) takes the group's
-     heading with it. */
-  document.addEventListener("htmx:afterSettle", function () {
+     heading with it. (htmx's own events go to the card it removed, out of the page.) */
+  function dropEmptyGroups() {
     document.querySelectorAll("section.sf-order").forEach(function (group) {
       if (!group.querySelector("li.sf-card")) group.remove();
     });
-  });
+  }
+  var tasks = document.getElementById("tasks");
+  if (tasks && window.MutationObserver) {
+    new MutationObserver(dropEmptyGroups).observe(tasks, { childList: true, subtree: true });
+  }
 
   tick();
   setInterval(tick, 1000);

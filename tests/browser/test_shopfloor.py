@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from orders.models import Order, PaymentScheme, Stage, Task, TaskStatus
 from production.models import LineCost, Product
@@ -24,13 +25,13 @@ def tick_off_every_line(page) -> None:
     page.goto("/production/")
     cards = page.locator("li.sf-card")
     assert cards.count() == 2
-    for _ in range(2):
+    for left in (1, 0):
         done = page.locator("li.sf-card button[data-action=done]").first
         box = done.bounding_box()
         assert box["width"] >= 120 and box["height"] >= 48  # one tap with a thumb
         done.click()
-        page.wait_for_load_state("networkidle")
-    assert page.locator("li.sf-card").count() == 0
+        expect(cards).to_have_count(left)  # htmx takes the card away
+    expect(page.locator("section.sf-order")).to_have_count(0)
 
 
 def fits_the_screen(page) -> bool:
@@ -55,8 +56,7 @@ def test_a_worker_ticks_off_both_lines_on_a_phone_and_the_order_asks_for_postpay
     screenshot(page, "shopfloor-phone")
     # Start the table first, then finish both: the one-tap "Done" needs nothing else.
     page.locator("li.sf-card", has_text="Oak table").locator("button[data-action=start]").click()
-    page.wait_for_load_state("networkidle")
-    assert page.locator("li.sf-card.sf-started").count() == 1
+    expect(page.locator("li.sf-card.sf-started")).to_have_count(1)
     tick_off_every_line(page)
     order.refresh_from_db()
     assert order.stage == Stage.POSTPAYMENT
@@ -179,17 +179,19 @@ def test_eight_tasks_of_three_orders_read_as_a_dense_list_grouped_by_order_on_a_
     assert not bench_card.locator("textarea[name=note]").is_visible()
 
     start.click()
-    page.wait_for_load_state("networkidle")
     bench_card = page.locator("li.sf-card", has_text="Скамья × 2")
+    expect(bench_card.locator("button[data-action=pause]")).to_be_visible()
     assert "sf-started" in bench_card.get_attribute("class")
     assert bench_card.locator(".sf-badge").inner_text() == "В работе"
     assert bench_card.locator("button[data-action=start]").count() == 0
-    done = bench_card.locator("button[data-action=done]")
-    assert done.bounding_box()["width"] >= 300  # started: "Done" takes the whole row
-    done.click()
-    page.wait_for_load_state("networkidle")
-    assert page.locator(".sf-messages").inner_text() == "Готово: Изготовить: Скамья × 2"
-    assert page.locator("li.sf-card").count() == 7
+    # Started: "Pause" and "Done" share the row, each still a thumb's target.
+    for action in ("pause", "done"):
+        box = bench_card.locator(f"button[data-action={action}]").bounding_box()
+        assert box["height"] >= 48 and box["width"] >= 140, (action, box)
+    bench_card.locator("button[data-action=done]").click()
+    expect(page.locator("li.sf-card")).to_have_count(7)
+    notice = page.locator("#notices .notice span").last
+    assert notice.inner_text() == "Готово: Изготовить: Скамья × 2"
 
     wardrobe_card = page.locator("li.sf-card", has_text="Шкаф-купе с зеркальными дверями × 1")
     wardrobe_card.locator("summary").click()
@@ -197,8 +199,7 @@ def test_eight_tasks_of_three_orders_read_as_a_dense_list_grouped_by_order_on_a_
     wardrobe_card.locator("input[name=labour_minutes]").fill("90")
     wardrobe_card.locator("textarea[name=note]").fill("Зеркало с фаской")
     wardrobe_card.locator("button[data-action=done-with-note]").click()
-    page.wait_for_load_state("networkidle")
-    assert page.locator("li.sf-card").count() == 6
+    expect(page.locator("li.sf-card")).to_have_count(6)
     task = Task.objects.get(order=orders[1], line__product=wardrobe)
     assert (task.status, task.note) == (TaskStatus.DONE, "Зеркало с фаской")
     assert LineCost.objects.get(line=task.line).labour_minutes == 90
