@@ -29,8 +29,9 @@ from notifications import staff
 from orders import roles
 from orders.calendar import WorkingTime
 from orders.models import UNFINISHED_TASK_STATUSES, EventKind, Order, Task, TaskKind
-from orders.queue import publish_by_name
+from orders.queue import publish
 from orders.services.common import event_record
+from production import tasks
 from production.models import Operation, WorkCentreLoad
 from production.schedule import Op, OrderInfo, Plan, schedule
 from production.schedule_inputs import (
@@ -47,12 +48,11 @@ from production.schedule_inputs import (
 
 logger = logging.getLogger(__name__)
 
-RUN_TASK = "production.tasks.schedule_run"
-PREVIEW_TASK = "production.tasks.schedule_preview"
 # Set while a run is queued and not yet started: requests meanwhile add nothing to the
 # queue. The run clears it as it starts, so a change made during a run queues one more.
 QUEUED_KEY = "production:schedule:queued"
 QUEUED_TTL = 300
+GATHER_SECONDS = 2
 PREVIEW_KEY = "production:schedule:preview:"
 PREVIEW_TTL = 600
 TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -187,12 +187,14 @@ def schedule_request() -> None:
 
 
 def _queue_run() -> None:
-    if cache.add(QUEUED_KEY, 1, QUEUED_TTL) and not _publish(RUN_TASK, []):
-        cache.delete(QUEUED_KEY)  # the beat's run will come; let the next change try
-
-
-def _publish(name: str, args: list) -> bool:
-    return publish_by_name(name, args)
+    if not cache.add(QUEUED_KEY, 1, QUEUED_TTL):
+        return  # a run is queued already and will see this change
+    try:
+        # A moment's wait gathers the rest of a burst (a bulk edit, a stream of payments).
+        tasks.schedule_run.apply_async(countdown=GATHER_SECONDS)
+    except Exception as exc:
+        logger.warning("could not queue a schedule run (%r); the periodic run will come", exc)
+        cache.delete(QUEUED_KEY)  # and the next change tries again
 
 
 def schedule_run_requested() -> RunResult:
@@ -385,7 +387,7 @@ def schedule_preview(priorities: dict[int, int]) -> list[PreviewRow]:
 def schedule_preview_start(priorities: dict[int, int]) -> str:
     """Compute the preview in the background; its token for schedule_preview_result."""
     token = secrets.token_urlsafe(16)
-    _publish(PREVIEW_TASK, [token, sorted(priorities.items())])
+    publish(tasks.schedule_preview, token, sorted(priorities.items()))
     return token
 
 
