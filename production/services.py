@@ -91,8 +91,14 @@ def production_start(*, order: Order, actor: User | None) -> list[Task]:
     return [task for task in tasks if task.status == TaskStatus.OPEN]
 
 
-def _minutes(value: Decimal) -> int:
-    return max(0, int(Decimal(value).to_integral_value()))
+# Standard minutes as the task's column holds them (a huge quantity of a slow product).
+MAX_PLANNED_MINUTES = 2**31 - 1
+# Until the schedule plans it, an operation is due within a year of working days at most.
+FALLBACK_DAYS_MAX = 250
+
+
+def _minutes(value: Decimal | int) -> int:
+    return min(MAX_PLANNED_MINUTES, max(0, int(Decimal(value).to_integral_value())))
 
 
 def _production_task(order: Order, line: OrderLine, *, title: Msg, **fields: Any) -> Task:
@@ -126,7 +132,7 @@ def _operation_tasks(
     """The line's routing as tasks. Until the schedule plans them, each operation is due
     at its share of the product's lead time (by standard minutes), and never sooner than
     its own standard minutes after the previous one allow."""
-    minutes = [operation.minutes_for(line.quantity) for operation in operations]
+    minutes = [_minutes(operation.minutes_for(line.quantity)) for operation in operations]
     total = sum(minutes)
     lead_hours = working_time.working_hours_between(
         now, working_time.add_days(now, line.product.lead_time_days)
@@ -136,7 +142,9 @@ def _operation_tasks(
     for step, (operation, planned) in enumerate(zip(operations, minutes, strict=True), start=1):
         done_by += planned
         share = lead_hours * done_by / total if total else lead_hours * step / len(operations)
-        hours = max(share, Decimal(done_by) / 60)
+        hours = min(
+            max(share, Decimal(done_by) / 60), working_time.hours_per_day * FALLBACK_DAYS_MAX
+        )
         first = step == 1
         tasks.append(
             _production_task(
@@ -285,7 +293,10 @@ def operation_open(task: Task, *, working_time: WorkingTime | None = None) -> Ta
         due_at = task.planned_finish
     else:
         working_time = working_time or WorkingTime.load()
-        due_at = max(task.due_at, working_time.add_hours(now, Decimal(task.planned_minutes) / 60))
+        hours = min(
+            Decimal(task.planned_minutes) / 60, working_time.hours_per_day * FALLBACK_DAYS_MAX
+        )
+        due_at = max(task.due_at, working_time.add_hours(now, hours))
     task.status = TaskStatus.OPEN
     task.assignee = operation_assignee(task.work_centre_id, task.line.product)
     task.due_at = due_at

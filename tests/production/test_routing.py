@@ -1,6 +1,7 @@
 """Routings: a line of a product with operations is made in one task per operation, each
 opening when the previous one is done, at the least loaded member of its work centre."""
 
+import datetime as dt
 import re
 from decimal import Decimal
 from html import unescape
@@ -421,3 +422,12 @@ def test_the_board_card_shows_operations_done_of_all_with_the_same_queries(
     # The table's cutting is done; its assembly, painting and the chairs are not.
     cards = re.findall(r'<span class="progress" title="([^"]*)">([^<]*)<', html)
     assert cards == [("Operations done", "1/4")] * orders
+
+
+def test_a_huge_quantity_starts_production_with_deadlines_within_a_year(
+    staff, catalogue, routed_table, centres
+):
+    order = _in_production(staff, catalogue, lines=[("table", "100000")])
+    tasks = production_tasks(order)
+    assert tasks[0].planned_minutes == 30 + 100000 * 60
+    assert all(task.due_at < order.created_at + dt.timedelta(days=400) for task in tasks)
