@@ -25,7 +25,7 @@ from orders.models import (
     TaskKind,
     TaskStatus,
 )
-from orders.services.clocks import order_clock_sync
+from orders.services.clocks import order_clock_sync, order_clocks_rebuild
 from pipeline.orders import order_cancel, order_take_into_work
 from pipeline.work import task_complete
 from tests.factories import (
@@ -350,3 +350,35 @@ def test_production_deadlines_move_on_by_the_time_the_client_held_the_order(staf
     assert first.due_at == WorkingTime.load().add_hours(due, 3)
     assert order.next_due_at == first.due_at
     assert second.status == TaskStatus.DONE
+
+
+def test_the_board_marks_the_cards_waiting_on_the_client(client, staff, catalogue):
+    waiting = qualified(staff, catalogue, scheme=PaymentScheme.FULL_PREPAYMENT)
+    ours = qualified(staff, catalogue, scheme=PaymentScheme.POSTPAYMENT)
+    client.force_login(staff["manager"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    html = client.get("/board/").content.decode()
+    cards = {
+        number: card
+        for card in html.split('<li class="card')[1:]
+        for number in (waiting.number, ours.number)
+        if f'data-number="{number}"' in card
+    }
+    assert "ждём клиента" in cards[waiting.number].split("</li>")[0]
+    assert "ждём клиента" not in cards[ours.number].split("</li>")[0]
+
+
+def test_the_clocks_of_older_orders_are_rebuilt_from_their_timeline(staff, catalogue):
+    manager = staff["manager"]
+    paid = qualified(staff, catalogue, scheme=PaymentScheme.FULL_PREPAYMENT)
+    with step(at(MONDAY, 14, plus_days=2)):
+        pay(latest_invoice(paid), actor=manager)
+    waiting = qualified(staff, catalogue, scheme=PaymentScheme.FULL_PREPAYMENT)
+    Order.objects.update(client_seconds=0, client_since=None)  # as before the clock
+
+    with step(at(MONDAY, 9, plus_days=3)):
+        assert order_clocks_rebuild(batch=1) == 2
+        assert order_clocks_rebuild() == 0  # nothing left to set
+    paid, waiting = refreshed(paid), refreshed(waiting)
+    assert (paid.client_seconds, paid.client_since) == (2 * DAY, None)
+    assert (waiting.client_seconds, waiting.client_since) == (0, at(MONDAY, 14))

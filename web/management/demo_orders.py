@@ -39,6 +39,7 @@ from orders.models import (
     TaskKind,
     TimelineEvent,
 )
+from orders.services.clocks import order_clocks_rebuild
 from orders.services.orders import LineInput, order_update
 from orders.services.tasks import task_start
 from pipeline.orders import (
@@ -150,6 +151,8 @@ class Teller:
         steps = sorted(step for run in runs for step in self._steps(run))
         for step in steps:
             self._run(step)
+        # The client clocks ran at the real time of each step: set them from the moved moves.
+        order_clocks_rebuild()
         orders = []
         for run in runs:
             order = run.current
