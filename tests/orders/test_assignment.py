@@ -17,7 +17,7 @@ from orders import roles
 from orders.assignment import pick_assignee
 from orders.models import Department, Order, PaymentScheme, Stage, TaskKind
 from pipeline.payments import payment_register
-from production.models import Team
+from production.models import Team, WorkCentre
 from tests import factories as f
 from tests.conftest import make_user
 
@@ -125,6 +125,24 @@ def test_two_picks_at_once_in_one_team_go_to_different_workers(staff, catalogue)
         futures = [pool.submit(_closing, pick_and_hold) for _ in range(2)]
         workers = {future.result() for future in futures}
     assert workers == {staff["production"], second_worker}
+
+
+def test_two_picks_at_once_in_one_work_centre_go_to_its_two_members(staff, catalogue):
+    painters = {make_user("vera", roles.PRODUCTION), make_user("gleb", roles.PRODUCTION)}
+    centre = WorkCentre.objects.create(name="Покраска")
+    centre.members.add(*painters)  # the staff's production worker paints nothing
+    both_picked = threading.Barrier(2, timeout=10)
+
+    def pick_and_hold():
+        with transaction.atomic():
+            worker = pick_assignee(Department.PRODUCTION, work_centre_id=centre.pk)
+            both_picked.wait()  # neither has committed: the other's choice is unseen
+            return worker
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(_closing, pick_and_hold) for _ in range(2)]
+        workers = {future.result() for future in futures}
+    assert workers == painters
 
 
 def test_a_pick_while_the_only_worker_is_being_given_work_waits_for_nothing(staff, catalogue):
