@@ -1,0 +1,105 @@
+"""The shop floor's timer on a phone, and the job ticket's QR code opening the task."""
+
+import re
+
+import pypdfium2
+import pytest
+import zxingcpp
+from playwright.sync_api import expect
+
+from orders.models import Task, TaskStatus
+from production.models import LineCost
+from tests.browser.conftest import PHONE, screenshot, sign_in
+from tests.factories import order_in_production, production_tasks
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CLOCK = re.compile(r"^\d+:\d\d:\d\d$")
+
+
+def seconds(text: str) -> int:
+    hours, minutes, secs = (int(part) for part in text.split(":"))
+    return hours * 3600 + minutes * 60 + secs
+
+
+def thumb_sized(locator) -> bool:
+    box = locator.bounding_box()
+    return box is not None and box["height"] >= 48 and box["width"] >= 120
+
+
+def test_a_worker_starts_pauses_resumes_and_finishes_with_the_timer_on_a_phone(
+    new_page, staff, catalogue
+):
+    order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    table = production_tasks(order)[0]
+    page = new_page(viewport=PHONE, locale="ru-RU")
+    sign_in(page, "petr")
+    page.goto("/production/")
+    card = page.locator(f"li.sf-card[data-task='{table.pk}']")
+    start = card.locator("button[data-action=start]")
+    assert start.inner_text() == "Начать"
+    assert thumb_sized(start)
+    start.click()
+
+    pause = card.locator("button[data-action=pause]")
+    expect(pause).to_be_visible()
+    assert pause.inner_text() == "Пауза"
+    assert thumb_sized(pause) and thumb_sized(card.locator("button[data-action=done]"))
+    clock = card.locator("time.sf-clock")
+    expect(clock).to_have_attribute("data-running", "")
+    assert card.locator(".sf-since").inner_text().startswith("идёт с ")
+    # It ticks on the page by itself.
+    expect(clock).not_to_have_text("0:00:00", timeout=4000)
+    assert CLOCK.match(clock.inner_text())
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "shopfloor-timer-running")
+
+    pause.click()
+    resume = card.locator("button[data-action=resume]")
+    expect(resume).to_be_visible()
+    assert resume.inner_text() == "Продолжить"
+    assert card.locator(".sf-since").inner_text() == "на паузе"
+    stopped = clock.inner_text()
+    page.wait_for_timeout(1500)
+    assert clock.inner_text() == stopped  # paused: it stands still
+    worked = Task.objects.get(pk=table.pk).worked_seconds
+    assert worked >= 1 and abs(worked - seconds(stopped)) <= 1
+
+    resume.click()
+    expect(card.locator("button[data-action=pause]")).to_be_visible()
+    card.locator("button[data-action=done]").click()
+    expect(card).to_have_count(0)
+    assert page.locator("#notices .notice span").last.inner_text() == (
+        "Готово: Изготовить: Oak table × 1"
+    )
+    task = Task.objects.get(pk=table.pk)
+    assert task.status == TaskStatus.DONE and task.timer_started_at is None
+    assert LineCost.objects.get(line=task.line).labour_minutes == 1  # a few seconds: a minute
+
+
+def test_the_job_tickets_qr_code_opens_the_task_on_the_workers_phone(new_page, staff, catalogue):
+    order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    table, chairs = production_tasks(order)
+    page = new_page(viewport=PHONE, locale="ru-RU")
+    sign_in(page, "petr")
+    page.goto(f"/production/tasks/{table.pk}/")
+    link = page.get_by_role("link", name="Маршрутный лист (PDF)")
+    ticket = page.request.get(link.get_attribute("href"))
+    assert ticket.ok and ticket.headers["content-type"] == "application/pdf"
+    document = pypdfium2.PdfDocument(ticket.body())
+    urls = []
+    for sheet in document:
+        image = sheet.render(scale=200 / 72).to_pil()
+        urls += [code.text for code in zxingcpp.read_barcodes(image)]
+    assert len(urls) == 2
+    chairs_url = next(url for url in urls if url.endswith(f"/production/tasks/{chairs.pk}/"))
+
+    # The phone scans the chairs' block: the task opens, and its timer runs from there.
+    page.goto(chairs_url)
+    assert page.locator("h1").inner_text() == "Изготовить: Oak chair × 4"
+    section = page.locator(f"#timer-{chairs.pk}")
+    section.locator("button[data-action=start]").click()
+    expect(section.locator("button[data-action=pause]")).to_be_visible()
+    assert thumb_sized(section.locator("button[data-action=pause]"))
+    screenshot(page, "shopfloor-task-timer")
+    assert Task.objects.get(pk=chairs.pk).timer_started_at is not None
