@@ -431,3 +431,27 @@ def test_a_huge_quantity_starts_production_with_deadlines_within_a_year(
     tasks = production_tasks(order)
     assert tasks[0].planned_minutes == 30 + 100000 * 60
     assert all(task.due_at < order.created_at + dt.timedelta(days=400) for task in tasks)
+
+
+@pytest.mark.parametrize("orders", [1, 4])
+def test_the_production_board_shows_each_operations_place_with_the_same_queries(
+    client,
+    staff,
+    catalogue,
+    routed_table,
+    centres,
+    head_of_production,
+    orders,
+    django_assert_num_queries,
+):
+    for _ in range(orders):
+        order = _in_production(staff, catalogue)
+        task_complete(task=production_tasks(order)[0], actor=staff["production"])
+    client.force_login(head_of_production)
+    # As without operations (tests/production/test_views.py): the session, the user, the
+    # head check, a page of tasks (with their lines' operations counted), their capped
+    # count, the workers; permissions (2), task count, notifications, role.
+    with django_assert_num_queries(11):
+        html = client.get(reverse("production:board")).content.decode()
+    shown = re.findall(r'data-testid="operation-progress"[^>]*>([^<]*)<', html)
+    assert shown == ["Сборка 1/3"] * orders
