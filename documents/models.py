@@ -51,6 +51,10 @@ class ClosingDocument(models.Model):
     pdf_version = models.PositiveIntegerField(_("PDF version"), default=0, editable=False)
     pdf_rendered_at = models.DateTimeField(_("PDF rendered"), null=True, blank=True)
     pdf_error = models.TextField(_("PDF error"), blank=True)
+    # When the PDF was first asked for: at the issue for a business client (its e-mail
+    # carries it), at the first download for a person (whose documents no e-mail carries,
+    # so most are never opened). Until then nothing renders it.
+    pdf_requested_at = models.DateTimeField(_("PDF requested"), null=True, blank=True)
     # Handed to the client's e-mail (business clients only); cleared by a regeneration so
     # the corrected document goes out too.
     sent_at = models.DateTimeField(_("sent to the client"), null=True, blank=True)

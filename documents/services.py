@@ -20,7 +20,7 @@ from documents.models import ClosingDocument, DocumentKind
 from documents.tasks import closing_document_render
 from invoices.models import SellerProfile
 from invoices.services import vat_rate_setting
-from orders.models import EventKind, Order, Stage
+from orders.models import Customer, EventKind, Order, Stage
 from orders.queue import enqueue_after_commit
 from orders.rules import OrderError
 from orders.services.common import event_record, lock_order, next_number
@@ -81,6 +81,9 @@ def closing_documents_issue(*, order: Order, actor: User | None = None) -> list[
         vat_rate = vat_rate_setting()
         seller = SellerProfile.load()
         today = timezone.localdate()
+        # A business client's documents go out by e-mail: rendered now. A person's are
+        # rendered when someone first opens them (closing_document_pdf_request).
+        render_now = order.customer.kind != Customer.Kind.PERSON
         documents = []
         for kind, lines in documents_for(order_lines(order, vat_rate)):
             year, number = next_number(f"closing-{kind}", year=today.year)
@@ -98,6 +101,7 @@ def closing_documents_issue(*, order: Order, actor: User | None = None) -> list[
                 total=total,
                 vat_amount=vat_amount,
                 content=content,
+                pdf_requested_at=timezone.now() if render_now else None,
             )
             event_record(
                 order=order,
@@ -106,9 +110,23 @@ def closing_documents_issue(*, order: Order, actor: User | None = None) -> list[
                 text=Msg(ISSUED[kind], number=number, status=document.upd_status),
                 closing_document_id=document.pk,
             )
-            enqueue_after_commit(closing_document_render, document.pk, record=True)
+            if render_now:
+                enqueue_after_commit(closing_document_render, document.pk, record=True)
             documents.append(document)
         return documents
+
+
+def closing_document_pdf_request(*, document: ClosingDocument) -> bool:
+    """Someone opened a document whose PDF was never asked for (a person's): its render is
+    queued, once, however often it is opened meanwhile; the worker renders it (never the
+    request). True when this call queued it."""
+    with transaction.atomic():
+        claimed = ClosingDocument.objects.filter(
+            pk=document.pk, pdf_requested_at__isnull=True
+        ).update(pdf_requested_at=timezone.now())
+        if claimed:
+            enqueue_after_commit(closing_document_render, document.pk, record=True)
+    return bool(claimed)
 
 
 def closing_documents_regenerate(*, order: Order, actor: User | None) -> list[ClosingDocument]:
@@ -140,6 +158,7 @@ def closing_documents_regenerate(*, order: Order, actor: User | None) -> list[Cl
             document.regenerated_on = timezone.localdate()
             document.sent_at = None
             document.pdf_error = ""
+            document.pdf_requested_at = timezone.now()
             document.save()
             enqueue_after_commit(closing_document_render, document.pk, record=True)
         event_record(

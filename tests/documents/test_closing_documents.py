@@ -1,6 +1,7 @@
 """A won order's closing documents: one УПД (or a waybill and an act), numbered in their
 own yearly sequence, the PDF holding both parties' requisites, the lines, the totals and
-the total in words, e-mailed to a business client, regenerated only when asked."""
+the total in words, e-mailed to a business client (a person's rendered only when first
+asked for), regenerated only when asked."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from django.utils import timezone
 
 from documents.models import ClosingDocument, DocumentKind
 from documents.pdf import document_pdf_bytes
-from documents.services import closing_documents_issue, closing_documents_regenerate
+from documents.services import (
+    closing_document_pdf_request,
+    closing_documents_issue,
+    closing_documents_regenerate,
+)
 from documents.tasks import closing_document_render
 from orders.models import Customer, TimelineEvent, Work
 from orders.rules import OrderError
@@ -208,7 +213,28 @@ def test_a_sole_trader_gets_them_too_and_a_person_does_not(won):
     assert [m.to for m in documents_mail()] == [["kuznetsov@example.com"]]
     assert trader.closing_documents.get().sent_at is not None
     document = private.closing_documents.get()  # a person's order has its УПД all the same
-    assert (document.pdf_is_current, document.sent_at) == (True, None)
+    assert (document.number, document.sent_at) == (2, None)
+
+
+def test_a_person_s_pdf_is_rendered_only_when_first_asked_for_and_once(
+    won, django_capture_on_commit_callbacks
+):
+    order = won(person())
+    document = order.closing_documents.get()
+    assert (document.pdf_is_current, document.pdf_requested_at) == (False, None)
+    assert not Work.objects.filter(task=closing_document_render.name).exists()
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert closing_document_pdf_request(document=document)
+    assert len(queued) == 1
+    assert Work.objects.filter(task=closing_document_render.name, key=str(document.pk)).exists()
+    # Opened again before the worker got to it: nothing more is queued.
+    assert not closing_document_pdf_request(document=document)
+    for callback in queued:
+        callback()
+    document.refresh_from_db()
+    assert document.pdf_is_current
+    assert document.sent_at is None  # a person is sent no documents
+    assert not closing_document_pdf_request(document=document)
 
 
 def test_a_failed_render_is_retried_and_the_e_mail_waits_for_it(
@@ -234,9 +260,15 @@ def test_a_failed_render_is_retried_and_the_e_mail_waits_for_it(
     assert not Work.objects.filter(task=closing_document_render.name).exists()
 
 
-def test_a_person_s_upd_names_them_with_the_delivery_address_and_no_inn(won):
+def test_a_person_s_upd_names_them_with_the_delivery_address_and_no_inn(
+    won, django_capture_on_commit_callbacks
+):
     order = won(person())
-    text = pdf_text(document_pdf_bytes(order.closing_documents.get()))
+    document = order.closing_documents.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        closing_document_pdf_request(document=document)
+    document.refresh_from_db()
+    text = pdf_text(document_pdf_bytes(document))
     assert "Покупатель: Анна Иванова" in text
     assert "Адрес: Moscow, Tverskaya 1 (6а)" in text
     assert "ИНН/КПП покупателя: — (6б)" in text

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from orders import roles
 from tests.conftest import make_user
-from tests.documents.conftest import company, pdf_text
+from tests.documents.conftest import company, pdf_text, person
 
 
 @pytest.fixture
@@ -111,12 +111,47 @@ def test_a_pdf_not_rendered_yet_is_never_rendered_in_the_request(
         order = win(company())
     document = order.closing_documents.get()
     client.force_login(staff["manager"])
-    response = client.get(reverse("documents:pdf", args=[document.pk]), follow=True)
-    assert response.redirect_chain[-1][0] == order.get_absolute_url()
-    today = f"{document.issued_on:%d.%m.%Y}"
-    assert (
-        f"The PDF of УПД № 1 от {today} is being prepared; open it again in a minute."
-        in response.content.decode()
+    url = reverse("documents:pdf", args=[document.pk])
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.get(url)
+    assert response.status_code == 202
+    assert queued == []  # its render was queued when it was issued
+    page = response.content.decode()
+    assert '<meta http-equiv="refresh" content="3">' in page
+    assert "The PDF is being prepared. This page opens it as soon as it is ready." in page
+    assert order.get_absolute_url() in page
+
+
+def test_a_person_s_upd_is_rendered_when_first_opened_and_the_page_waits_for_it(
+    client, staff, win, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        order = win(person())
+    document = order.closing_documents.get()
+    client.force_login(staff["manager"])
+    page = client.get(order.get_absolute_url()).content.decode()
+    assert "PDF is being prepared" not in page  # nobody asked for it yet
+    url = reverse("documents:pdf", args=[document.pk])
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert client.get(url).status_code == 202
+        assert client.get(url).status_code == 202  # the page reloading itself
+    assert len(queued) == 1  # one render, however often it is opened
+    assert "PDF is being prepared" in client.get(order.get_absolute_url()).content.decode()
+    queued[0]()  # the worker renders it
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "Покупатель: Анна Иванова" in pdf_text(response.content)
+
+
+def test_a_pdf_that_could_not_be_made_stops_the_waiting_page(client, staff, win):
+    order = win(person())
+    document = order.closing_documents.get()
+    document.__class__.objects.filter(pk=document.pk).update(
+        pdf_requested_at=document.created_at, pdf_error="OSError('disk full')"
     )
-    document.refresh_from_db()
-    assert not document.pdf
+    client.force_login(staff["manager"])
+    response = client.get(reverse("documents:pdf", args=[document.pk]))
+    page = response.content.decode()
+    assert 'http-equiv="refresh"' not in page
+    assert "The PDF could not be made." in page
