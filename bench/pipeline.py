@@ -28,9 +28,11 @@ a fresh copy of the same database, and prints them side by side.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import re
+import resource
 import shutil
 import signal
 import socketserver
@@ -121,6 +123,25 @@ class PipelineStack(Stack):
         self.pools: list[subprocess.Popen] = []
         self.pool_count = pools
 
+    def start_web(self) -> None:
+        with self.client_named("web"):
+            super().start_web()
+
+    def start_beat(self) -> None:
+        with self.client_named("beat"):
+            super().start_beat()
+
+    @contextlib.contextmanager
+    def client_named(self, name: str):
+        """The processes started meanwhile name themselves `name` to PostgreSQL (so its
+        CPU is told apart by client)."""
+        env = self.env
+        self.env = {**env, "PGAPPNAME": name}
+        try:
+            yield
+        finally:
+            self.env = env
+
     def start_worker(self) -> None:
         for n in range(self.pool_count):
             self.pools.append(
@@ -131,16 +152,17 @@ class PipelineStack(Stack):
                         *("--loglevel", "INFO", "--without-gossip", "--without-mingle"),
                     ],
                     cwd=ROOT,
-                    env=self.env,
+                    env={**self.env, "PGAPPNAME": "worker"},
                     stdout=(self.workdir / f"pool{n}.log").open("ab"),
                     stderr=subprocess.STDOUT,
                 )
             )
 
     def pids(self) -> dict[str, int]:
-        """The processes whose CPU time is counted: the web pool and each worker pool."""
-        assert self.web is not None
-        pids = {"web": self.web.pid}
+        """The processes whose CPU time is counted: the web pool, each worker pool, the
+        beat and redis."""
+        assert self.web is not None and self.beat is not None and self.redis is not None
+        pids = {"web": self.web.pid, "beat": self.beat.pid, "redis": self.redis.pid}
         pids.update({f"pool{n}": process.pid for n, process in enumerate(self.pools)})
         return pids
 
@@ -156,19 +178,77 @@ class PipelineStack(Stack):
         super().stop()
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int, *, children: bool = True) -> float:
     """CPU time (user + system) of a process and its living children, from /proc: what a
     pool cost whatever else the machine was running."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
-    for each in [pid, *map(int, children.stdout.split())]:
+    kids = ""
+    if children:
+        kids = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    for each in [pid, *map(int, kids.split())]:
         try:
             fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def own_cpu_seconds() -> float:
+    """This process's CPU time: the driver's threads, with the fake CloudPayments and the
+    SMTP sink that run in it."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class PgCpu(threading.Thread):
+    """CPU time of the PostgreSQL backends serving one database (other databases on the
+    same server are other people's work), by the client each serves (its
+    application_name: PGAPPNAME in each process's environment): its backends' pids from
+    pg_stat_activity, each one's CPU from /proc, sampled every 0.2 s; a backend that ends
+    between two samples loses at most its last 0.2 s."""
+
+    def __init__(self, dsn: str, dbname: str):
+        super().__init__(daemon=True)
+        self.dsn, self.dbname = dsn, dbname
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.client: dict[int, str] = {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        import psycopg2
+
+        connection = psycopg2.connect(self.dsn)
+        connection.autocommit = True
+        own = connection.get_backend_pid()
+        started = True
+        try:
+            while not self.done.is_set():
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pid, application_name FROM pg_stat_activity WHERE datname = %s",
+                        [self.dbname],
+                    )
+                    rows = [(pid, app) for pid, app in cursor.fetchall() if pid != own]
+                for pid, app in rows:
+                    spent = cpu_seconds(pid, children=False)
+                    # A backend already there when counting starts counts from then on.
+                    self.first.setdefault(pid, spent if started else 0.0)
+                    self.last[pid] = max(self.last.get(pid, 0.0), spent)
+                    self.client[pid] = app or "other"
+                started = False
+                self.done.wait(0.2)
+        finally:
+            connection.close()
+
+    def seconds(self) -> dict[str, float]:
+        """CPU seconds by client (web, worker, beat, driver)."""
+        spent: Counter[str] = Counter()
+        for pid, last in self.last.items():
+            spent[self.client[pid]] += last - self.first[pid]
+        return dict(spent)
 
 
 class TimedHttp(Http):
@@ -236,6 +316,10 @@ def run_funnel(args, *, pools: int, template: str, keys: dict[str, str], sink: S
     admin = psycopg2.connect(args.pg.rstrip("/") + "/postgres")
     admin.autocommit = True
     admin.cursor().execute(f'CREATE DATABASE "{dbname}" TEMPLATE "{template}"')
+    if os.environ.get("PIPELINE_LOG_SQL"):
+        # Every statement of the run in the server's log, with its duration and client
+        # (log_line_prefix %a), for counting statements per step.
+        admin.cursor().execute(f'ALTER DATABASE "{dbname}" SET log_min_duration_statement = 0')
     workdir = Path(tempfile.mkdtemp(prefix="conveyor-pipeline-"))
     redis_port, web_port = free_port(), free_port()
     env = {
@@ -278,11 +362,22 @@ def run_funnel(args, *, pools: int, template: str, keys: dict[str, str], sink: S
         stack.start_beat()
         time.sleep(3)  # the pools warm their PDF renderers
         log(f"{pools} worker pool(s) up: web :{web_port}, redis :{redis_port}, in {workdir}")
+        pg = PgCpu(args.pg.rstrip("/") + "/postgres", dbname)
+        pg.start()
         before = {name: cpu_seconds(pid) for name, pid in stack.pids().items()}
+        before["driver"] = own_cpu_seconds()
         result = drive(args, stack, keys)
-        result["cpu"] = {
-            name: cpu_seconds(pid) - before.get(name, 0.0) for name, pid in stack.pids().items()
-        }
+        after = {name: cpu_seconds(pid) for name, pid in stack.pids().items()}
+        after["driver"] = own_cpu_seconds()
+        pg.done.set()
+        pg.join()
+        result["cpu"] = {name: after[name] - before.get(name, 0.0) for name in after}
+        result["pg"] = pg.seconds()
+        if os.environ.get("PIPELINE_LOG_SQL"):  # whose statements the log's pids are
+            (workdir / "pg-clients.txt").write_text(
+                "".join(f"{pid} {client}\n" for pid, client in pg.client.items())
+            )
+        result["cpu"]["postgres"] = sum(result["pg"].values())
     finally:
         stack.stop()
         connections.close_all()
@@ -471,6 +566,16 @@ def report(results: list[dict]) -> None:
             f"{2 * 60 / max(pools_cpu / won, 1e-9):.0f} orders/min; machine load during the run "
             f"{r['load']:.1f}"
         )
+        every = {"worker pools": pools_cpu} | {
+            name: r["cpu"][name] for name in ("web", "postgres", "driver", "redis", "beat")
+        }
+        total = sum(every.values())
+        print(
+            "   CPU per order, every process of the stack: "
+            + ", ".join(f"{name} {seconds / won * 1000:.0f}" for name, seconds in every.items())
+            + f"; in all {total / won * 1000:.0f} ms: {2 * 60 / max(total / won, 1e-9):.0f} "
+            "orders/min on 2 cores"
+        )
         connected, mailed = r["smtp"]
         print(
             f"   SMTP: {mailed} messages over {connected} connections "
@@ -522,6 +627,7 @@ def main() -> None:
             LOG_LEVEL="WARNING",
             STATIC_MANIFEST="0",
             EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+            PGAPPNAME="driver",
         )
     )
     results = []

@@ -393,24 +393,31 @@ class Driver:
 
     def work(self, shard: int, *, shards: int, session_of, stop, pause: float) -> None:
         """One thread's share of the orders (those whose index is `shard` modulo `shards`),
-        each open one moved a step, round after round `pause` seconds apart until `stop`."""
+        each open one moved a step, round after round `pause` seconds apart until `stop`.
+        A round reads only each open order's stage and total, in one query; what a step
+        needs besides (the invoice to pay, the tasks to finish) it reads for its order."""
         from django.db import close_old_connections, connection
 
         from orders.models import Order, Stage
 
+        closed: set[str] = set()
         try:
             while not stop.is_set():
                 close_old_connections()
                 with self.lock:
-                    numbers = [n for i, n in self.numbers.items() if i % shards == shard]
-                open_orders = list(
-                    Order.objects.filter(number__in=numbers)
-                    .exclude(stage__in=[Stage.WON, Stage.LOST])
-                    .prefetch_related("invoices")
-                    .select_related("customer")
+                    numbers = [
+                        n
+                        for i, n in self.numbers.items()
+                        if i % shards == shard and n not in closed
+                    ]
+                rows = Order.objects.filter(number__in=numbers).values_list(
+                    "pk", "number", "stage", "total_amount", named=True
                 )
                 now = time.monotonic()
-                for order in open_orders:
+                for order in rows:
+                    if order.stage in (Stage.WON, Stage.LOST):
+                        closed.add(order.number)
+                        continue
                     # One action per stage, as a person or a system would take it; taken
                     # again only when it was not answered or nothing came of it for a
                     # while (a person trying again). CloudPayments repeats a Pay
@@ -435,9 +442,10 @@ class Driver:
             connection.close()
 
     def step(self, order, session_of) -> list[requests.Response | None]:
-        """One move of one order, chosen by its stage (read from the database); the answers."""
-        from invoices.models import InvoiceKind, InvoiceStatus
-        from orders.models import Stage, TaskKind, TaskStatus
+        """One move of one order (pk, number, stage, total_amount), chosen by its stage
+        (read from the database); the answers."""
+        from invoices.models import Invoice, InvoiceKind, InvoiceStatus
+        from orders.models import Stage, Task, TaskKind, TaskStatus
 
         number = order.number
         today = dt.date.today().isoformat()
@@ -463,17 +471,23 @@ class Driver:
                 if order.stage == Stage.PREPAYMENT
                 else (InvoiceKind.POSTPAYMENT)
             )
-            invoice = next((i for i in order.invoices.all() if i.kind == kind), None)
+            invoice = (
+                Invoice.objects.filter(order_id=order.pk, kind=kind)
+                .select_related("order__customer")
+                .first()
+            )
             if invoice is None or invoice.status == InvoiceStatus.PAID:
                 return []
             if kind == InvoiceKind.PREPAYMENT:
                 return [self.pay(invoice, str(9_000_000 + invoice.pk))]
             return [self.bank_import(invoice)]
         if order.stage == Stage.PRODUCTION:
-            tasks = order.tasks.filter(kind=TaskKind.PRODUCE_LINE, status__in=open_tasks)
+            tasks = Task.objects.filter(
+                order_id=order.pk, kind=TaskKind.PRODUCE_LINE, status__in=open_tasks
+            ).values_list("pk", flat=True)
             maker = session_of("production")
             return [
-                self.http.post(maker, "line done", f"/production/tasks/{task.pk}/done/")
+                self.http.post(maker, "line done", f"/production/tasks/{task}/done/")
                 for task in tasks
             ]
         if order.stage == Stage.DELIVERY_DETAILS:
@@ -487,13 +501,15 @@ class Driver:
                 )
             ]
         if order.stage == Stage.DELIVERY:
-            tasks = order.tasks.filter(kind=TaskKind.DELIVER, status__in=open_tasks)
+            tasks = Task.objects.filter(
+                order_id=order.pk, kind=TaskKind.DELIVER, status__in=open_tasks
+            ).values_list("pk", flat=True)
             courier = session_of("logistics")
             return [
                 self.http.post(
                     courier,
                     "delivery done",
-                    f"/logistics/tasks/{task.pk}/complete/",
+                    f"/logistics/tasks/{task}/complete/",
                     {"shipped_on": today, "tracking_number": ""},
                 )
                 for task in tasks
