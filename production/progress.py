@@ -69,4 +69,3 @@ def task_progress(task: Task) -> LineProgress | None:
     if not task.step or not total:
         return None
     return LineProgress(operation_name(task), task.step - 1, total)
-

@@ -331,8 +331,10 @@ class Teller:
             if task.step:  # a routing: its first operation done, the next one begun
                 task_complete(task=task, actor=task.assignee)
                 task = self._line_task(run, position)
-                assert task is not None and task.assignee is not None
-            task_start(task=task, actor=task.assignee)
+                assert task is not None
+            worker = task.assignee
+            assert worker is not None  # the demo's shop floor is at work
+            task_start(task=task, actor=worker)
 
         return action
 
