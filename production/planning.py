@@ -314,21 +314,29 @@ def _write_risk(inputs: Inputs, plan: Plan) -> tuple[int, int, int]:
             at_risk += 1
             data = reason.as_data()
             if row.at_risk_since is None:
-                claimed = Order.objects.filter(pk=order_id, at_risk_since__isnull=True).update(
-                    at_risk_since=now, at_risk_reason=data
-                )
-                if claimed:
-                    _announce(row, reason)
-                    announced += 1
+                with transaction.atomic():  # claimed and told together, or neither
+                    claimed = Order.objects.filter(pk=order_id, at_risk_since__isnull=True).update(
+                        at_risk_since=now, at_risk_reason=data
+                    )
+                    if claimed:
+                        _announce(row, reason)
+                        announced += 1
             elif row.at_risk_reason != data:
                 Order.objects.filter(pk=order_id).update(at_risk_reason=data)
         elif row.at_risk_since is not None:
-            cleared = Order.objects.filter(pk=order_id, at_risk_since__isnull=False).update(
-                at_risk_since=None, at_risk_reason={}
-            )
-            if cleared:
-                _note_recovery(row, plan.orders[order_id].ready_at)
-                recovered += 1
+            with transaction.atomic():
+                cleared = Order.objects.filter(pk=order_id, at_risk_since__isnull=False).update(
+                    at_risk_since=None, at_risk_reason={}
+                )
+                if cleared:
+                    _note_recovery(row, plan.orders[order_id].ready_at)
+                    recovered += 1
+    # Orders with nothing left to make (made, cancelled) are no longer the schedule's.
+    gone = set(
+        Order.objects.filter(at_risk_since__isnull=False).values_list("pk", flat=True)
+    ) - set(inputs.orders)
+    if gone:
+        Order.objects.filter(pk__in=gone).update(at_risk_since=None, at_risk_reason={})
     return at_risk, announced, recovered
 
 
@@ -336,15 +344,14 @@ def _announce(row: OrderRow, reason: Msg) -> None:
     """The manager and the heads of production hear it (bell and e-mail); the timeline too."""
     order = Order.objects.get(pk=row.id)
     text = Msg(AT_RISK_NOTE, number=row.number, reason=reason)
-    with transaction.atomic():
-        event_record(order=order, kind=EventKind.PROMISE, text=text)
-        staff.tell_staff(
-            user_id=row.manager_id,
-            role=roles.HEAD_OF_PRODUCTION,
-            text=text,
-            order=order,
-            email=True,
-        )
+    event_record(order=order, kind=EventKind.PROMISE, text=text)
+    staff.tell_staff(
+        user_id=row.manager_id,
+        role=roles.HEAD_OF_PRODUCTION,
+        text=text,
+        order=order,
+        email=True,
+    )
 
 
 def _note_recovery(row: OrderRow, ready: dt.datetime) -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import gc
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -255,6 +256,26 @@ def schedule(
 ) -> Plan:
     """Plan `operations` from `now`. `preload`: hours already taken per centre and date
     (another plan's load), filled before these. The load covers at least `horizon_days`."""
+    # The plan makes hundreds of thousands of small objects and no reference cycles: the
+    # cycle collector would only walk them again and again as they pile up.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _schedule(now, calendar, centres, orders, operations, preload, horizon_days)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _schedule(
+    now: dt.datetime,
+    calendar: Calendar,
+    centres: Iterable[Centre],
+    orders: Iterable[OrderInfo],
+    operations: Iterable[Op],
+    preload: Mapping[int, Mapping[dt.date, float]] | None,
+    horizon_days: int,
+) -> Plan:
     hours_per_day = calendar.hours
     if hours_per_day <= 0:
         raise ValueError("The working day has no hours.")

@@ -242,3 +242,13 @@ def test_a_preview_shows_the_effect_of_priorities_and_writes_nothing(two_orders)
     ]
     assert refreshed(late).planned_ready_at == at(1, 12)
     assert refreshed(late).priority == 0
+
+
+def test_an_order_with_nothing_left_to_make_is_no_longer_at_risk(two_orders):
+    late, soon = two_orders
+    Order.objects.filter(pk__in=[late.pk, soon.pk]).update(promised_date=MONDAY)
+    schedule_run()
+    assert refreshed(soon).at_risk_since is not None
+    soon.tasks.filter(step__gt=0).update(status=TaskStatus.DONE)
+    assert schedule_run().at_risk == 0
+    assert refreshed(soon).at_risk_since is None
