@@ -206,6 +206,8 @@ def test_htmx_on_the_task_page_gets_its_timer_section(client, staff, table_task)
     assert html.startswith(f'<section id="timer-{table_task.pk}"')
     assert ">0:12:05</time>" in html
     assert 'data-action="resume"' in html
+    # The status above, out of band: the start made it "in progress".
+    assert f'<span id="task-status-{table_task.pk}" hx-swap-oob="true">In progress</span>' in html
 
 
 def test_htmx_finish_removes_the_card_and_tells_what_was_done(client, staff, table_task):
