@@ -48,8 +48,10 @@ def order_clocks(
     if not order.is_open:
         return Clocks(working(on_us, working_time), calendar(on_client), "", "")
     wait = order_wait(order)
-    if wait is not None and order.client_since is not None:
-        spell = calendar(int((now - order.client_since).total_seconds()))
+    if wait is not None:
+        # An order written without the clock (bench/seed.py's) waits since it entered.
+        since = order.client_since or order.stage_changed_at
+        spell = calendar(int((now - since).total_seconds()))
         headline = _("Now waiting on the client: %(wait)s, %(time)s") % {
             "wait": wait.label,
             "time": spell,
