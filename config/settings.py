@@ -258,6 +258,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "invoices.tasks.invoice_render_pdf": {"queue": "pdf"},
     "documents.tasks.closing_document_render": {"queue": "pdf"},
+    "web.tasks.job_ticket_render": {"queue": "pdf"},
     "orders.tasks.send_client_email": {"queue": "email"},
     "orders.tasks.send_staff_notifications": {"queue": "email"},
 }
