@@ -18,6 +18,7 @@ import secrets
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Max
@@ -28,15 +29,20 @@ from core.texts import Msg
 from notifications import staff
 from orders import roles
 from orders.calendar import WorkingTime
-from orders.models import UNFINISHED_TASK_STATUSES, EventKind, Order, Task, TaskKind
+from orders.models import (
+    UNFINISHED_TASK_STATUSES,
+    EventKind,
+    Order,
+    Task,
+    TaskKind,
+    TimelineEvent,
+)
 from orders.queue import publish
-from orders.services.common import event_record
 from production import tasks
 from production.models import Operation, WorkCentreLoad
 from production.schedule import Op, OrderInfo, Plan, schedule
 from production.schedule_inputs import (
     Inputs,
-    OrderRow,
     calendar_of,
     inputs_load,
     lead_days,
@@ -301,36 +307,29 @@ def risk_reason(inputs: Inputs, plan: Plan, order_id: int) -> Msg | None:
 
 
 def _write_risk(inputs: Inputs, plan: Plan) -> tuple[int, int, int]:
-    """Each order's risk as the plan has it. An order starting to be at risk is claimed
-    with a conditional UPDATE (at_risk_since IS NULL), so two runs announce it once; an
-    order back on schedule is noted once the same way."""
-    now = inputs.now
-    at_risk = announced = recovered = 0
+    """Each order's risk as the plan has it. Orders starting to be at risk are claimed
+    under their row locks (at_risk_since still empty), so two runs announce each once;
+    orders back on schedule are noted once the same way."""
+    starting: dict[int, Msg] = {}
+    ending: list[int] = []
     for order_id, row in inputs.orders.items():
         if order_id not in plan.orders:
             continue  # not plannable now (a centre without capacity): left as it was
         reason = risk_reason(inputs, plan, order_id)
         if reason is not None:
-            at_risk += 1
-            data = reason.as_data()
             if row.at_risk_since is None:
-                with transaction.atomic():  # claimed and told together, or neither
-                    claimed = Order.objects.filter(pk=order_id, at_risk_since__isnull=True).update(
-                        at_risk_since=now, at_risk_reason=data
-                    )
-                    if claimed:
-                        _announce(row, reason)
-                        announced += 1
-            elif row.at_risk_reason != data:
-                Order.objects.filter(pk=order_id).update(at_risk_reason=data)
+                starting[order_id] = reason
+            elif row.at_risk_reason != reason.as_data():
+                Order.objects.filter(pk=order_id).update(at_risk_reason=reason.as_data())
         elif row.at_risk_since is not None:
-            with transaction.atomic():
-                cleared = Order.objects.filter(pk=order_id, at_risk_since__isnull=False).update(
-                    at_risk_since=None, at_risk_reason={}
-                )
-                if cleared:
-                    _note_recovery(row, plan.orders[order_id].ready_at)
-                    recovered += 1
+            ending.append(order_id)
+    at_risk = sum(1 for made in plan.orders.values() if made.late_hours > 0)
+    announced = recovered = 0
+    ids = sorted(starting)
+    for index in range(0, len(ids), BATCH):
+        announced += _announce(inputs, {pk: starting[pk] for pk in ids[index : index + BATCH]})
+    for index in range(0, len(ending), BATCH):
+        recovered += _note_recovery(inputs, plan, ending[index : index + BATCH])
     # Orders with nothing left to make (made, cancelled) are no longer the schedule's.
     gone = set(
         Order.objects.filter(at_risk_since__isnull=False).values_list("pk", flat=True)
@@ -340,24 +339,69 @@ def _write_risk(inputs: Inputs, plan: Plan) -> tuple[int, int, int]:
     return at_risk, announced, recovered
 
 
-def _announce(row: OrderRow, reason: Msg) -> None:
-    """The manager and the heads of production hear it (bell and e-mail); the timeline too."""
-    order = Order.objects.get(pk=row.id)
-    text = Msg(AT_RISK_NOTE, number=row.number, reason=reason)
-    event_record(order=order, kind=EventKind.PROMISE, text=text)
-    staff.tell_staff(
-        user_id=row.manager_id,
-        role=roles.HEAD_OF_PRODUCTION,
-        text=text,
-        order=order,
-        email=True,
+@transaction.atomic
+def _announce(inputs: Inputs, reasons: dict[int, Msg]) -> int:
+    """Claim these orders' risk and tell it: the manager and the heads of production (a
+    bell each, in one INSERT, and its e-mail), and the order's timeline. An order locked
+    by somebody right now is left to the next run."""
+    claimed = list(
+        Order.objects.select_for_update(skip_locked=True)
+        .filter(pk__in=reasons, at_risk_since__isnull=True)
+        .values_list("pk", flat=True)
     )
+    if not claimed:
+        return 0
+    orders = []
+    for pk in claimed:
+        order = Order(pk=pk, number=inputs.orders[pk].number)
+        order.at_risk_since, order.at_risk_reason = inputs.now, reasons[pk].as_data()
+        orders.append(order)
+    Order.objects.bulk_update(orders, ["at_risk_since", "at_risk_reason"])
+    heads = list(
+        get_user_model()
+        .objects.filter(groups__name=roles.HEAD_OF_PRODUCTION, is_active=True)
+        .select_related("profile")
+    )
+    managers = (
+        get_user_model()
+        .objects.select_related("profile")
+        .in_bulk({inputs.orders[pk].manager_id for pk in claimed} - {None})
+    )
+    notes: list[staff.Note] = []
+    events: list[TimelineEvent] = []
+    for order in orders:
+        text = Msg(AT_RISK_NOTE, number=order.number, reason=reasons[order.pk])
+        events.append(_timeline_row(order.pk, text))
+        manager = managers.get(inputs.orders[order.pk].manager_id or 0)
+        people = {user.pk: user for user in [*heads, manager] if user is not None}
+        notes.extend(staff.Note(to=user, text=text, order=order) for user in people.values())
+    TimelineEvent.objects.bulk_create(events)
+    staff.tell_staff_each(notes, email=True)
+    return len(orders)
 
 
-def _note_recovery(row: OrderRow, ready: dt.datetime) -> None:
-    order = Order.objects.get(pk=row.id)
-    event_record(
-        order=order, kind=EventKind.PROMISE, text=Msg(BACK_ON_TIME, number=row.number, ready=ready)
+@transaction.atomic
+def _note_recovery(inputs: Inputs, plan: Plan, ids: list[int]) -> int:
+    cleared = list(
+        Order.objects.select_for_update(skip_locked=True)
+        .filter(pk__in=ids, at_risk_since__isnull=False)
+        .values_list("pk", flat=True)
+    )
+    Order.objects.filter(pk__in=cleared).update(at_risk_since=None, at_risk_reason={})
+    TimelineEvent.objects.bulk_create(
+        _timeline_row(
+            pk,
+            Msg(BACK_ON_TIME, number=inputs.orders[pk].number, ready=plan.orders[pk].ready_at),
+        )
+        for pk in cleared
+    )
+    return len(cleared)
+
+
+def _timeline_row(order_id: int, text: Msg) -> TimelineEvent:
+    """What orders.services.common.event_record writes, for many orders in one INSERT."""
+    return TimelineEvent(
+        order_id=order_id, kind=EventKind.PROMISE, text=text.render(), data={"msg": text.as_data()}
     )
 
 

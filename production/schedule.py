@@ -321,6 +321,8 @@ def _schedule(
         )
 
     queue = sorted(operations, key=key)
+    # The calendar's lists reach as far as any centre's: each centre grows them ahead.
+    worked_before, working = days.before, days.working
     # Where each line's last operation planned so far ends: (day, share of it).
     line_ready: dict[int, tuple[int, float] | None] = {}
     # Per operation placed: (task id, start, finish, waited days, centre, order, hours).
@@ -347,9 +349,11 @@ def _schedule(
         cap, fill, used, room_of = state.cap, state.fill, state.used, state.room
         # The first day with room from `ready` on (on the ready day itself, after `ready`).
         while True:
-            found = state.first_room(day)
+            found = room_of[day] if day < len(room_of) else -1
             if found != day:
-                day, within = found, 0.0
+                found = state.first_room(day)
+                if found != day:
+                    day, within = found, 0.0
             if day > MAX_DAYS:
                 break
             room = cap[day]
@@ -390,7 +394,13 @@ def _schedule(
             continue
         waited = 0.0
         if (start_day, start_share) > ready:
-            waited = days.worked(start_day, start_share) - days.worked(*ready)
+            ready_day, ready_share = ready
+            waited = (
+                worked_before[start_day]
+                + (start_share if working[start_day] else 0.0)
+                - worked_before[ready_day]
+                - (ready_share if working[ready_day] else 0.0)
+            )
         placed.append(
             (
                 op.task_id,
@@ -409,13 +419,15 @@ def _schedule(
     mornings: dict[int, dt.datetime] = {}
     minutes_per_day = hours_per_day * 60
 
+    into_day = [dt.timedelta(minutes=minute) for minute in range(round(minutes_per_day) + 1)]
+
     def moment(day: int, part: float) -> dt.datetime:
         morning = mornings.get(day)
         if morning is None:
             morning = mornings[day] = dt.datetime.combine(
                 today + dt.timedelta(days=day), calendar.day_start, tzinfo=calendar.tz
             )
-        return morning + dt.timedelta(minutes=round(part * minutes_per_day))
+        return morning + into_day[round(part * minutes_per_day)]
 
     planned_ops: dict[int, PlannedOp] = {}
     finishes: dict[int, tuple[int, float]] = {}
