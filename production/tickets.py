@@ -3,6 +3,7 @@ that opens the operation's task page on a phone."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import segno
@@ -46,9 +47,46 @@ def ticket_tasks(order: Order, limit: int = TICKET_LIMIT) -> list[Task]:
     )
 
 
-def ticket_blocks(order: Order, *, site_url: str) -> list[TicketBlock]:
+def ticket_blocks(tasks: list[Task], *, site_url: str) -> list[TicketBlock]:
     blocks = []
-    for task in ticket_tasks(order):
+    for task in tasks:
         url = task_url(task, site_url)
         blocks.append(TicketBlock(task=task, url=url, qr_svg=qr_svg(url)))
     return blocks
+
+
+def ticket_fingerprint(order: Order, tasks: list[Task], *, site_url: str, language: str) -> str:
+    """What the printed ticket shows, hashed: two requests with the same fingerprint get the
+    same PDF (a planned date moved by the schedule, a note or a new assignee changes it)."""
+    parts: list[object] = [
+        order.pk,
+        order.number,
+        order.comment,
+        order.promised_date,
+        order.customer.name,
+        site_url,
+        language,
+    ]
+    for task in tasks:
+        line = task.line
+        parts.append(
+            (
+                task.pk,
+                task.status,
+                task.step,
+                task.title,
+                task.title_msg,
+                task.operation.name if task.operation else "",
+                task.work_centre.name if task.work_centre else "",
+                str(task.assignee.get_full_name() or task.assignee.username)
+                if task.assignee
+                else "",
+                (line.name, line.sku, line.quantity, line.unit) if line else None,
+                task.planned_start,
+                task.planned_finish,
+                task.due_at,
+                task.planned_minutes,
+                task.note,
+            )
+        )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]

@@ -13,6 +13,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -37,8 +38,12 @@ from production.selectors import (
 from production.timer import task_timer_pause, task_timer_start
 from web.orders.views.common import refuse
 from web.production.forms import MarginReportForm, ReassignForm, TaskDoneForm
-from web.production.tickets import job_ticket_pdf
+from web.production.tickets import job_ticket_cached
 from web.requests import WorkspaceRequest
+from web.tasks import job_ticket_request
+
+# The page waiting for a job ticket asks again this often until the worker has rendered it.
+TICKET_REFRESH_SECONDS = 2
 
 
 def is_head_of_production(user) -> bool:
@@ -283,11 +288,18 @@ def _order_for_ticket(request: WorkspaceRequest, number: str) -> Order:
 @login_required
 def job_ticket(request: WorkspaceRequest, number: str) -> HttpResponse:
     """The order's job ticket (PDF): a block per operation with a QR code of its task page,
-    at the address this page was asked at (the one the shop's phones reach)."""
+    at the address this page was asked at (the one the shop's phones reach). Rendered by
+    the worker: until it has, a page that reloads itself waits for it."""
     order = _order_for_ticket(request, number)
-    content = job_ticket_pdf(order, site_url=request.build_absolute_uri("/"))
+    where = {"site_url": request.build_absolute_uri("/"), "language": get_language()}
+    content = job_ticket_cached(order, **where)
+    if content is None:
+        job_ticket_request(order, **where)
+        context = {"order": order, "refresh_seconds": TICKET_REFRESH_SECONDS}
+        return render(request, "production/ticket_pending.html", context, status=202)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="job-ticket-{order.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
