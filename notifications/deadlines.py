@@ -182,8 +182,11 @@ def _tell(report: DeadlineReport, limits: dict[str, Decimal]) -> list[int]:
             tell(task.assignee, task.order, REMINDER, **params)
             continue
         recipients = {task.assignee_id: task.assignee} if task.assignee else {}
-        for head in heads_by_group.get(roles.DEPARTMENT_HEADS.get(task.department, ""), []):
-            recipients.setdefault(head.pk, head)
+        # A task the client holds up (a pickup they have not come for) is not the
+        # department's lateness: its head is not told; the manager (below) chases the client.
+        if order_wait(task.order) is None:
+            for head in heads_by_group.get(roles.DEPARTMENT_HEADS.get(task.department, ""), []):
+                recipients.setdefault(head.pk, head)
         # The order's manager keeps the promise to the client: a late line or shipment is
         # theirs to know before the client asks.
         if task.order.manager is not None:

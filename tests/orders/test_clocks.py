@@ -382,3 +382,37 @@ def test_the_clocks_of_older_orders_are_rebuilt_from_their_timeline(staff, catal
     paid, waiting = refreshed(paid), refreshed(waiting)
     assert (paid.client_seconds, paid.client_since) == (2 * DAY, None)
     assert (waiting.client_seconds, waiting.client_since) == (0, at(MONDAY, 14))
+
+
+def test_a_pickup_not_collected_on_its_day_is_the_managers_not_the_heads(
+    limits, staff, catalogue, head_of_sales
+):
+    StageLimit.objects.all().delete()
+    order = qualified(staff, catalogue, scheme=PaymentScheme.POSTPAYMENT)
+    with step(at(MONDAY, 15)):
+        order = make_all_lines(order)
+        pay(latest_invoice(order), actor=staff["manager"])
+        order = ship(refreshed(order), staff["manager"], pickup_date=MONDAY)
+    handover = order.tasks.get(kind=TaskKind.DELIVER)
+    assert handover.due_at == at(MONDAY, 18)
+
+    assert run_at(at(MONDAY, 9, plus_days=1)).overdue == [handover.pk]
+    overdue = Notification.objects.filter(text__startswith="Overdue")
+    assert set(overdue.values_list("user", flat=True)) == {
+        handover.assignee_id,
+        staff["manager"].pk,
+    }
+    assert not overdue.filter(user=head_of_sales).exists()
+
+
+def test_a_late_shipment_still_reaches_the_head(limits, staff, catalogue, head_of_sales):
+    StageLimit.objects.all().delete()
+    order = qualified(
+        staff, catalogue, scheme=PaymentScheme.POSTPAYMENT, method=DeliveryMethod.COURIER
+    )
+    with step(at(MONDAY, 15)):
+        order = make_all_lines(order)
+        pay(latest_invoice(order), actor=staff["manager"])
+        order = ship(refreshed(order), staff["manager"], planned_ship_date=MONDAY)
+    run_at(at(MONDAY, 9, plus_days=1))
+    assert Notification.objects.filter(user=head_of_sales, text__startswith="Overdue").exists()
