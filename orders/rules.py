@@ -108,6 +108,10 @@ def qualification_problems(order: Order) -> dict[str, list[str]]:
             add("delivery_cost", str(DELIVERY_COST_MISSING))
         if not order.delivery_address.strip():
             add("delivery_address", str(DELIVERY_ADDRESS_MISSING))
+    if order.promised_date is None:
+        add("promised_date", str(PROMISE_MISSING))
+    elif order.promised_date < timezone.localdate():
+        add("promised_date", str(PROMISE_PASSED) % {"date": day(order.promised_date)})
     return problems
 
 

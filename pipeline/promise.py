@@ -9,19 +9,21 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from core.texts import Msg
 from notifications.client import tell_client
 from orders import rules
 from orders.calendar import WorkingTime
-from orders.models import Order, Stage
+from orders.models import OPEN_STAGES, EventKind, Order, Stage
 from orders.rules import OrderError
-from orders.services.common import lock_order
+from orders.services.common import event_record, lock_order
 from orders.services.promise import (
     order_promise_record,
     pay_by_expected,
     promise_move_after_payment,
 )
-from production.planning import promise_propose
+from production.planning import promise_propose, schedule_request
 
 # While the terms are being agreed; afterwards the promise moves only with the payment.
 PROMISE_STAGES = (Stage.NEW, Stage.QUALIFICATION)
@@ -71,3 +73,29 @@ def promise_after_payment(*, order: Order, paid_at: dt.datetime | None) -> dt.da
     if moved is not None:
         tell_client(order=order, kind="promise_moved", promised_date=moved.isoformat())
     return moved
+
+
+def order_priority_set(*, order: Order, actor: User, priority: int) -> Order:
+    """The head of production puts the order ahead of others (or behind): recorded in the
+    timeline, and the schedule computed again after the commit."""
+    with transaction.atomic():
+        order = lock_order(order)
+        if order.stage not in OPEN_STAGES:
+            raise rules.wrong_stage(order)
+        was = order.priority
+        if priority == was:
+            return order
+        order.priority = priority
+        order.save(update_fields=["priority", "updated_at"])
+        event_record(
+            order=order,
+            kind=EventKind.PRIORITY,
+            actor=actor,
+            text=Msg(
+                gettext_noop("Production priority changed from %(was)s to %(now)s"),
+                was=was,
+                now=priority,
+            ),
+        )
+        schedule_request()
+    return order

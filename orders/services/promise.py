@@ -46,12 +46,13 @@ def order_promise_record(
     *, order: Order, actor: User | None, promised_date: dt.date, pay_by: dt.date | None
 ) -> Order:
     """Store the promise on the locked order: the date, and for an order paid in advance
-    the working days from the pay-by date to it. One timeline entry."""
+    the working days from the pay-by date to it. One timeline entry when it changed."""
     working_time = WorkingTime.load()
+    days = working_days_after(working_time, pay_by, promised_date) if pay_by is not None else None
+    if (order.promised_date, order.promise_days) == (promised_date, days):
+        return order  # promised so already: nothing to record
     order.promised_date = promised_date
-    order.promise_days = (
-        working_days_after(working_time, pay_by, promised_date) if pay_by is not None else None
-    )
+    order.promise_days = days
     order.save(update_fields=["promised_date", "promise_days", "updated_at"])
     if pay_by is not None:
         text = Msg(

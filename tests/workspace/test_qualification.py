@@ -69,6 +69,7 @@ def test_it_qualifies_with_partial_prepayment(client, staff, order_factory):
         delivery_method="courier",
         delivery_cost="700",
         delivery_address="Moscow, Arbat 5",
+        promise="earliest",
         qualify="1",
     )
 
@@ -115,9 +116,18 @@ def test_a_manager_creates_an_order_for_a_new_client(client, staff, catalogue):
 
     response = client.post("/orders/new/", data)
 
+    # Created and taken into work; qualifying waits for the date promised to the client,
+    # which the qualification form proposes.
     order = Order.objects.get()
+    edit = f"/orders/{order.number}/edit/"
+    assert response.status_code == 302 and response["Location"] == f"{edit}?check=1"
+    assert str(rules.PROMISE_MISSING) in client.get(response["Location"]).content.decode()
+    data = form_data([("TBL-1", "1", ""), ("CHR-1", "4", "")], promise="earliest", qualify="1")
+    response = client.post(edit, data)
     assert response.status_code == 302 and response["Location"] == order.get_absolute_url()
+    order.refresh_from_db()
     assert order.stage == Stage.PREPAYMENT
+    assert order.promised_date is not None
     assert order.manager == staff["manager"]
     assert order.total_amount == Decimal("31000.00")
     assert order.payment_scheme == PaymentScheme.FULL_PREPAYMENT

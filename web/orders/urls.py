@@ -16,6 +16,13 @@ urlpatterns = [
     path("orders/<str:number>/take/", views.order_take, name="take"),
     path("orders/<str:number>/qualify/", views.order_qualify_now, name="qualify"),
     path("orders/<str:number>/cancel/", views.order_cancel_view, name="cancel"),
+    path("orders/<str:number>/promise/", views.order_promise_view, name="promise"),
+    path("orders/<str:number>/priority/", views.order_priority_view, name="priority"),
+    path(
+        "orders/<str:number>/priority/preview/<str:token>/",
+        views.order_priority_preview,
+        name="priority_preview",
+    ),
     path("orders/<str:number>/hand-over/", views.order_hand_over_view, name="hand_over"),
     path("orders/<str:number>/comment/", views.order_comment_view, name="comment"),
     path("orders/<str:number>/events/<int:event_id>/send/", views.event_send, name="event_send"),

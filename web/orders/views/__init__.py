@@ -17,6 +17,11 @@ from web.orders.views.order import (
     payment_refund_view,
     payment_reverse_view,
 )
+from web.orders.views.promise import (
+    order_priority_preview,
+    order_priority_view,
+    order_promise_view,
+)
 from web.orders.views.qualification import customer_search, order_edit, order_new
 from web.orders.views.tasks import ONE_CLICK_TASKS, my_tasks, task_done, task_reassign_view
 
@@ -37,6 +42,9 @@ __all__ = [
     "order_hand_over_view",
     "order_move",
     "order_new",
+    "order_priority_preview",
+    "order_priority_view",
+    "order_promise_view",
     "order_qualify_now",
     "order_take",
     "payment_add",

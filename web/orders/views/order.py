@@ -39,6 +39,7 @@ from pipeline.orders import (
 from pipeline.payments import payment_register
 from web.orders.forms import CommentForm, HandOverForm, PaymentForm, ReasonForm, RefundForm
 from web.orders.page import OrderPage, order_page_data
+from web.orders.promise import promise_panel
 from web.orders.views.common import (
     SAVED_NOT_QUALIFIED,
     add_errors,
@@ -76,8 +77,13 @@ def _order_page(
         # Open tasks of the departments this person heads: who could take each.
         "task_candidates": _task_candidates(user, page),
         "hand_over_to": (managers_for_filter() if order.is_open and can_hand_over(user) else []),
+        "promise": promise_panel(user, order, page.invoices, forms),
     }
     return render(request, "orders/detail.html", context, status=status)
+
+
+# The page with a form sent back (the promise's views, web/orders/views/promise.py).
+order_page = _order_page
 
 
 def _page_forms(order: Order, page: OrderPage, *, can_pay: bool, sent: dict) -> dict:

@@ -24,6 +24,7 @@ from pipeline.orders import (
     order_save_terms,
     order_take_into_work,
 )
+from pipeline.promise import promise_offer
 from production.models import Product
 from web.orders.forms import (
     BuyerForm,
@@ -33,6 +34,7 @@ from web.orders.forms import (
     TermsForm,
     line_formset_initial,
 )
+from web.orders.promise import PromiseForm
 from web.orders.views.common import SAVED_NOT_QUALIFIED, order_for_change
 from web.requests import WorkspaceRequest
 
@@ -45,11 +47,15 @@ def _catalogue() -> tuple[list[Product], dict]:
     return products, data
 
 
-def _apply_problems(terms: TermsForm, lines, problems: dict[str, list[str]], buyer=None) -> None:
+def _apply_problems(
+    terms: TermsForm, lines, problems: dict[str, list[str]], buyer=None, promise=None
+) -> None:
     for field, field_messages in problems.items():
         for message in field_messages:
             if buyer is not None and field in buyer.fields:
                 buyer.add_error(field, message)
+            elif promise is not None and field in promise.fields:
+                promise.add_error("promised_date", message)
             elif field == "lines" or field not in terms.fields:
                 lines.non_form_errors().append(message)
             else:
@@ -63,7 +69,12 @@ def _order_form_page(request, template: str, context: dict, status: int = 200) -
 
 
 def _save_terms(
-    request: WorkspaceRequest, order: Order, lines, terms: TermsForm, buyer: BuyerForm
+    request: WorkspaceRequest,
+    order: Order,
+    lines,
+    terms: TermsForm,
+    buyer: BuyerForm,
+    promise: PromiseForm,
 ) -> bool:
     """Save the buyer, lines and terms together, then qualify when asked: the save stays
     even if qualifying is refused (the invoice it issues names the buyer just saved).
@@ -84,12 +95,13 @@ def _save_terms(
                 terms=terms.update_kwargs(),
                 qualify=False,
             )
+        promise.save(actor=request.user)  # a date refused is shown next to it
         if "qualify" in request.POST:
             if order.stage == Stage.NEW:
                 order = order_take_into_work(order=order, actor=request.user)
             order_qualify(order=order, actor=request.user)
     except OrderError as error:
-        _apply_problems(terms, lines, error.errors, buyer)
+        _apply_problems(terms, lines, error.errors, buyer, promise)
         return False
     return True
 
@@ -97,21 +109,28 @@ def _save_terms(
 def _edit_forms(request: WorkspaceRequest, order: Order) -> tuple:
     """The qualification form's parts: bound to what was sent, or showing the order (with
     its gaps next to their fields when the page is opened with ?check=1)."""
+    offer = promise_offer(order)
     if request.method == "POST":
         return (
             LineFormSet(request.POST, prefix="lines"),
             TermsForm(request.POST),
             BuyerForm(request.POST, customer=order.customer),
+            PromiseForm(request.POST, order=order, offer=offer),
         )
     lines = LineFormSet(prefix="lines", initial=line_formset_initial(order))
     terms = TermsForm(initial=TermsForm.initial_for(order))
+    promise = PromiseForm(order=order, offer=offer)
     problems = rules.qualification_problems(order) if request.GET.get("check") else {}
     if problems:
         # The saved order's gaps, next to their fields, as a refused save shows them.
         terms = TermsForm(data=TermsForm.initial_for(order))
         terms.is_valid()
-        _apply_problems(terms, lines, problems)
-    return lines, terms, BuyerForm(customer=order.customer)
+        promise = PromiseForm(
+            data={"promise": promise.fields["promise"].initial}, order=order, offer=offer
+        )
+        promise.is_valid()
+        _apply_problems(terms, lines, problems, promise=promise)
+    return lines, terms, BuyerForm(customer=order.customer), promise
 
 
 def _saved_message(request: WorkspaceRequest, order: Order) -> str:
@@ -127,15 +146,16 @@ def order_edit(request: WorkspaceRequest, number: str) -> HttpResponse:
     if order.stage not in (Stage.NEW, Stage.QUALIFICATION):
         messages.error(request, str(rules.LINES_LOCKED))
         return redirect(order)
-    lines, terms, buyer = _edit_forms(request, order)
+    lines, terms, buyer, promise = _edit_forms(request, order)
     status = 200
     if request.method == "POST":
-        valid = all([lines.is_valid(), terms.is_valid(), buyer.is_valid()])
-        if valid and _save_terms(request, order, lines, terms, buyer):
+        valid = all([lines.is_valid(), terms.is_valid(), buyer.is_valid(), promise.is_valid()])
+        if valid and _save_terms(request, order, lines, terms, buyer, promise):
             messages.success(request, _saved_message(request, order))
             return redirect(order)
         status = 422
     context = {"order": order, "lines": lines, "terms": terms, "buyer": buyer}
+    context["promise_form"] = promise
     return _order_form_page(request, "orders/edit.html", context, status=status)
 
 
