@@ -604,7 +604,8 @@ def report(results: list[dict]) -> None:
         print("scale-out, side by side in this run:")
         for r in results:
             rate = r["won"] / r["drained"]
-            print(f"   {r['pools']} pool(s): {rate * 60:6.0f} orders/min   ×{rate / base:.2f}")
+            ratio = f"×{rate / base:.2f}" if base else "×–"
+            print(f"   {r['pools']} pool(s): {rate * 60:6.0f} orders/min   {ratio}")
 
 
 # ----------------------------------------------------------------------------- main
