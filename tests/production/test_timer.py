@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from orders import roles
 from orders.models import Task, TaskStatus
-from production.models import LineCost
+from production.models import LineCost, Operation, WorkCentre
 from tests.conftest import make_user
 from tests.factories import order_in_production, production_tasks
 
@@ -237,3 +237,45 @@ def test_the_task_page_reads_since_when_the_timer_runs_without_scripts(client, s
     assert f"running since {local}" in html
     assert 'data-elapsed="420"' in html
     assert ">0:07:00</time>" in html
+
+
+def test_an_operations_card_keeps_its_place_in_the_line_after_a_timer_action(
+    client, staff, catalogue
+):
+    shop = WorkCentre.objects.create(name="Joinery")
+    shop.members.add(staff["production"])
+    for position, name in enumerate(["Cut", "Assemble"], start=1):
+        Operation.objects.create(
+            product=catalogue["table"], position=position, name=name, work_centre=shop
+        )
+    order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    cut = Task.objects.get(order=order, line__product=catalogue["table"], step=1)
+    client.force_login(staff["production"])
+    answer = post(
+        client, "task_start", cut, HTTP_HX_REQUEST="true", HTTP_HX_TARGET=f"task-{cut.pk}"
+    )
+    assert 'data-testid="operation-progress"' in answer.content.decode()
+    assert ">Cut 0/2</span>" in answer.content.decode()
+
+
+def test_each_operations_timer_adds_to_the_lines_labour(client, staff, catalogue):
+    shop = WorkCentre.objects.create(name="Joinery")
+    shop.members.add(staff["production"])
+    for position, name in enumerate(["Cut", "Assemble"], start=1):
+        Operation.objects.create(
+            product=catalogue["table"], position=position, name=name, work_centre=shop
+        )
+    with time_machine.travel(START - dt.timedelta(days=1), tick=False):
+        order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    client.force_login(staff["production"])
+    with time_machine.travel(START, tick=False) as clock:
+        for step, minutes in ((1, 30), (2, 45)):
+            task = Task.objects.get(order=order, line__product=catalogue["table"], step=step)
+            post(client, "task_start", task)
+            clock.shift(dt.timedelta(minutes=minutes))
+            post(client, "task_done", task)
+    line = task.line
+    line.refresh_from_db()
+    assert LineCost.objects.get(line=line).labour_minutes == 75
+    # Materials at standard (2,050.00) + 75 minutes at 600.00 an hour (750.00).
+    assert line.actual_cost == Decimal("2800.00")

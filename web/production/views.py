@@ -27,6 +27,7 @@ from pipeline.shop_floor import task_timer_finish
 from pipeline.work import task_reassign
 from production.load import QueueCursor, load_for_head, queue_page
 from production.models import WorkCentre
+from production.progress import with_line_steps
 from production.selectors import (
     MarginRow,
     margin_by_product,
@@ -68,7 +69,9 @@ def production_task_for_user(request: WorkspaceRequest, pk: int) -> Task:
 
 
 def _task_for_card(pk: int) -> Task:
-    return Task.objects.select_related("order__customer", "line").get(pk=pk)
+    """A task as the shop floor's page reads it: with its order, line and place in it."""
+    tasks = Task.objects.select_related("order__customer", "line")
+    return with_line_steps(tasks).get(pk=pk)
 
 
 def _form_errors(form) -> str:
