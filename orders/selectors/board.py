@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -67,6 +68,9 @@ CARD_VALUES = [
     "manager__first_name",
     "manager__last_name",
     "client_since",
+    "promised_date",
+    "at_risk_since",
+    "at_risk_reason",
     # Annotations last: the SELECT lists them after the columns (the raw UNION reads by
     # position).
     "steps_done",
@@ -119,6 +123,9 @@ class Card:
     customer_name: str
     manager_name: str
     client_since: dt.datetime | None = None  # waiting on the client since (orders.clocks)
+    promised_date: dt.date | None = None
+    at_risk_since: dt.datetime | None = None  # the schedule says it will miss the promise
+    at_risk_reason: dict | str | None = None  # a core.texts.Msg's data (why)
     steps_done: int = 0  # production tasks (operations) done, in production
     steps_total: int = 0
 
@@ -128,6 +135,8 @@ class Card:
             part for part in (row.pop("manager__first_name"), row.pop("manager__last_name")) if part
         )
         username = row.pop("manager__username")
+        if isinstance(row.get("at_risk_reason"), str):  # a raw UNION reads JSON as text
+            row["at_risk_reason"] = json.loads(row["at_risk_reason"])
         return cls(
             customer_name=row.pop("customer__name"), manager_name=manager or username or "—", **row
         )
@@ -147,6 +156,7 @@ class BoardFilter:
 
     manager_id: int | None = None  # None: every manager (only with view_all_orders)
     overdue: bool = False
+    at_risk: bool = False  # only orders the schedule says will miss their promise
     q: str = ""
     created_from: dt.date | None = None
     created_to: dt.date | None = None
@@ -155,7 +165,12 @@ class BoardFilter:
     @property
     def uses_counters(self) -> bool:
         """Without a narrowing filter the columns' totals come from the counters."""
-        return not (self.overdue or self.q or self.created_from or self.created_to)
+        return not (self.overdue or self.at_risk or self.q or self.created_from or self.created_to)
+
+    @property
+    def by_risk(self) -> bool:
+        """Cards in the order they went at risk (longest first); the overdue order wins."""
+        return self.at_risk and not self.overdue
 
     @functools.cached_property
     def _search(self) -> tuple[Q, bool]:
@@ -177,6 +192,8 @@ class BoardFilter:
             qs = qs.filter(manager_id=self.manager_id)
         if self.overdue:
             qs = qs.filter(next_due_at__lt=timezone.now())
+        if self.at_risk:
+            qs = qs.filter(at_risk_since__isnull=False)
         if self.q:
             qs = qs.filter(self.search)
         # Days of the company's time zone as ranges of created_at, which its indexes serve.
@@ -204,9 +221,13 @@ class Cursor:
         position = keyset_parse(raw)
         return cls(*position) if position else None
 
-    def condition(self, *, by_deadline: bool = False) -> Q:
+    def condition(self, *, by_deadline: bool = False, by_risk: bool = False) -> Q:
         # `created_at <= c` lets PostgreSQL start the index range at the cursor; the rest
         # breaks ties on id. A plain OR alone would walk the index from the top.
+        if by_risk:
+            return Q(at_risk_since__gte=self.at) & (
+                Q(at_risk_since__gt=self.at) | Q(id__gt=self.id)
+            )
         if by_deadline:
             return Q(next_due_at__gte=self.at) & (Q(next_due_at__gt=self.at) | Q(id__gt=self.id))
         return Q(created_at__lte=self.at) & (Q(created_at__lt=self.at) | Q(id__lt=self.id))
@@ -252,7 +273,10 @@ class Board:
 def _column_query(stage: str, filters: BoardFilter, after: Cursor | None) -> QuerySet:
     qs = filters.orders().filter(stage=stage).annotate(**STEP_COUNTS)
     if after is not None:
-        qs = qs.filter(after.condition(by_deadline=filters.overdue))
+        qs = qs.filter(after.condition(by_deadline=filters.overdue, by_risk=filters.by_risk))
+    if filters.by_risk:
+        # Longest at risk first, from order_at_risk_idx (the few orders at risk).
+        return qs.order_by("at_risk_since", "id").values(*CARD_VALUES)
     if filters.overdue:
         # Most overdue first, from order_overdue_idx: a column reads the cards it shows,
         # not every order it passes until enough of them are late.
@@ -262,7 +286,9 @@ def _column_query(stage: str, filters: BoardFilter, after: Cursor | None) -> Que
 
 def _sort(rows: list[dict], filters: BoardFilter) -> None:
     """Into the order _column_query reads them in (a UNION ALL keeps no order)."""
-    if filters.overdue:
+    if filters.by_risk:
+        rows.sort(key=lambda row: (row["at_risk_since"], row["id"]))
+    elif filters.overdue:
         rows.sort(key=lambda row: (row["next_due_at"], row["id"]))
     else:
         rows.sort(key=lambda row: (row["created_at"], row["id"]), reverse=True)
@@ -277,6 +303,8 @@ def _page(rows: list[dict], limit: int, filters: BoardFilter) -> tuple[list[Card
         return cards, None
     last = cards[-1]
     at = last.next_due_at if filters.overdue else last.created_at
+    if filters.by_risk:
+        at = last.at_risk_since
     return cards, (Cursor(at, last.id) if at is not None else None)
 
 
@@ -370,9 +398,10 @@ def _capped_totals(filters: BoardFilter, stages: list[str]) -> dict[str, Totals]
     from an index (overdue: order_overdue_idx). Won and lost are those of the period."""
     since = _closed_since(filters)
     totals: dict[str, Totals] = {}
-    counted_stages = [stage for stage in stages if not (filters.overdue and stage in CLOSED_STAGES)]
+    open_only = filters.overdue or filters.at_risk
+    counted_stages = [stage for stage in stages if not (open_only and stage in CLOSED_STAGES)]
     for stage in set(stages) - set(counted_stages):
-        # A won or lost order has no deadline left to miss.
+        # A won or lost order has no deadline left to miss, nor a promise to break.
         totals[stage] = Totals(orders=0)
     parts, params = [], []
     for group in (OPEN_STAGES, CLOSED_STAGES):

@@ -76,6 +76,7 @@ class BoardFilterForm(forms.Form):
 
     who = forms.CharField(required=False)  # "mine", "all" or a manager's id
     overdue = forms.BooleanField(required=False)
+    at_risk = forms.BooleanField(required=False)
     q = forms.CharField(required=False, max_length=100)
     created_from = DayField(required=False)
     created_to = DayField(required=False)
@@ -106,6 +107,7 @@ class BoardFilterForm(forms.Form):
         return BoardFilter(
             manager_id=manager_id,
             overdue=bool(data.get("overdue")),
+            at_risk=bool(data.get("at_risk")),
             q=(data.get("q") or "").strip(),
             created_from=data.get("created_from"),
             created_to=data.get("created_to"),

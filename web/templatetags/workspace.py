@@ -21,6 +21,7 @@ from orders.models import Order, Stage
 from orders.selectors.board import Card
 from orders.selectors.order import automatic_moves, manual_targets
 from web.orders.forms import new_form_key
+from web.templatetags.promise import CardPromise
 
 register = template.Library()
 
@@ -146,6 +147,7 @@ class CardRenderer:
         self.stage_labels = {stage: escape(str(label)) for stage, label in Stage.choices}
         self.targets_by_kind: dict[tuple[str, bool], list[str]] = {}
         self.by_itself: dict[str, str] = {}
+        self.promise = CardPromise()
 
     def money(self, value: Decimal, currency: str) -> str:
         """money_short, with the separators looked up once (the same output)."""
@@ -215,6 +217,7 @@ class CardRenderer:
             )
         if order.client_since is not None:
             meta.append(f'<span class="badge badge-warn waits">{words["client"]}</span>')
+        meta.extend(self.promise(order))
         if order.steps_total > order.lines_count:  # some lines are made in operations
             meta.append(
                 f'<span class="progress" title="{words["steps"]}">'
