@@ -10,6 +10,7 @@ import functools
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -125,7 +126,7 @@ class Card:
     client_since: dt.datetime | None = None  # waiting on the client since (orders.clocks)
     promised_date: dt.date | None = None
     at_risk_since: dt.datetime | None = None  # the schedule says it will miss the promise
-    at_risk_reason: dict | str | None = None  # a core.texts.Msg's data (why)
+    at_risk_reason: dict[str, Any] | None = None  # a core.texts.Msg's data (why)
     steps_done: int = 0  # production tasks (operations) done, in production
     steps_total: int = 0
 
