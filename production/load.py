@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from core.keyset import keyset_parse
 from orders.calendar import WorkingTime
-from orders.models import UNFINISHED_TASK_STATUSES, Department, Task
+from orders.models import OPEN_TASK_STATUSES, UNFINISHED_TASK_STATUSES, Department, Task
 from production.models import CapacityException, WorkCentre, WorkCentreLoad
 
 LOAD_DAYS = 14
@@ -182,15 +182,19 @@ def _queue_ids(centre_ids: list[int], size: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def _planned_order(task: Task) -> tuple:
+    return (task.planned_start, task.pk)
+
+
 def _queue_tasks():
     return Task.objects.select_related("order", "line", "assignee", "operation")
 
 
 def load_for_head(*, start: dt.date | None = None) -> LoadPage:
-    """The load view (six queries): the work centres, their load rows and capacity
-    exceptions of the fortnight, the calendar's exceptions (WorkingTime.load: two), the
-    first operations of every centre's queue (ids, then the rows with their orders, lines,
-    people and operations: two) and the late operations."""
+    """The load view (eight queries): the work centres, their load rows and capacity
+    exceptions of the fortnight, the calendar and its exceptions (WorkingTime.load: two),
+    the ids of every centre's first operations and of the late operations (one query each),
+    and those operations with their orders, lines, people, operations and work centres."""
     now = timezone.now()
     start = start or timezone.localdate(now)
     days = load_days(start)
@@ -209,11 +213,20 @@ def load_for_head(*, start: dt.date | None = None) -> LoadPage:
         )
     }
     working_time = WorkingTime.load(around=now)
-    queue_ids = _queue_ids([centre.pk for centre in centres], QUEUE_SIZE + 1)
+    centre_ids = [centre.pk for centre in centres]
+    queue_ids = _queue_ids(centre_ids, QUEUE_SIZE + 1)
+    overdue_ids = _overdue_ids(centre_ids, now, OVERDUE_LIMIT + 1)
+    found = {
+        task.pk: task
+        for task in _queue_tasks()
+        .select_related("work_centre")
+        .filter(pk__in=[*queue_ids, *overdue_ids])
+    }
     queued: dict[int, list[Task]] = {}
-    for task in _queue_tasks().filter(pk__in=queue_ids).order_by("planned_start", "id"):
+    for task in sorted((found[pk] for pk in queue_ids), key=_planned_order):
         assert task.work_centre_id is not None  # queued by work centre
         queued.setdefault(task.work_centre_id, []).append(task)
+    overdue = [found[pk] for pk in overdue_ids]  # the oldest deadline first
     loads = []
     for centre in centres:
         tasks = queued.get(centre.pk, [])
@@ -234,7 +247,6 @@ def load_for_head(*, start: dt.date | None = None) -> LoadPage:
                 more=QueueCursor.of(tasks[QUEUE_SIZE - 1]) if len(tasks) > QUEUE_SIZE else None,
             )
         )
-    overdue = overdue_operations(now=now)
     return LoadPage(
         days=days,
         centres=loads,
@@ -244,16 +256,33 @@ def load_for_head(*, start: dt.date | None = None) -> LoadPage:
     )
 
 
-def overdue_operations(*, now: dt.datetime, limit: int = OVERDUE_LIMIT) -> list[Task]:
-    """Unfinished production operations past their deadline or their planned finish,
-    the oldest deadline first: `limit` + 1 rows (one query)."""
-    return list(
-        _queue_tasks()
-        .select_related("work_centre")
-        .filter(department=Department.PRODUCTION, status__in=UNFINISHED_TASK_STATUSES)
-        .filter(Q(due_at__lt=now) | Q(planned_finish__lt=now))
-        .order_by("due_at", "id")[: limit + 1]
-    )
+def _overdue_ids(centre_ids: list[int], now: dt.datetime, limit: int) -> list[int]:
+    """The `limit` late operations with the oldest deadlines, in one query of two bounded
+    parts: open operations past their deadline (a range of the open tasks' (department,
+    due_at, id) index), and per work centre, unfinished ones past their planned finish (its
+    oldest planned starts on the (work_centre, planned_start, id) index: those still
+    running by the plan are few, as a centre's capacity is)."""
+    open_statuses = [str(status) for status in OPEN_TASK_STATUSES]
+    unfinished = [str(status) for status in UNFINISHED_TASK_STATUSES]
+    sql = """
+        (SELECT task.id, task.due_at FROM orders_task task
+         WHERE task.department = %s AND task.status = ANY(%s) AND task.due_at < %s
+         ORDER BY task.due_at, task.id LIMIT %s)
+        UNION
+        (SELECT late.id, late.due_at FROM unnest(%s::bigint[]) AS centre(id)
+         CROSS JOIN LATERAL (
+            SELECT task.id, task.due_at FROM orders_task task
+            WHERE task.work_centre_id = centre.id AND task.status = ANY(%s)
+              AND task.planned_start < %s AND task.planned_finish < %s
+            ORDER BY task.planned_start, task.id LIMIT %s
+         ) late)
+        ORDER BY due_at, id LIMIT %s
+    """
+    params = [Department.PRODUCTION.value, open_statuses, now, limit]
+    params += [centre_ids, unfinished, now, now, limit, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def queue_page(

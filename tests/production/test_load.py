@@ -181,12 +181,40 @@ def test_the_load_view_runs_a_fixed_number_of_queries(
             )
     client.force_login(head_of_production)
     # Queries: the session, the user, the head check; the work centres, their load rows and
-    # capacity exceptions, the calendar and its holidays, the queues' ids, the queued
-    # operations with their orders, lines, people and operations, the late operations; the
-    # layout's permissions (user's and groups'), open-task count, unread notifications, role.
+    # capacity exceptions, the calendar and its holidays, the queues' ids, the late
+    # operations' ids, those operations with their orders, lines, people, operations and
+    # work centres; the layout's permissions (user's and groups'), open-task count, unread
+    # notifications, role.
     with django_assert_num_queries(16):
         page = client.get(reverse("production:load"))
     assert page.status_code == 200
     assert len(load_of(page.context["page"], paint).queue) == min(orders, QUEUE_SIZE)
     assert len(page.context["page"].overdue) == 2 * orders
     assert timezone.now() == NOW
+
+
+def test_the_late_list_stops_at_its_limit_and_says_there_are_more(
+    staff, catalogue, centres, monkeypatch
+):
+    paint, _cnc = centres
+    monkeypatch.setattr("production.load.OVERDUE_LIMIT", 2)
+    tasks = production_tasks(order_in_production(manager=staff["manager"], catalogue=catalogue))
+    tasks += production_tasks(order_in_production(manager=staff["manager"], catalogue=catalogue))
+    for hours, task in enumerate(tasks, start=1):
+        Task.objects.filter(pk=task.pk).update(due_at=NOW - dt.timedelta(hours=hours))
+    # Waiting for its turn, but its plan says it should have been done an hour ago.
+    waiting = tasks[0]
+    Task.objects.filter(pk=waiting.pk).update(
+        status=TaskStatus.WAITING,
+        due_at=NOW + dt.timedelta(days=2),
+        work_centre=paint,
+        planned_start=NOW - dt.timedelta(hours=3),
+        planned_finish=NOW - dt.timedelta(hours=1),
+    )
+    page = load_for_head()
+    assert [t.pk for t in page.overdue] == [tasks[3].pk, tasks[2].pk]  # the oldest deadlines
+    assert page.overdue_more
+    monkeypatch.setattr("production.load.OVERDUE_LIMIT", 10)
+    page = load_for_head()
+    assert [t.pk for t in page.overdue] == [tasks[3].pk, tasks[2].pk, tasks[1].pk, waiting.pk]
+    assert not page.overdue_more

@@ -310,9 +310,9 @@ def job_ticket(request: WorkspaceRequest, number: str) -> HttpResponse:
 def load(request: WorkspaceRequest) -> HttpResponse:
     if not is_head_of_production(request.user):
         raise PermissionDenied
-    # Queries: the session, the user, the head check, then load_for_head's seven (work
+    # Queries: the session, the user, the head check, then load_for_head's eight (work
     # centres, load rows, capacity exceptions, the calendar and its holidays, the queues'
-    # ids, the queued operations, the late ones).
+    # ids, the late operations' ids, those operations), then the layout's.
     return render(request, "production/load.html", {"page": load_for_head()})
 
 
