@@ -278,10 +278,22 @@ def _overdue_ids(centre_ids: list[int], now: dt.datetime, limit: int) -> list[in
          ) late)
         ORDER BY due_at, id LIMIT %s
     """
-    params = [Department.PRODUCTION.value, open_statuses, now, limit]
-    params += [centre_ids, unfinished, now, now, limit, limit]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(
+            sql,
+            [
+                Department.PRODUCTION.value,
+                open_statuses,
+                now,
+                limit,
+                centre_ids,
+                unfinished,
+                now,
+                now,
+                limit,
+                limit,
+            ],
+        )
         return [row[0] for row in cursor.fetchall()]
 
 
