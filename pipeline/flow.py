@@ -47,7 +47,7 @@ from orders.models import (
 from orders.services.clocks import order_clock_sync
 from orders.services.common import event_record, order_recalculate
 from orders.services.tasks import task_close
-from pipeline.promise import promise_after_payment
+from pipeline.promise import promise_after_invoice, promise_after_payment
 from production.planning import schedule_request
 from production.services import production_start
 from production.summaries import margin_order_lost
@@ -154,6 +154,11 @@ def start_production(ctx: Context) -> None:
     """production: snapshot costs, one task per line, each worker told."""
     for task in production_start(order=ctx.order, actor=ctx.actor):
         staff.task_announce(task, order=ctx.order)
+
+
+def promise_from_invoice(ctx: Context) -> None:
+    """the promise counted from the prepayment invoice's due date, if later than promised"""
+    promise_after_invoice(order=ctx.order)
 
 
 def keep_promise(ctx: Context) -> None:
@@ -325,7 +330,7 @@ EVENTS: dict[Event, Rule] = {
 # What entering a stage sets off, whichever event moved the order there.
 ON_ENTER: dict[Stage, tuple[Step, ...]] = {
     Stage.QUALIFICATION: (),
-    Stage.PREPAYMENT: (issue_invoice(InvoiceKind.PREPAYMENT),),
+    Stage.PREPAYMENT: (issue_invoice(InvoiceKind.PREPAYMENT), promise_from_invoice),
     Stage.PRODUCTION: (keep_promise, start_production),
     Stage.POSTPAYMENT: (issue_invoice(InvoiceKind.POSTPAYMENT),),
     Stage.DELIVERY_DETAILS: (),

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from core.texts import Msg
+from invoices.models import InvoiceKind, InvoiceStatus
 from notifications.client import tell_client
 from orders import rules
 from orders.calendar import WorkingTime
@@ -22,6 +23,7 @@ from orders.services.promise import (
     order_promise_record,
     pay_by_expected,
     promise_move_after_payment,
+    promise_move_to_pay_by,
 )
 from production.planning import promise_propose, schedule_request
 
@@ -73,6 +75,19 @@ def promise_after_payment(*, order: Order, paid_at: dt.datetime | None) -> dt.da
     if moved is not None:
         tell_client(order=order, kind="promise_moved", promised_date=moved.isoformat())
     return moved
+
+
+def promise_after_invoice(*, order: Order) -> dt.date | None:
+    """The prepayment invoice issued: the promise counts from its due date (later than the
+    pay-by date promised when the order is qualified days after the promise)."""
+    due = (
+        order.invoices.filter(kind=InvoiceKind.PREPAYMENT)
+        .exclude(status=InvoiceStatus.VOID)
+        .order_by("-id")
+        .values_list("due_date", flat=True)
+        .first()
+    )
+    return promise_move_to_pay_by(order=order, pay_by=due) if due is not None else None
 
 
 def order_priority_set(*, order: Order, actor: User, priority: int) -> Order:

@@ -73,9 +73,28 @@ def promise_move_after_payment(*, order: Order, paid_on: dt.date) -> dt.date | N
 
     The UPDATE is conditional on the date it read, so a payment event seen twice moves
     the promise (and tells the client) once."""
+    why = gettext_noop(
+        "The prepayment came on %(paid_on)s, after the pay-by date: the promised date "
+        "moved from %(was)s to %(date)s"
+    )
+    return _promise_count_from(order, paid_on, why, "paid_on")
+
+
+def promise_move_to_pay_by(*, order: Order, pay_by: dt.date) -> dt.date | None:
+    """The prepayment invoice is issued with its due date: a promise made on an earlier
+    day counted from an earlier pay-by date, and moves by the days between (the invoice
+    and its e-mail, sent after the commit, name the new date)."""
+    why = gettext_noop(
+        "The prepayment invoice is due on %(pay_by)s: the promised date moved from %(was)s "
+        "to %(date)s"
+    )
+    return _promise_count_from(order, pay_by, why, "pay_by")
+
+
+def _promise_count_from(order: Order, day: dt.date, why: str, name: str) -> dt.date | None:
     if order.promise_days is None or order.promised_date is None:
         return None
-    moved = day_after_working_days(WorkingTime.load(), paid_on, order.promise_days)
+    moved = day_after_working_days(WorkingTime.load(), day, order.promise_days)
     if moved <= order.promised_date:
         return None
     was = order.promised_date
@@ -83,16 +102,6 @@ def promise_move_after_payment(*, order: Order, paid_on: dt.date) -> dt.date | N
         return None
     order.promised_date = moved
     event_record(
-        order=order,
-        kind=EventKind.PROMISE,
-        text=Msg(
-            gettext_noop(
-                "The prepayment came on %(paid_on)s, after the pay-by date: the promised date "
-                "moved from %(was)s to %(date)s"
-            ),
-            paid_on=paid_on,
-            was=was,
-            date=moved,
-        ),
+        order=order, kind=EventKind.PROMISE, text=Msg(why, **{name: day}, was=was, date=moved)
     )
     return moved

@@ -204,3 +204,33 @@ def test_the_promise_moves_once_when_the_payment_event_is_seen_twice(in_qualific
     assert order.promised_date == dt.date(2026, 12, 23)
     assert order.events.filter(data__notification="promise_moved").count() == 1
     assert order.paid_amount == Decimal(order.invoices.get().amount)
+
+
+def test_qualified_days_after_the_promise_it_counts_from_the_invoices_due_date(
+    in_qualification, staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    manager = staff["manager"]
+    order = prepaid(in_qualification, manager)
+    # Promised on Monday 23rd: pay by Saturday 28th, ready by Friday 18 December.
+    order_promise(order=order, actor=manager, promised_date=dt.date(2026, 12, 18))
+    wednesday = dt.datetime(2026, 11, 25, 10, 0, tzinfo=MSK)
+    with time_machine.travel(wednesday, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            order = order_qualify(order=order, actor=manager)
+        invoice = order.invoices.get()
+        assert invoice.due_date == dt.date(2026, 11, 30)  # Monday
+        # 15 working days after Monday 30 November: Monday 21 December.
+        order = f.refreshed(order)
+        assert order.promised_date == dt.date(2026, 12, 21)
+        assert order.events.filter(kind=EventKind.PROMISE).count() == 2
+        assert not order.events.filter(data__notification="promise_moved").exists()
+        # The invoice's e-mail names the date the promise moved to.
+        [letter] = [m for m in mailoutbox if m.subject == f"Счёт {invoice.number}"]
+        assert "При оплате до 30 ноября заказ будет готов к выдаче к 21 декабря." in letter.body
+
+        # Paid on its due date: the promise holds.
+        paid_at = dt.datetime(2026, 11, 30, 12, 0, tzinfo=MSK)
+        with time_machine.travel(paid_at, tick=False):
+            _pay(order, paid_at)
+    order = f.refreshed(order)
+    assert (order.stage, order.promised_date) == (Stage.PRODUCTION, dt.date(2026, 12, 21))
