@@ -16,6 +16,9 @@ The model, as a planner on paper would draw it:
   first capacity its work centre has free from then on: per centre and day the capacity
   used so far is filled from the morning on, and a pointer keeps the first day that still
   has room, so placing an operation costs the days it spans, not the length of the queue.
+  When an operation starts later than its centre's fill (its line's previous operation
+  ends then), the stretch it leaves idle is kept, and work of lower priority that is ready
+  earlier takes it up, as a foreman would fill the morning.
 - A long operation continues on the centre's next working days; a day full or closed is
   skipped.
 
@@ -36,6 +39,10 @@ from typing import NamedTuple
 # Ten years: a centre with no capacity within them cannot plan what is queued at it.
 MAX_DAYS = 3660
 EPS = 1e-9
+# Idle stretches kept per centre and day for work ready earlier to take up: the longest
+# few, none under a minute (in hours of capacity), so a day's lookup stays short.
+HOLES_PER_DAY = 8
+SHORTEST_HOLE = 1 / 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +191,7 @@ class _Centre:
     on with room left (itself while it has some); full days are jumped over, and each
     lookup shortens the path it walked, so finding room never rescans a full stretch."""
 
-    __slots__ = ("cap", "centre", "days", "fill", "room", "used")
+    __slots__ = ("cap", "centre", "days", "fill", "holes", "room", "used")
 
     def __init__(self, centre: Centre, days: _Days) -> None:
         self.centre = centre
@@ -193,6 +200,9 @@ class _Centre:
         self.fill: list[float] = []
         self.used: list[float] = []
         self.room: list[int] = []
+        # Stretches left idle before the fill, per day: an operation that could not start
+        # before its line let it leaves one, and work ready earlier takes it up.
+        self.holes: dict[int, list[list[float]]] = {}
 
     def ensure(self, day: int) -> None:
         cap = self.cap
@@ -309,18 +319,26 @@ def _schedule(
     rank = {info.id: place for place, info in enumerate(ranked)}
     unknown = len(rank)
 
-    def key(op: Op) -> tuple:
-        return (
-            not op.in_progress,
-            rank.get(op.order_id, unknown),
-            op.order_id,
-            op.line_position,
-            op.line_id,
-            op.step,
-            op.task_id,
-        )
+    def within_order(op: Op) -> tuple[int, int, int, int]:
+        return (op.line_position, op.line_id, op.step, op.task_id)
 
-    queue = sorted(operations, key=key)
+    # Work in progress first; then order after order, each one's operations by line and
+    # step (small sorts, not one of every operation).
+    running: list[Op] = []
+    by_order: dict[int, list[Op]] = {}
+    for op in operations:
+        if op.in_progress:
+            running.append(op)
+        else:
+            by_order.setdefault(op.order_id, []).append(op)
+    queue = sorted(
+        running, key=lambda op: (rank.get(op.order_id, unknown), op.order_id, *within_order(op))
+    )
+    for order_id in sorted(by_order, key=lambda pk: (rank.get(pk, unknown), pk)):
+        group = by_order[order_id]
+        if len(group) > 1:
+            group.sort(key=within_order)
+        queue.extend(group)
     # The calendar's lists reach as far as any centre's: each centre grows them ahead.
     worked_before, working = days.before, days.working
     # Where each line's last operation planned so far ends: (day, share of it).
@@ -346,52 +364,77 @@ def _schedule(
         day, within = ready
         if within >= 1.0:
             day, within = day + 1, 0.0
-        cap, fill, used, room_of = state.cap, state.fill, state.used, state.room
-        # The first day with room from `ready` on (on the ready day itself, after `ready`).
-        while True:
+        cap, fill, used, room_of, holes = state.cap, state.fill, state.used, state.room, state.holes
+        start: tuple[int, float] | None = None
+        finish = (day, within)
+        # Day after day from `ready` (on the ready day, only after it): first the idle
+        # stretches the day has, then its free end.
+        while need > EPS:
             found = room_of[day] if day < len(room_of) else -1
             if found != day:
                 found = state.first_room(day)
                 if found != day:
                     day, within = found, 0.0
-            if day > MAX_DAYS:
-                break
+                if day > MAX_DAYS:
+                    break
             room = cap[day]
+            low = within * room
+            gaps = holes.get(day)
+            if gaps:
+                index = 0
+                while index < len(gaps) and need > EPS:
+                    left, right = gaps[index]
+                    begin = left if left > low else low
+                    if right - begin <= EPS:
+                        index += 1
+                        continue
+                    take = need if need < right - begin else right - begin
+                    if start is None:
+                        start = (day, begin / room)
+                    finish = (day, (begin + take) / room)
+                    used[day] += take
+                    need -= take
+                    pieces = []
+                    if begin - left > SHORTEST_HOLE:
+                        pieces.append([left, begin])
+                    if right - begin - take > SHORTEST_HOLE:
+                        pieces.append([begin + take, right])
+                    gaps[index : index + 1] = pieces
+                    index += len(pieces)
+                if not gaps:
+                    del holes[day]
             position = fill[day]
-            if within > 0 and within * room > position:
-                position = within * room
-            if position < room - EPS or (need == 0 and position <= room):
-                break
-            day += 1
-            within = 0.0
-        if day > MAX_DAYS:
-            unplanned.append(op.task_id)
-            line_ready[op.line_id] = None
-            continue
-        # A start at the ready moment is that moment exactly (no rounding in between).
-        start_day, start_share = day, max(position / room, within)
-        if op.in_progress:
-            start_day, start_share = t_now
-        # Take the capacity, day after day.
-        while True:
-            take = min(need, room - position)
-            end = position + take
-            fill[day] = end
-            used[day] += take
-            if end >= room - EPS:
+            if need > EPS and position < room - EPS and low < room - EPS:
+                if low > position:
+                    if low - position > SHORTEST_HOLE:
+                        gaps = holes.setdefault(day, [])
+                        gaps.append([position, low])
+                        if len(gaps) > HOLES_PER_DAY:  # the shortest is left idle
+                            gaps.remove(min(gaps, key=lambda gap: gap[1] - gap[0]))
+                    position = low
+                take = need if need < room - position else room - position
+                if start is None:
+                    start = (day, position / room)
+                fill[day] = position + take
+                used[day] += take
+                need -= take
+                finish = (day, (position + take) / room)
+            if fill[day] >= room - EPS and day not in holes:
                 room_of[day] = day + 1
-            need -= take
-            if need <= EPS:
-                break
-            day = state.first_room(day + 1)
-            if day > MAX_DAYS:
-                break
-            room = cap[day]
-            position = fill[day]
+            if need > EPS:
+                day += 1
+                within = 0.0
         if need > EPS:
             unplanned.append(op.task_id)
             line_ready[op.line_id] = None
             continue
+        # A start at the ready moment is that moment exactly (no rounding in between).
+        start_day, start_share = start if start is not None else ready
+        if (start_day, start_share) < ready:
+            start_day, start_share = ready
+        if op.in_progress:
+            start_day, start_share = t_now
+        day, end_share = finish
         waited = 0.0
         if (start_day, start_share) > ready:
             ready_day, ready_share = ready
@@ -407,14 +450,14 @@ def _schedule(
                 start_day,
                 start_share,
                 day,
-                end / room,
+                end_share,
                 max(waited, 0.0),
                 op.centre_id,
                 op.order_id,
                 float(op.minutes) / 60,
             )
         )
-        line_ready[op.line_id] = (day, end / room)
+        line_ready[op.line_id] = (day, end_share)
 
     mornings: dict[int, dt.datetime] = {}
     minutes_per_day = hours_per_day * 60

@@ -283,3 +283,22 @@ def test_the_same_input_in_any_order_gives_the_same_plan():
     for order in orders:
         steps = [first.ops[order.id * 10 + step] for step in (1, 2, 3)]
         assert steps[0].finish <= steps[1].start and steps[1].finish <= steps[2].start
+
+
+def test_work_ready_earlier_fills_the_time_a_centre_waits_for_another_line():
+    # Painting waits until 13:00 for the urgent order's cutting; the other order's
+    # painting, ready now, takes the morning instead of waiting behind it.
+    orders = [OrderInfo(1, priority=1), OrderInfo(3)]
+    ops = [
+        Op(11, 1, 101, 1, CUT, 240),
+        Op(12, 1, 101, 2, PAINT, 480),
+        Op(31, 3, 301, 1, PAINT, 240),
+    ]
+    plan = schedule(now=at(0, 9), calendar=week(), centres=centres(), orders=orders, operations=ops)
+    assert spans(plan) == {
+        11: (at(0, 9), at(0, 13)),
+        12: (at(0, 13), at(0, 17)),
+        31: (at(0, 9), at(0, 11)),
+    }
+    load = {(row.centre_id, row.day): row.planned_hours for row in plan.load}
+    assert load[PAINT, MONDAY] == 12
