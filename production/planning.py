@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -254,12 +254,38 @@ def _write_operations(inputs: Inputs, plan: Plan) -> int:
         planned = plan.ops.get(task_id)
         new = (planned.start, planned.finish) if planned else (None, None)
         if new != stored:
-            changed.append(Task(pk=task_id, planned_start=new[0], planned_finish=new[1]))
-    for index in range(0, len(changed), BATCH):
-        Task.objects.bulk_update(
-            changed[index : index + BATCH], ["planned_start", "planned_finish"]
-        )
+            changed.append((task_id, *new))
+    _set_moments(Task, ["planned_start", "planned_finish"], changed)
     return len(changed)
+
+
+def _set_moments(model: type[models.Model], fields: list[str], rows: list[tuple]) -> None:
+    """Rows of (pk, moment, …) written to `fields`, a batch an UPDATE joined to a VALUES
+    list (bulk_update's CASE WHEN compares every row with every id of its batch)."""
+    if connection.vendor != "postgresql":
+        for index in range(0, len(rows), BATCH):
+            objects = [
+                model(pk=row[0], **dict(zip(fields, row[1:], strict=True)))
+                for row in rows[index : index + BATCH]
+            ]
+            model._default_manager.bulk_update(objects, fields)
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    column_of = {field.name: field.column for field in model._meta.concrete_fields}
+    columns = [quote(column_of[name]) for name in fields]
+    names = ", ".join(f"v{index}" for index in range(len(fields)))
+    sets = ", ".join(f"{column} = v.v{index}" for index, column in enumerate(columns))
+    row_sql = "(%s" + ", %s::timestamptz" * len(fields) + ")"
+    with connection.cursor() as cursor:
+        for index in range(0, len(rows), BATCH):
+            batch = rows[index : index + BATCH]
+            cursor.execute(
+                f"UPDATE {table} AS t SET {sets} "
+                f"FROM (VALUES {', '.join([row_sql] * len(batch))}) AS v(id, {names}) "
+                "WHERE t.id = v.id",
+                [value for row in batch for value in row],
+            )
 
 
 def _write_load(inputs: Inputs, plan: Plan) -> None:
@@ -287,12 +313,11 @@ def _hours(value: float) -> Decimal:
 
 def _write_ready(inputs: Inputs, plan: Plan) -> None:
     changed = [
-        Order(pk=order_id, planned_ready_at=made.ready_at)
+        (order_id, made.ready_at)
         for order_id, made in plan.orders.items()
         if order_id in inputs.orders and inputs.orders[order_id].planned_ready_at != made.ready_at
     ]
-    for index in range(0, len(changed), BATCH):
-        Order.objects.bulk_update(changed[index : index + BATCH], ["planned_ready_at"])
+    _set_moments(Order, ["planned_ready_at"], changed)
 
 
 def risk_reason(inputs: Inputs, plan: Plan, order_id: int) -> Msg | None:
