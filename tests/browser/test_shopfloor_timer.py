@@ -1,14 +1,19 @@
-"""The shop floor's timer on a phone, and the job ticket's QR code opening the task."""
+"""The shop floor's timer on a phone, the job ticket's QR code opening the task, and the
+head of production's load view."""
 
+import datetime as dt
 import re
+from decimal import Decimal
 
 import pypdfium2
 import pytest
 import zxingcpp
+from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from orders.models import Task, TaskStatus
-from production.models import LineCost
+from production.models import CapacityException, LineCost, WorkCentre, WorkCentreLoad
 from tests.browser.conftest import PHONE, screenshot, sign_in
 from tests.factories import order_in_production, production_tasks
 
@@ -107,3 +112,50 @@ def test_the_job_tickets_qr_code_opens_the_task_on_the_workers_phone(new_page, s
     assert thumb_sized(section.locator("button[data-action=pause]"))
     screenshot(page, "shopfloor-task-timer")
     assert Task.objects.get(pk=chairs.pk).timer_started_at is not None
+
+
+def test_the_head_of_production_reads_the_load_on_a_phone(
+    new_page, staff, catalogue, head_of_production
+):
+    paint = WorkCentre.objects.create(name="Покраска", hours_per_day=Decimal("8"))
+    order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    # What the schedule would have written (its run at the order's start is over by now).
+    today = timezone.localdate()
+    WorkCentreLoad.objects.update_or_create(
+        work_centre=paint,
+        day=today,
+        defaults={"capacity_hours": Decimal("8"), "planned_hours": Decimal("11")},
+    )
+    CapacityException.objects.create(
+        work_centre=paint, date=today + dt.timedelta(days=1), hours=0, reason="Нет краски"
+    )
+    table = production_tasks(order)[0]
+    Task.objects.filter(pk=table.pk).update(
+        work_centre=paint,
+        planned_start=timezone.now() + dt.timedelta(days=3),
+        planned_finish=timezone.now() + dt.timedelta(days=3, hours=2),
+        due_at=timezone.now() - dt.timedelta(hours=1),
+    )
+    page = new_page(viewport=PHONE, locale="ru-RU")
+    sign_in(page, "ivan")
+    page.goto("/production/board/")
+    page.get_by_role("link", name="Загрузка").click()
+    assert page.locator("h1").inner_text() == "Загрузка рабочих центров"
+    section = page.locator(f"section.sf-centre[data-centre='{paint.pk}']")
+    assert section.locator("h2 .sf-over-note").inner_text() == "сверх мощности 1 день"
+    assert section.locator(f"g.sf-day-over[data-day='{today:%Y-%m-%d}']").count() == 1
+    tomorrow = today + dt.timedelta(days=1)
+    off = section.locator(f"g.sf-day-off[data-day='{tomorrow:%Y-%m-%d}'] title")
+    assert off.text_content().strip().endswith("Нет краски")
+    late = page.locator(f"#overdue-table tr[data-task='{table.pk}']")
+    assert late.locator("a").first.inner_text() == "Изготовить: Oak table × 1"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "production-load-phone")
+    options = {"resultTypes": ["violations"], "preload": False}
+    violations = Axe().run(page, options=options).response["violations"]
+    blocking = [
+        (v["id"], [n["target"] for n in v["nodes"]])
+        for v in violations
+        if v["impact"] in {"critical", "serious"}
+    ]
+    assert blocking == []
