@@ -8,6 +8,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from orders import roles
 from orders.models import Task, TaskStatus
@@ -279,3 +281,21 @@ def test_each_operations_timer_adds_to_the_lines_labour(client, staff, catalogue
     assert LineCost.objects.get(line=line).labour_minutes == 75
     # Materials at standard (2,050.00) + 75 minutes at 600.00 an hour (750.00).
     assert line.actual_cost == Decimal("2800.00")
+
+
+@given(
+    minutes=st.one_of(st.text(max_size=12), st.integers(-(10**9), 10**9).map(str)),
+    materials=st.one_of(st.text(max_size=12), st.decimals(allow_nan=True).map(str)),
+)
+def test_any_minutes_or_cost_typed_in_is_taken_or_refused_with_a_message(
+    client, staff, catalogue, minutes, materials
+):
+    order = order_in_production(manager=staff["manager"], catalogue=catalogue)
+    table = production_tasks(order)[0]
+    client.force_login(staff["production"])
+    data = {"labour_minutes": minutes, "materials_cost": materials}
+    answer = post(client, "task_done", table, data, HTTP_HX_REQUEST="true")
+    assert answer.status_code in (200, 400)
+    if answer.status_code == 400:
+        assert refreshed(table).status == TaskStatus.OPEN
+        assert answer.content.decode().strip()  # the reason, shown as a notice
