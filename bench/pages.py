@@ -190,6 +190,7 @@ PAGES = [
     Page("my-tasks-worker", "worker0", _q("/tasks/")),
     Page("shop-floor", "worker0", _q("/production/")),
     Page("production-board", "production_head", _q("/production/board/")),
+    Page("production-load", "production_head", _q("/production/load/")),
     Page("deliveries", "logistics", _q("/logistics/")),
     Page("receivables", "accountant", _q("/invoices/")),
     Page("receivables-overdue", "accountant", _q("/invoices/", overdue=1)),
