@@ -42,6 +42,7 @@ from production import tasks
 from production.models import Operation, WorkCentreLoad
 from production.schedule import Op, OrderInfo, Plan, schedule
 from production.schedule_inputs import (
+    DEPARTMENT,
     Inputs,
     calendar_of,
     inputs_load,
@@ -68,6 +69,7 @@ BATCH = 1000
 
 AT_RISK = gettext_noop("%(centre)s: %(hours)s h later than promised")
 AT_RISK_NOTE = gettext_noop("Order %(number)s will miss its promised date: %(reason)s")
+PRODUCTION = gettext_noop("Production")
 BACK_ON_TIME = gettext_noop("Order %(number)s is back on schedule: ready by %(ready)s")
 
 
@@ -327,7 +329,9 @@ def risk_reason(inputs: Inputs, plan: Plan, order_id: int) -> Msg | None:
     row = inputs.orders.get(order_id)
     if made is None or row is None or row.promised_date is None or made.late_hours <= 0:
         return None
-    centre = inputs.centre_names.get(made.late_centre_id or 0, "")
+    centre_id = made.late_centre_id or DEPARTMENT
+    # The department's lines are told in the reader's language; a centre by its name.
+    centre = Msg(PRODUCTION) if centre_id == DEPARTMENT else inputs.centre_names.get(centre_id, "")
     return Msg(AT_RISK, centre=centre, hours=max(math.ceil(made.late_hours - 1e-6), 1))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -65,7 +66,7 @@ class Inputs:
     # Each task's plan as stored: task id → (planned start, planned finish).
     stored: dict[int, tuple[dt.datetime | None, dt.datetime | None]] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def centre_names(self) -> dict[int, str]:
         return {centre.id: centre.name for centre in self.centres}
 

@@ -252,3 +252,14 @@ def test_an_order_with_nothing_left_to_make_is_no_longer_at_risk(two_orders):
     soon.tasks.filter(step__gt=0).update(status=TaskStatus.DONE)
     assert schedule_run().at_risk == 0
     assert refreshed(soon).at_risk_since is None
+
+
+def test_a_line_without_a_routing_is_late_at_production(monday, catalogue, manager, staff):
+    order = order_in_production(manager=manager, catalogue=catalogue)
+    Order.objects.filter(pk=order.pk).update(
+        promised_date=MONDAY - dt.timedelta(days=1), delivery_method=DeliveryMethod.PICKUP
+    )
+    schedule_run()
+    reason = Msg.from_data(refreshed(order).at_risk_reason)
+    # Ready at 15:00 today, promised for yesterday: six working hours late.
+    assert reason.render("ru") == "Производство: на 6 ч позже обещанного"
