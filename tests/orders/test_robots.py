@@ -97,10 +97,12 @@ def test_qualification_runs_a_fixed_number_of_queries(staff, catalogue, django_a
     small, large = qualified(1), qualified(12)
     # savepoint; lock order; recalculate (lines, payments, next deadline, update); stage
     # save + event; invoice counter (lock, update); lines for the snapshot; invoice insert;
-    # invoice event; notification event + status; PDF queued mark; recalculate (4); release.
-    with django_assert_num_queries(21):
+    # invoice event; notification event + status; PDF queued mark; the promise counted from
+    # the invoice's due date (the due date, the calendar and its holidays); recalculate (4);
+    # release.
+    with django_assert_num_queries(24):
         order_qualify(order=small, actor=staff["manager"])
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(24):
         order_qualify(order=large, actor=staff["manager"])
 
 
