@@ -11,8 +11,9 @@ promises are spread over it the same way, so about the same share is at risk.
 
 Per size it times:
   * the scheduler: production.schedule.schedule on the loaded input, pure computing, the
-    best of REPEATS runs: its CPU time (what it costs itself, whatever else the machine
-    runs; the targets are checked on it) and its wall-clock time beside it;
+    best of REPEATS runs, the sizes taking turns: its CPU time (what it costs itself,
+    whatever else the machine runs; the targets are checked on it) and its wall-clock
+    time beside it;
   * the whole run: production.planning.schedule_run, reading the input, planning and
     writing every operation's planned start and finish, the load, the orders' ready
     moments and at-risk announcements (first run: everything is new), and the same run
@@ -33,7 +34,7 @@ from urllib.parse import urlsplit, urlunsplit
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 SIZES = [10_000, 100_000]
-REPEATS = 7
+REPEATS = 9
 CENTRES = 20
 HORIZON_WORKING_DAYS = 60
 LOAD = 0.85  # of the centres' capacity over the horizon
@@ -239,22 +240,30 @@ def reset() -> None:
         cursor.execute("VACUUM ANALYZE")
 
 
-def time_scheduler() -> tuple[float, float, int, int]:
-    """The best wall time and CPU time of the scheduler on the loaded input; operations
-    and late orders of the plan."""
+def time_schedulers(loaded: dict) -> dict[int, tuple[float, float, int, int]]:
+    """The best wall time and CPU time of the scheduler on each size's loaded input, the
+    sizes taking turns (so a busy spell of the machine falls on both alike); operations
+    and late orders of each plan."""
     from production.planning import _plan
-    from production.schedule_inputs import inputs_load
 
-    inputs = inputs_load(now=NOW)
-    walls, cpus, plan = [], [], None
+    walls: dict[int, list[float]] = {size: [] for size in loaded}
+    cpus: dict[int, list[float]] = {size: [] for size in loaded}
+    plans = {}
     for _ in range(REPEATS):
-        wall, cpu = time.perf_counter(), time.process_time()
-        plan = _plan(inputs)
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    assert plan is not None
-    late = sum(1 for made in plan.orders.values() if made.late_hours > 0)
-    return min(walls), min(cpus), len(plan.ops), late
+        for size, inputs in loaded.items():
+            wall, cpu = time.perf_counter(), time.process_time()
+            plans[size] = _plan(inputs)
+            walls[size].append(time.perf_counter() - wall)
+            cpus[size].append(time.process_time() - cpu)
+    return {
+        size: (
+            min(walls[size]),
+            min(cpus[size]),
+            len(plan.ops),
+            sum(1 for made in plan.orders.values() if made.late_hours > 0),
+        )
+        for size, plan in plans.items()
+    }
 
 
 def time_run(now: dt.datetime):
@@ -271,8 +280,10 @@ def run() -> int:
 
     call_command("migrate", verbosity=0)
     rnd = random.Random(15)
+    from production.schedule_inputs import inputs_load
+
     shop = seed_shop(rnd)
-    results = {}
+    loaded, runs = {}, {}
     for index, size in enumerate(SIZES):
         if index:  # a fresh shop per size: the same horizon, shorter operations
             from orders.models import Order
@@ -281,12 +292,14 @@ def run() -> int:
         print(f"{size:,}: seeding", file=sys.stderr, flush=True)
         add_operations(size, index * 1_000_000, rnd=rnd, shop=shop)
         reset()
-        print(f"{size:,}: the scheduler", file=sys.stderr, flush=True)
-        scheduler = time_scheduler()
+        loaded[size] = inputs_load(now=NOW)  # the scheduler's input, timed below
         print(f"{size:,}: the whole run, twice", file=sys.stderr, flush=True)
         first = time_run(NOW)
         again = time_run(NOW + dt.timedelta(minutes=1))
-        results[size] = (scheduler, first, again)
+        runs[size] = (first, again)
+    print("the scheduler on both, in turns", file=sys.stderr, flush=True)
+    schedulers = time_schedulers(loaded)
+    results = {size: (schedulers[size], *runs[size]) for size in SIZES}
 
     small, large = SIZES
     print(f"production schedule, {CENTRES} work centres (PostgreSQL {connection.pg_version})")

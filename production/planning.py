@@ -112,7 +112,7 @@ def promise_propose(order: Order, *, start: dt.datetime | None = None) -> Propos
     """The earliest promise for `order`: its lines (each product's routing, or its labour
     at the product's team) added at the back of today's queue, on the capacity the current
     plan leaves free (WorkCentreLoad), from `start` (a future payment) or now; plus the
-    delivery lead time."""
+    delivery lead time. For an order not in production yet: the load has no part of it."""
     now = timezone.now()
     begin = max(start or now, now)
     working_time = WorkingTime.load(around=now)

@@ -28,6 +28,7 @@ working day gone (0 at day_start, 1 at day_end); they become datetimes only at t
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import gc
 import math
@@ -235,7 +236,8 @@ def _schedule(
             low = within * room
             gaps = holes.get(day)
             if gaps:
-                index = 0
+                # The stretches lie in order of the day: skip those over before `ready`.
+                index = bisect.bisect_right(gaps, low, key=_gap_end) if low > 0 else 0
                 while index < len(gaps) and need > EPS:
                     left, right = gaps[index]
                     begin = left if left > low else low
@@ -402,3 +404,7 @@ def _coordinate(
     opens = dt.datetime.combine(local.date(), calendar.day_start, tzinfo=calendar.tz)
     share = (local - opens).total_seconds() / 3600 / hours
     return (local.date() - today).days, min(max(share, 0.0), 1.0)
+
+
+def _gap_end(gap: list[float]) -> float:
+    return gap[1]
