@@ -455,7 +455,11 @@ class Driver:
             return [self.http.post(manager, "take into work", f"/orders/{number}/take/")]
         if order.stage == Stage.QUALIFICATION:
             half = str((order.total_amount / 2).quantize(Decimal("1")))
-            terms = {"payment_scheme": "partial_prepayment", "prepayment_amount": half}
+            terms = {
+                "payment_scheme": "partial_prepayment",
+                "prepayment_amount": half,
+                "promise": "earliest",  # the earliest date the qualification form proposes
+            }
             return [
                 self.http.post_form(
                     session_of("manager"),
