@@ -26,6 +26,9 @@
     document.querySelectorAll("section.sf-order").forEach(function (group) {
       if (!group.querySelector("li.sf-card")) group.remove();
     });
+    // The last one done, and no page after it: say so, as the page would.
+    var none = document.getElementById("sf-none");
+    if (none && !tasks.querySelector("li.sf-card, .sf-next")) none.hidden = false;
   }
   var tasks = document.getElementById("tasks");
   if (tasks && window.MutationObserver) {

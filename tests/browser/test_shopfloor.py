@@ -1,6 +1,7 @@
 """From the shop floor to the client's mailbox, on a phone-sized screen."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -32,6 +33,7 @@ def tick_off_every_line(page) -> None:
         done.click()
         expect(cards).to_have_count(left)  # htmx takes the card away
     expect(page.locator("section.sf-order")).to_have_count(0)
+    expect(page.locator("#sf-none")).to_be_visible()
 
 
 def fits_the_screen(page) -> bool:
@@ -181,7 +183,8 @@ def test_eight_tasks_of_three_orders_read_as_a_dense_list_grouped_by_order_on_a_
     start.click()
     bench_card = page.locator("li.sf-card", has_text="Скамья × 2")
     expect(bench_card.locator("button[data-action=pause]")).to_be_visible()
-    assert "sf-started" in bench_card.get_attribute("class")
+    # htmx settles the swapped card's classes a moment after it is in: wait for them.
+    expect(bench_card).to_have_class(re.compile(r"\bsf-started\b"))
     assert bench_card.locator(".sf-badge").inner_text() == "В работе"
     assert bench_card.locator("button[data-action=start]").count() == 0
     # Started: "Pause" and "Done" share the row, each still a thumb's target.
