@@ -3,13 +3,17 @@ the earliest date, one click promises it, qualifying keeps it, and the card show
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from playwright.sync_api import expect
 
+from core.texts import Msg
 from orders.models import Order, PaymentScheme, Stage
 from orders.services.orders import order_update
 from pipeline.promise import promise_offer
+from production.planning import AT_RISK
 from tests.browser.conftest import screenshot, sign_in
 from tests.workspace.conftest import make_order
 
@@ -55,3 +59,14 @@ def test_the_manager_accepts_the_proposed_date_and_qualifies(new_page, staff, ca
     card = page.locator(f".card[data-number='{order.number}']")
     expect(card.locator(".promise")).to_have_text(f"к {ru(offer.earliest)}")
     expect(card.locator(".promise")).to_have_attribute("title", "Обещано клиенту")
+
+    # The schedule finds it will be late: the card says so, with why, and the board's
+    # "at risk" filter lists it.
+    reason = Msg(AT_RISK, centre="Покраска", hours=6).as_data()
+    Order.objects.filter(pk=order.pk).update(at_risk_since=timezone.now(), at_risk_reason=reason)
+    page.check("input[name=at_risk]")  # submits itself
+    expect(page).to_have_url(re.compile(r"at_risk=1"))
+    badge = page.locator(f".card[data-number='{order.number}'] .at-risk")
+    expect(badge).to_have_text("Под угрозой")
+    expect(badge).to_have_attribute("title", "Покраска: на 6 ч позже обещанного")
+    screenshot(page, "promise-at-risk-board-ru")
