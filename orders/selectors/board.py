@@ -169,9 +169,9 @@ class BoardFilter:
         return not (self.overdue or self.at_risk or self.q or self.created_from or self.created_to)
 
     @property
-    def by_risk(self) -> bool:
-        """Cards in the order they went at risk (longest first); the overdue order wins."""
-        return self.at_risk and not self.overdue
+    def sort_key(self) -> str:
+        """Cards by when created (newest first), or by deadline or risk (oldest first)."""
+        return "next_due_at" if self.overdue else "at_risk_since" if self.at_risk else "created_at"
 
     @functools.cached_property
     def _search(self) -> tuple[Q, bool]:
@@ -209,7 +209,7 @@ class BoardFilter:
 class Cursor:
     """Keyset position: the last card shown, by its moment in the board's order and its id.
     The moment is when the order was created (newest first), or on the overdue board its
-    deadline (most overdue first)."""
+    deadline (most overdue first), or on the at-risk board when it went at risk."""
 
     at: dt.datetime
     id: int
@@ -222,15 +222,12 @@ class Cursor:
         position = keyset_parse(raw)
         return cls(*position) if position else None
 
-    def condition(self, *, by_deadline: bool = False, by_risk: bool = False) -> Q:
+    def condition(self, key: str = "created_at") -> Q:
         # `created_at <= c` lets PostgreSQL start the index range at the cursor; the rest
         # breaks ties on id. A plain OR alone would walk the index from the top.
-        if by_risk:
-            return Q(at_risk_since__gte=self.at) & (
-                Q(at_risk_since__gt=self.at) | Q(id__gt=self.id)
-            )
-        if by_deadline:
-            return Q(next_due_at__gte=self.at) & (Q(next_due_at__gt=self.at) | Q(id__gt=self.id))
+        if key != "created_at":  # oldest first
+            later = Q(**{f"{key}__gt": self.at}) | Q(id__gt=self.id)
+            return Q(**{f"{key}__gte": self.at}) & later
         return Q(created_at__lte=self.at) & (Q(created_at__lt=self.at) | Q(id__lt=self.id))
 
 
@@ -274,25 +271,18 @@ class Board:
 def _column_query(stage: str, filters: BoardFilter, after: Cursor | None) -> QuerySet:
     qs = filters.orders().filter(stage=stage).annotate(**STEP_COUNTS)
     if after is not None:
-        qs = qs.filter(after.condition(by_deadline=filters.overdue, by_risk=filters.by_risk))
-    if filters.by_risk:
-        # Longest at risk first, from order_at_risk_idx (the few orders at risk).
-        return qs.order_by("at_risk_since", "id").values(*CARD_VALUES)
-    if filters.overdue:
-        # Most overdue first, from order_overdue_idx: a column reads the cards it shows,
-        # not every order it passes until enough of them are late.
-        return qs.order_by("next_due_at", "id").values(*CARD_VALUES)
+        qs = qs.filter(after.condition(filters.sort_key))
+    if filters.sort_key != "created_at":
+        # Most overdue (or longest at risk) first, from order_overdue_idx (order_at_risk_idx):
+        # a column reads the cards it shows, not every order it passes until enough match.
+        return qs.order_by(filters.sort_key, "id").values(*CARD_VALUES)
     return qs.order_by("-created_at", "-id").values(*CARD_VALUES)
 
 
 def _sort(rows: list[dict], filters: BoardFilter) -> None:
     """Into the order _column_query reads them in (a UNION ALL keeps no order)."""
-    if filters.by_risk:
-        rows.sort(key=lambda row: (row["at_risk_since"], row["id"]))
-    elif filters.overdue:
-        rows.sort(key=lambda row: (row["next_due_at"], row["id"]))
-    else:
-        rows.sort(key=lambda row: (row["created_at"], row["id"]), reverse=True)
+    key = filters.sort_key
+    rows.sort(key=lambda row: (row[key], row["id"]), reverse=key == "created_at")
 
 
 def _page(rows: list[dict], limit: int, filters: BoardFilter) -> tuple[list[Card], Cursor | None]:
@@ -303,9 +293,7 @@ def _page(rows: list[dict], limit: int, filters: BoardFilter) -> tuple[list[Card
     if not (more and cards):
         return cards, None
     last = cards[-1]
-    at = last.next_due_at if filters.overdue else last.created_at
-    if filters.by_risk:
-        at = last.at_risk_since
+    at = getattr(last, filters.sort_key)
     return cards, (Cursor(at, last.id) if at is not None else None)
 
 
@@ -399,8 +387,7 @@ def _capped_totals(filters: BoardFilter, stages: list[str]) -> dict[str, Totals]
     from an index (overdue: order_overdue_idx). Won and lost are those of the period."""
     since = _closed_since(filters)
     totals: dict[str, Totals] = {}
-    open_only = filters.overdue or filters.at_risk
-    counted_stages = [stage for stage in stages if not (open_only and stage in CLOSED_STAGES)]
+    counted_stages = [s for s in stages if s in OPEN_STAGES or filters.sort_key == "created_at"]
     for stage in set(stages) - set(counted_stages):
         # A won or lost order has no deadline left to miss, nor a promise to break.
         totals[stage] = Totals(orders=0)

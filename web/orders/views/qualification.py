@@ -69,16 +69,10 @@ def _order_form_page(request, template: str, context: dict, status: int = 200) -
 
 
 def _save_terms(
-    request: WorkspaceRequest,
-    order: Order,
-    lines,
-    terms: TermsForm,
-    buyer: BuyerForm,
-    promise: PromiseForm,
+    request: WorkspaceRequest, order: Order, lines, terms: TermsForm, buyer: BuyerForm, promise
 ) -> bool:
-    """Save the buyer, lines and terms together, then qualify when asked: the save stays
-    even if qualifying is refused (the invoice it issues names the buyer just saved).
-    Every refusal is put next to its field."""
+    """Save the buyer, lines, terms and promise, then qualify when asked: the save stays if
+    qualifying is refused (its invoice names the buyer saved); refusals go by their fields."""
     try:
         with transaction.atomic():
             if buyer.requisites():
