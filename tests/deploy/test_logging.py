@@ -198,7 +198,11 @@ def test_with_json_logs_every_line_gunicorn_writes_is_a_json_object(static_root,
     site = Site(static_root=static_root, workdir=tmp_path, LOG_FORMAT="json").start()
     try:
         assert site.get("/wp-login.php", **{"X-Request-ID": "scan-j"})[0] == 404
-        wait_for(lambda: "scan-j" in site.log_text(), timeout=10, what="the log lines")
+        # The access line is written after the response, behind django.request's record of
+        # the 404, which names the request id first: wait for the access line itself.
+        wait_for(
+            lambda: 'request_id=scan-j"' in site.log_text(), timeout=10, what="the access line"
+        )
         records = [json.loads(line) for line in site.log_text().splitlines() if line.strip()]
     finally:
         site.stop()
