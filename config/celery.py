@@ -66,6 +66,20 @@ cost_logger.setLevel(logging.INFO)
 
 
 @task_prerun.connect
+@task_postrun.connect
+def _close_old_connections(task=None, **kwargs) -> None:
+    """Around each task run by a worker, what Django does around a web request: a database
+    connection that broke, or is older than CONN_MAX_AGE, is closed (the next query opens
+    a new one); the others are kept (settings.CELERY_DB_REUSE_MAX). Not for an eager task,
+    which runs inside its caller's transaction."""
+    if task is None or getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
+
+
+@task_prerun.connect
 def _cost_start(task_id: str | None = None, **kwargs) -> None:
     from django.conf import settings
 

@@ -243,6 +243,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker process keeps its database connection from task to task: Celery's Django fixup
+# otherwise closes it around every task, and each of an order's ten tasks started a new
+# PostgreSQL backend. config/celery.py closes one that broke or outlived CONN_MAX_AGE,
+# as Django does after a web request; the fixup still closes it every 500 tasks.
+CELERY_DB_REUSE_MAX = 500
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 60}
