@@ -45,9 +45,10 @@ def test_the_won_order_s_page_reads_its_documents_in_one_query(
 ):
     client.force_login(staff["manager"])
     # session, user, the order with client, manager and carrier, user's and groups'
-    # permissions, lines, tasks, invoices, payments, fiscal receipts, timeline, closing
-    # documents, open task count, unread notifications, role: the 14 of
-    # tests/workspace/test_order_page.py and the closing documents.
-    with django_assert_num_queries(15):
+    # permissions, lines, tasks, invoices, payments, fiscal receipts, timeline, the company
+    # calendar and its holidays (the two clocks), closing documents, open task count,
+    # unread notifications, role: the 16 of tests/workspace/test_order_page.py and the
+    # closing documents.
+    with django_assert_num_queries(17):
         response = client.get(won_order.get_absolute_url())
     assert response.status_code == 200
