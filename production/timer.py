@@ -17,6 +17,7 @@ from orders import rules
 from orders.models import Department, Task, TaskStatus
 from orders.rules import OrderError
 from orders.services.tasks import task_start
+from production.planning import schedule_request
 
 NOT_RUNNING = gettext_lazy("The timer of this task is not running.")
 NOT_A_SHOP_FLOOR_TASK = gettext_lazy("Only a production task has a timer.")
@@ -62,6 +63,8 @@ def task_timer_start(*, task: Task, actor: User) -> TimerStarted:
             raise OrderError(str(NOT_A_SHOP_FLOOR_TASK))
         if task.status == TaskStatus.OPEN:
             task = task_start(task=task, actor=actor)
+            # In progress, the operation is planned from now on, not from its turn.
+            schedule_request()
         elif task.status != TaskStatus.IN_PROGRESS:
             raise OrderError(str(rules.TASK_NOT_OPEN) % {"status": task.get_status_display()})
         now = timezone.now()

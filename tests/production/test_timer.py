@@ -299,3 +299,20 @@ def test_any_minutes_or_cost_typed_in_is_taken_or_refused_with_a_message(
     if answer.status_code == 400:
         assert refreshed(table).status == TaskStatus.OPEN
         assert answer.content.decode().strip()  # the reason, shown as a notice
+
+
+def test_starting_an_operation_asks_for_a_new_plan_and_resuming_does_not(
+    client, staff, table_task, django_capture_on_commit_callbacks
+):
+    # In progress, the operation is planned from now on: the schedule runs again after
+    # the start commits. A pause and a resume move nothing the schedule reads.
+    from production import planning
+
+    client.force_login(staff["production"])
+    with django_capture_on_commit_callbacks() as started:
+        post(client, "task_start", table_task)
+    post(client, "task_pause", table_task)
+    with django_capture_on_commit_callbacks() as resumed:
+        post(client, "task_start", table_task)
+    assert planning._queue_run in started
+    assert planning._queue_run not in resumed
