@@ -24,14 +24,14 @@ Targets: the scheduler's 100k / 10k ratio at most 12 and its 10k run under a sec
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.scratch import scratch_database
 
 SIZES = [10_000, 100_000]
 REPEATS = 9
@@ -41,47 +41,16 @@ LOAD = 0.85  # of the centres' capacity over the horizon
 NOW = dt.datetime(2026, 12, 7, 6, 0, tzinfo=dt.UTC)  # a Monday, 9:00 in Moscow
 
 
-def bench_database_url() -> tuple[str, str, str]:
-    base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/conveyor"
-    parts = urlsplit(base)
-    name = parts.path.lstrip("/") + "_bench_schedule"
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    return urlunsplit(parts._replace(path="/" + name)), admin, name
-
-
-def admin_execute(admin_url: str, sql: str) -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(admin_url)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-    connection.close()
-
-
 def main() -> None:
-    url, admin_url, name = bench_database_url()
-    admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}"')
-    admin_execute(admin_url, f'CREATE DATABASE "{name}"')
-    try:
-        os.environ.update(
-            DATABASE_URL=url,
-            REDIS_URL="",
-            DEBUG="1",
-            # The at-risk e-mails are queued (in memory here), not sent inside the timing.
-            CELERY_TASK_ALWAYS_EAGER="0",
-            LOG_LEVEL="WARNING",
-        )
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-        import django
-
-        django.setup()
+    with scratch_database(
+        "bench_schedule",
+        REDIS_URL="",
+        DEBUG="1",
+        # The at-risk e-mails are queued (in memory here), not sent inside the timing.
+        CELERY_TASK_ALWAYS_EAGER="0",
+        LOG_LEVEL="WARNING",
+    ):
         sys.exit(run())
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def seed_shop(rnd: random.Random):
